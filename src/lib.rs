@@ -1,0 +1,25 @@
+//! devmetrics: turns what a repository's GitHub workflows already know into delivery metrics.
+//!
+//! Data flows `sources → rows → sinks`, with the summary on the side:
+//! - [`sources`] read what GitHub gives a workflow (the event payload, JUnit XML);
+//! - [`rows`] are plain structs, one per table of the `metrics` schema;
+//! - [`sinks`] write rows: to PostgREST (Supabase) or to local JSONL files;
+//! - [`summary`] renders what was recorded for the job summary.
+//!
+//! [`commands`] is the only module that wires the stages together; [`run`] is the entry point
+//! that `main` calls.
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod environment;
+pub mod error;
+pub mod github;
+pub mod rows;
+pub mod secret;
+pub mod sinks;
+pub mod sources;
+pub mod summary;
+
+pub use commands::run;

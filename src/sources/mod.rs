@@ -1,0 +1,4 @@
+//! Sources: what GitHub gives a workflow, read into typed models that know nothing about rows.
+
+pub mod event;
+pub mod junit;
