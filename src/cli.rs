@@ -1,1 +1,87 @@
-//! (being written)
+//! The command line: subcommands and flags. Validation only; nothing here reads files or the
+//! network.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// devmetrics: delivery metrics from the workflows you already run.
+#[derive(Debug, Parser)]
+#[command(name = "devmetrics", version, about, long_about = None)]
+pub struct Cli {
+    /// Settings every command shares.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do. Without one, the `command` action input (INPUT_COMMAND) decides, else `record`.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Settings every command shares. Each also has an action input and a `DEVMETRICS_*` variable;
+/// a flag wins over both (see `config`).
+#[derive(Debug, Args, Default)]
+pub struct GlobalArgs {
+    /// Supabase project URL (e.g. https://<ref>.supabase.co); PostgREST is under /rest/v1.
+    #[arg(long, global = true, value_name = "URL")]
+    pub supabase_url: Option<String>,
+    /// PostgREST base URL, when it is not $SUPABASE_URL/rest/v1.
+    #[arg(long, global = true, value_name = "URL")]
+    pub rest_url: Option<String>,
+    /// Force the environment: local, staging or production.
+    #[arg(long, global = true, value_name = "ENV")]
+    pub environment: Option<String>,
+    /// Where local JSONL files and the spool go (default: development-metrics).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Fail instead of falling back to local files when the environment's secrets are absent.
+    #[arg(long, global = true)]
+    pub require_remote: bool,
+    /// Exit non-zero when rows could not be written and were spooled.
+    #[arg(long, global = true)]
+    pub fail_on_spool: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Record the current workflow event (and JUnit results) as rows.
+    Record(RecordArgs),
+    /// Send rows spooled by earlier runs that could not reach the database.
+    Replay,
+    /// Check the connection, key, schema exposure, tables and write permission.
+    Doctor,
+}
+
+impl Command {
+    /// The subcommand's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Record(_) => "record",
+            Command::Replay => "replay",
+            Command::Doctor => "doctor",
+        }
+    }
+
+    /// Parses a subcommand name given as the `command` action input.
+    pub fn from_input(name: &str) -> Option<Command> {
+        match name.trim() {
+            "" | "record" => Some(Command::Record(RecordArgs::default())),
+            "replay" => Some(Command::Replay),
+            "doctor" => Some(Command::Doctor),
+            _ => None,
+        }
+    }
+}
+
+/// Flags of `record`.
+#[derive(Debug, Args, Clone, Default, PartialEq, Eq)]
+pub struct RecordArgs {
+    /// The event name (default: $GITHUB_EVENT_NAME).
+    #[arg(long, value_name = "NAME")]
+    pub event_name: Option<String>,
+    /// The event payload file (default: $GITHUB_EVENT_PATH).
+    #[arg(long, value_name = "FILE")]
+    pub event_path: Option<PathBuf>,
+    /// The repository, owner/name (default: $GITHUB_REPOSITORY, else the payload's).
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repository: Option<String>,
+}

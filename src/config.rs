@@ -1,1 +1,840 @@
-//! (being written)
+//! Configuration: flags, action inputs (`INPUT_*`), `DEVMETRICS_*` variables and the plain
+//! `SUPABASE_*` / `GITHUB_*` variables, merged into one validated [`Config`], without I/O.
+//!
+//! Precedence, highest first: flag, action input, `DEVMETRICS_*` variable, plain variable
+//! (`SUPABASE_URL`, `SUPABASE_SERVICE_ROLE_KEY`, `GITHUB_TOKEN`), built-in default. Every source
+//! uses the same kebab-case names: input `min-pass-rate` = `INPUT_MIN-PASS-RATE` (as the runner
+//! passes it) = `DEVMETRICS_MIN_PASS_RATE` = `--min-pass-rate` where a flag exists. An empty value
+//! counts as unset. An unknown `DEVMETRICS_*` variable or input is an error, so a typo cannot
+//! silently do nothing.
+
+use crate::cli::{Cli, Command, RecordArgs};
+use crate::environment::Environment;
+use crate::secret::{KeyKind, Secret};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The URL `supabase start` serves the API on, used for the `local` environment.
+pub const LOCAL_SUPABASE_URL: &str = "http://127.0.0.1:54321";
+
+/// A configuration problem, found before anything was read or sent.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// An unknown setting name.
+    #[error("unknown setting {origin}")]
+    UnknownSetting {
+        /// Where it was given, e.g. `DEVMETRICS_FOO`.
+        origin: String,
+    },
+    /// A value of the wrong shape.
+    #[error("{origin}: {problem}")]
+    BadValue {
+        /// Where it was given.
+        origin: String,
+        /// What is wrong and what is expected.
+        problem: String,
+    },
+    /// The resolved environment has no Supabase secrets and `require-remote` is set.
+    #[error("no Supabase {what} for the {environment} environment, and require-remote is set")]
+    MissingSecrets {
+        /// The environment.
+        environment: Environment,
+        /// `URL`, `service role key` or both.
+        what: String,
+    },
+    /// A key that cannot write.
+    #[error("the Supabase key for the {environment} environment is a {kind}")]
+    UnusableKey {
+        /// The environment.
+        environment: Environment,
+        /// What kind it is.
+        kind: &'static str,
+    },
+}
+
+/// Raw settings, by kebab-case name, as strings. Deserialized with envy from the merged sources;
+/// `deny_unknown_fields` rejects names devmetrics does not know.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawSettings {
+    command: Option<String>,
+    supabase_url: Option<String>,
+    supabase_service_role_key: Option<String>,
+    rest_url: Option<String>,
+    staging_supabase_url: Option<String>,
+    staging_supabase_service_role_key: Option<String>,
+    production_supabase_url: Option<String>,
+    production_supabase_service_role_key: Option<String>,
+    environment: Option<String>,
+    production_branches: Option<String>,
+    staging_branches: Option<String>,
+    require_remote: Option<String>,
+    fail_on_spool: Option<String>,
+    output_dir: Option<String>,
+    deploy_workflows: Option<String>,
+    production_environments: Option<String>,
+    junit_paths: Option<String>,
+    test_types: Option<String>,
+    slowest_tests: Option<String>,
+    min_pass_rate: Option<String>,
+    fail_on_threshold: Option<String>,
+    require_tests: Option<String>,
+    rules_file: Option<String>,
+    fail_on_violation: Option<String>,
+    annotate_violations: Option<String>,
+    github_token: Option<String>,
+    http_timeout_seconds: Option<String>,
+    retry_attempts: Option<String>,
+    batch_rows: Option<String>,
+}
+
+/// What the runner tells a step about itself (`GITHUB_*`), read with envy.
+#[derive(Debug, Default, Clone, Deserialize, PartialEq, Eq)]
+pub struct GithubContext {
+    /// `true` inside GitHub Actions.
+    pub actions: Option<String>,
+    /// The event that triggered the workflow.
+    pub event_name: Option<String>,
+    /// The event payload file.
+    pub event_path: Option<PathBuf>,
+    /// `owner/name`.
+    pub repository: Option<String>,
+    /// `refs/heads/main`, `refs/pull/1/merge`...
+    #[serde(rename = "ref")]
+    pub git_ref: Option<String>,
+    /// The branch or tag name.
+    pub ref_name: Option<String>,
+    /// A pull request's base branch.
+    pub base_ref: Option<String>,
+    /// A pull request's head branch.
+    pub head_ref: Option<String>,
+    /// The commit.
+    pub sha: Option<String>,
+    /// The workflow run id.
+    pub run_id: Option<String>,
+    /// The run attempt.
+    pub run_attempt: Option<String>,
+    /// The job id.
+    pub job: Option<String>,
+    /// The step's action id.
+    pub action: Option<String>,
+    /// The workspace directory.
+    pub workspace: Option<PathBuf>,
+    /// The job summary file.
+    pub step_summary: Option<PathBuf>,
+    /// The step outputs file.
+    pub output: Option<PathBuf>,
+    /// The REST API base, e.g. `https://api.github.com`.
+    pub api_url: Option<String>,
+    /// Who triggered the run.
+    pub actor: Option<String>,
+}
+
+impl GithubContext {
+    /// True inside a GitHub Actions runner.
+    pub fn in_actions(&self) -> bool {
+        self.actions.as_deref() == Some("true")
+    }
+
+    /// The branch that decides the environment: a pull request's base branch, else the ref's.
+    pub fn deciding_branch(&self) -> Option<&str> {
+        non_empty(self.base_ref.as_deref()).or_else(|| {
+            non_empty(self.ref_name.as_deref()).or_else(|| {
+                self.git_ref
+                    .as_deref()
+                    .and_then(|r| r.strip_prefix("refs/heads/"))
+            })
+        })
+    }
+}
+
+fn non_empty(s: Option<&str>) -> Option<&str> {
+    s.filter(|s| !s.trim().is_empty())
+}
+
+/// Supabase settings given for one environment (or for all, unprefixed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RemoteSettings {
+    /// Project URL.
+    pub url: Option<String>,
+    /// Service role key.
+    pub key: Option<Secret>,
+}
+
+/// How HTTP writes behave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpSettings {
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Attempts per request, the first included.
+    pub attempts: u32,
+    /// Rows per POST at most.
+    pub batch_rows: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            timeout: Duration::from_secs(15),
+            attempts: 4,
+            batch_rows: 5000,
+        }
+    }
+}
+
+/// Settings of `record` about test results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JunitSettings {
+    /// Globs, `!` to exclude.
+    pub paths: Vec<String>,
+    /// `glob=type` pairs, first match wins.
+    pub test_types: Vec<(String, String)>,
+    /// How many slowest cases to keep; `None` = all.
+    pub slowest: Option<usize>,
+    /// Alert under this pass rate (percent).
+    pub min_pass_rate: f64,
+    /// Fail the step under the pass rate.
+    pub fail_on_threshold: bool,
+    /// No JUnit file matched is an error.
+    pub require_tests: bool,
+}
+
+/// Everything `record` needs beyond the target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordSettings {
+    /// Flags given on the command line.
+    pub args: RecordArgs,
+    /// Workflows whose completed runs count as deployments.
+    pub deploy_workflows: Vec<String>,
+    /// GitHub environment names that are production.
+    pub production_environments: Vec<String>,
+    /// Test results.
+    pub junit: JunitSettings,
+    /// The rules file.
+    pub rules_file: PathBuf,
+    /// Rules whose violation fails the step (`all` allowed).
+    pub fail_on_violation: Vec<String>,
+    /// Emit a warning annotation per violation.
+    pub annotate_violations: bool,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The subcommand.
+    pub command: Command,
+    /// An explicit environment.
+    pub environment: Option<Environment>,
+    /// Branch globs that mean production.
+    pub production_branches: Vec<String>,
+    /// Branch globs that mean staging.
+    pub staging_branches: Vec<String>,
+    /// Unprefixed Supabase settings.
+    pub remote: RemoteSettings,
+    /// Staging-only Supabase settings.
+    pub staging_remote: RemoteSettings,
+    /// Production-only Supabase settings.
+    pub production_remote: RemoteSettings,
+    /// PostgREST base override.
+    pub rest_url: Option<String>,
+    /// Refuse the local fallback.
+    pub require_remote: bool,
+    /// Exit non-zero when rows were spooled.
+    pub fail_on_spool: bool,
+    /// JSONL files and the spool.
+    pub output_dir: PathBuf,
+    /// The runner's context.
+    pub github: GithubContext,
+    /// For API lookups.
+    pub github_token: Option<Secret>,
+    /// HTTP behaviour.
+    pub http: HttpSettings,
+    /// `record` settings.
+    pub record: RecordSettings,
+}
+
+/// Where rows go, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// The environment rows are recorded for.
+    pub environment: Environment,
+    /// One sentence: why this environment.
+    pub why: String,
+    /// The sink.
+    pub sink: SinkTarget,
+    /// Set when the run fell back to local files.
+    pub fallback_warning: Option<String>,
+}
+
+/// The sink a run writes to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SinkTarget {
+    /// Supabase's PostgREST API.
+    Supabase {
+        /// PostgREST base, e.g. `https://x.supabase.co/rest/v1`.
+        rest_url: String,
+        /// The service role key.
+        key: Secret,
+    },
+    /// Local JSONL files.
+    Jsonl {
+        /// The directory.
+        dir: PathBuf,
+    },
+}
+
+impl SinkTarget {
+    /// `supabase` or `jsonl`, as reported in outputs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SinkTarget::Supabase { .. } => "supabase",
+            SinkTarget::Jsonl { .. } => "jsonl",
+        }
+    }
+}
+
+/// Where a setting's value came from, for messages.
+#[derive(Debug, Clone)]
+struct Given {
+    value: String,
+    origin: String,
+}
+
+/// Collects one source's settings by kebab-case name.
+fn collect(
+    into: &mut BTreeMap<String, Given>,
+    env: &[(String, String)],
+    prefix: &str,
+    describe: impl Fn(&str) -> String,
+) {
+    for (key, value) in env {
+        let Some(rest) = key.strip_prefix(prefix) else {
+            continue;
+        };
+        if value.trim().is_empty() || rest.is_empty() {
+            continue;
+        }
+        let name = rest.to_ascii_lowercase().replace('_', "-");
+        into.entry(name).or_insert_with(|| Given {
+            value: value.clone(),
+            origin: describe(key),
+        });
+    }
+}
+
+impl Config {
+    /// Builds the configuration from parsed flags and the process environment.
+    pub fn from_cli(cli: Cli, env: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        let mut given: BTreeMap<String, Given> = BTreeMap::new();
+
+        // Highest precedence first: `collect` keeps the first value it sees for a name.
+        let g = &cli.global;
+        let flags = [
+            ("supabase-url", g.supabase_url.clone()),
+            ("rest-url", g.rest_url.clone()),
+            ("environment", g.environment.clone()),
+            ("output-dir", g.output_dir.as_ref().map(|p| p.display().to_string())),
+            ("require-remote", g.require_remote.then(|| "true".to_owned())),
+            ("fail-on-spool", g.fail_on_spool.then(|| "true".to_owned())),
+        ];
+        for (name, value) in flags {
+            if let Some(value) = value {
+                given.insert(
+                    name.to_owned(),
+                    Given {
+                        value,
+                        origin: format!("flag --{name}"),
+                    },
+                );
+            }
+        }
+        collect(&mut given, &env, "INPUT_", |k| {
+            format!("input `{}` ({k})", k["INPUT_".len()..].to_ascii_lowercase())
+        });
+        collect(&mut given, &env, "DEVMETRICS_", |k| format!("variable {k}"));
+        let plain: Vec<(String, String)> = env
+            .iter()
+            .filter(|(k, _)| {
+                matches!(
+                    k.as_str(),
+                    "SUPABASE_URL" | "SUPABASE_SERVICE_ROLE_KEY" | "GITHUB_TOKEN"
+                )
+            })
+            .map(|(k, v)| (format!("PLAIN_{k}"), v.clone()))
+            .collect();
+        collect(&mut given, &plain, "PLAIN_", |k| {
+            format!("variable {}", &k["PLAIN_".len()..])
+        });
+
+        let raw: RawSettings = envy::from_iter(
+            given
+                .iter()
+                .map(|(name, g)| (name.clone(), g.value.clone())),
+        )
+        .map_err(|err| unknown_setting(&err, &given))?;
+
+        let origin = |name: &str| {
+            given
+                .get(name)
+                .map_or_else(|| format!("setting `{name}`"), |g| g.origin.clone())
+        };
+
+        let command = match cli.command {
+            Some(command) => command,
+            None => match raw.command.as_deref() {
+                None => Command::Record(RecordArgs::default()),
+                Some(name) => Command::from_input(name).ok_or_else(|| ConfigError::BadValue {
+                    origin: origin("command"),
+                    problem: format!(
+                        "unknown command '{name}'; expected one of: record, replay, doctor"
+                    ),
+                })?,
+            },
+        };
+        let record_args = match &command {
+            Command::Record(args) => args.clone(),
+            _ => RecordArgs::default(),
+        };
+
+        let environment = match raw.environment.as_deref() {
+            None => None,
+            Some(text) => Some(Environment::parse(text).ok_or_else(|| ConfigError::BadValue {
+                origin: origin("environment"),
+                problem: format!("'{text}' is not an environment; expected local, staging or production"),
+            })?),
+        };
+
+        let globs = |name: &str, value: Option<&str>, default: &str| -> Result<Vec<String>, ConfigError> {
+            let list = split_list(value.unwrap_or(default));
+            compile_globs(&list).map_err(|problem| ConfigError::BadValue {
+                origin: origin(name),
+                problem,
+            })?;
+            Ok(list)
+        };
+        let production_branches =
+            globs("production-branches", raw.production_branches.as_deref(), "main,master")?;
+        let staging_branches = globs(
+            "staging-branches",
+            raw.staging_branches.as_deref(),
+            "develop,staging,release/*",
+        )?;
+        let deploy_workflows = globs("deploy-workflows", raw.deploy_workflows.as_deref(), "")?;
+
+        let url = |name: &str, value: Option<String>| -> Result<Option<String>, ConfigError> {
+            match value {
+                None => Ok(None),
+                Some(v) => {
+                    let v = v.trim().trim_end_matches('/').to_owned();
+                    reqwest::Url::parse(&v).map_err(|e| ConfigError::BadValue {
+                        origin: origin(name),
+                        problem: format!("not a URL ({e}); expected e.g. https://<project-ref>.supabase.co"),
+                    })?;
+                    Ok(Some(v))
+                }
+            }
+        };
+        let remote = RemoteSettings {
+            url: url("supabase-url", raw.supabase_url)?,
+            key: raw.supabase_service_role_key.map(Secret::new),
+        };
+        let staging_remote = RemoteSettings {
+            url: url("staging-supabase-url", raw.staging_supabase_url)?,
+            key: raw.staging_supabase_service_role_key.map(Secret::new),
+        };
+        let production_remote = RemoteSettings {
+            url: url("production-supabase-url", raw.production_supabase_url)?,
+            key: raw.production_supabase_service_role_key.map(Secret::new),
+        };
+        let rest_url = url("rest-url", raw.rest_url)?;
+
+        let boolean = |name: &str, value: Option<&str>| -> Result<bool, ConfigError> {
+            match value.map(|v| v.trim().to_ascii_lowercase()) {
+                None => Ok(false),
+                Some(v) => match v.as_str() {
+                    "true" | "yes" | "1" | "on" => Ok(true),
+                    "false" | "no" | "0" | "off" => Ok(false),
+                    _ => Err(ConfigError::BadValue {
+                        origin: origin(name),
+                        problem: format!("'{v}' is not a boolean; expected true or false"),
+                    }),
+                },
+            }
+        };
+        let number = |name: &str, value: Option<&str>, min: f64, max: f64| -> Result<Option<f64>, ConfigError> {
+            match value {
+                None => Ok(None),
+                Some(v) => match v.trim().parse::<f64>() {
+                    Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+                    _ => Err(ConfigError::BadValue {
+                        origin: origin(name),
+                        problem: format!("'{v}' is not a number from {min} to {max}"),
+                    }),
+                },
+            }
+        };
+
+        let mut http = HttpSettings::default();
+        if let Some(t) = number("http-timeout-seconds", raw.http_timeout_seconds.as_deref(), 0.05, 600.0)? {
+            http.timeout = Duration::from_secs_f64(t);
+        }
+        if let Some(a) = number("retry-attempts", raw.retry_attempts.as_deref(), 1.0, 20.0)? {
+            http.attempts = a as u32;
+        }
+        if let Some(b) = number("batch-rows", raw.batch_rows.as_deref(), 1.0, 100_000.0)? {
+            http.batch_rows = b as usize;
+        }
+
+        let slowest = match raw.slowest_tests.as_deref().map(str::trim) {
+            None => Some(10),
+            Some("all") => None,
+            Some(v) => Some(v.parse::<usize>().map_err(|_| ConfigError::BadValue {
+                origin: origin("slowest-tests"),
+                problem: format!("'{v}' is not a count; expected a whole number or `all`"),
+            })?),
+        };
+        let test_types = split_list(raw.test_types.as_deref().unwrap_or(""))
+            .into_iter()
+            .map(|pair| match pair.split_once('=') {
+                Some((glob, kind)) if !glob.trim().is_empty() && !kind.trim().is_empty() => {
+                    Glob::new(glob.trim()).map_err(|e| ConfigError::BadValue {
+                        origin: origin("test-types"),
+                        problem: format!("bad glob '{}': {e}", glob.trim()),
+                    })?;
+                    Ok((glob.trim().to_owned(), kind.trim().to_owned()))
+                }
+                _ => Err(ConfigError::BadValue {
+                    origin: origin("test-types"),
+                    problem: format!("'{pair}' is not `glob=type`; expected e.g. **/integration/**=integration"),
+                }),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let junit = JunitSettings {
+            paths: split_lines(raw.junit_paths.as_deref().unwrap_or("")),
+            test_types,
+            slowest,
+            min_pass_rate: number("min-pass-rate", raw.min_pass_rate.as_deref(), 0.0, 100.0)?
+                .unwrap_or(80.0),
+            fail_on_threshold: boolean("fail-on-threshold", raw.fail_on_threshold.as_deref())?,
+            require_tests: boolean("require-tests", raw.require_tests.as_deref())?,
+        };
+
+        let record = RecordSettings {
+            args: record_args,
+            deploy_workflows,
+            production_environments: split_list(
+                raw.production_environments.as_deref().unwrap_or("production,prod"),
+            ),
+            junit,
+            rules_file: PathBuf::from(raw.rules_file.as_deref().unwrap_or(".github/devmetrics.yml")),
+            fail_on_violation: split_list(raw.fail_on_violation.as_deref().unwrap_or("")),
+            annotate_violations: raw.annotate_violations.is_none()
+                || boolean("annotate-violations", raw.annotate_violations.as_deref())?,
+        };
+
+        let github: GithubContext =
+            envy::prefixed("GITHUB_")
+                .from_iter(env.iter().filter(|(_, v)| !v.is_empty()).cloned())
+                .map_err(|e| ConfigError::BadValue {
+                    origin: "GITHUB_* variables".into(),
+                    problem: e.to_string(),
+                })?;
+
+        Ok(Config {
+            command,
+            environment,
+            production_branches,
+            staging_branches,
+            remote,
+            staging_remote,
+            production_remote,
+            rest_url,
+            require_remote: boolean("require-remote", raw.require_remote.as_deref())?,
+            fail_on_spool: boolean("fail-on-spool", raw.fail_on_spool.as_deref())?,
+            output_dir: PathBuf::from(raw.output_dir.as_deref().unwrap_or("development-metrics")),
+            github,
+            github_token: raw.github_token.map(Secret::new),
+            http,
+            record,
+        })
+    }
+
+    /// Every secret the configuration holds, to mask and redact.
+    pub fn secrets(&self) -> Vec<&Secret> {
+        [
+            &self.remote.key,
+            &self.staging_remote.key,
+            &self.production_remote.key,
+            &self.github_token,
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    /// Decides the environment and the sink. Pure: the decision rests on settings and the
+    /// runner's variables only.
+    pub fn target(&self) -> Result<Target, ConfigError> {
+        let (environment, why) = self.environment_and_why();
+        let specific = match environment {
+            Environment::Local => &RemoteSettings::default(),
+            Environment::Staging => &self.staging_remote,
+            Environment::Production => &self.production_remote,
+        };
+        let url = specific
+            .url
+            .clone()
+            .or_else(|| self.remote.url.clone())
+            .or_else(|| (environment == Environment::Local).then(|| LOCAL_SUPABASE_URL.to_owned()));
+        let key = specific.key.clone().or_else(|| self.remote.key.clone());
+        let dir = self.output_dir.clone();
+
+        match (url, key) {
+            (Some(url), Some(key)) => {
+                if key.key_kind() == KeyKind::PublishableKey {
+                    return Err(ConfigError::UnusableKey {
+                        environment,
+                        kind: KeyKind::PublishableKey.describe(),
+                    });
+                }
+                let rest_url = self
+                    .rest_url
+                    .clone()
+                    .unwrap_or_else(|| format!("{url}/rest/v1"));
+                Ok(Target {
+                    environment,
+                    why,
+                    sink: SinkTarget::Supabase { rest_url, key },
+                    fallback_warning: None,
+                })
+            }
+            (_, None) if environment == Environment::Local && !self.require_remote => {
+                // The embedded default: no key, no Supabase needed.
+                Ok(Target {
+                    environment,
+                    why,
+                    sink: SinkTarget::Jsonl { dir },
+                    fallback_warning: self.remote.url.as_ref().map(|_| {
+                        "supabase-url is set but no service role key is: rows were written to local files".to_owned()
+                    }),
+                })
+            }
+            (url, key) => {
+                let what = match (url.is_some(), key.is_some()) {
+                    (false, false) => "URL and service role key",
+                    (true, false) => "service role key",
+                    _ => "URL",
+                }
+                .to_owned();
+                if self.require_remote {
+                    return Err(ConfigError::MissingSecrets { environment, what });
+                }
+                Ok(Target {
+                    environment,
+                    why,
+                    sink: SinkTarget::Jsonl { dir: dir.clone() },
+                    fallback_warning: Some(format!(
+                        "no Supabase {what} for the {environment} environment (normal for a pull request from a fork, \
+                         which gets no secrets); rows were written to {}/ instead",
+                        dir.display()
+                    )),
+                })
+            }
+        }
+    }
+
+    fn environment_and_why(&self) -> (Environment, String) {
+        if let Some(env) = self.environment {
+            return (env, "set by the `environment` setting".to_owned());
+        }
+        if !self.github.in_actions() {
+            return (Environment::Local, "not running in GitHub Actions".to_owned());
+        }
+        let Some(branch) = self.github.deciding_branch() else {
+            return (
+                Environment::Staging,
+                "in GitHub Actions with no branch in GITHUB_BASE_REF/GITHUB_REF_NAME; CI runs count as staging".to_owned(),
+            );
+        };
+        let production = compile_globs(&self.production_branches).expect("validated");
+        let staging = compile_globs(&self.staging_branches).expect("validated");
+        if production.is_match(branch) {
+            (
+                Environment::Production,
+                format!("branch '{branch}' matches production-branches ({})", self.production_branches.join(", ")),
+            )
+        } else if staging.is_match(branch) {
+            (
+                Environment::Staging,
+                format!("branch '{branch}' matches staging-branches ({})", self.staging_branches.join(", ")),
+            )
+        } else {
+            (
+                Environment::Staging,
+                format!("branch '{branch}' is neither a production nor a staging branch; CI runs count as staging"),
+            )
+        }
+    }
+}
+
+/// Splits a list given with commas or newlines; blanks dropped.
+pub fn split_list(text: &str) -> Vec<String> {
+    text.split([',', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Splits a list given one item per line (globs may contain commas: `{a,b}`).
+pub fn split_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Compiles branch or workflow globs.
+pub fn compile_globs(globs: &[String]) -> Result<GlobSet, String> {
+    let mut set = GlobSetBuilder::new();
+    for glob in globs {
+        set.add(Glob::new(glob).map_err(|e| format!("bad glob '{glob}': {e}"))?);
+    }
+    set.build().map_err(|e| e.to_string())
+}
+
+fn unknown_setting(err: &envy::Error, given: &BTreeMap<String, Given>) -> ConfigError {
+    let text = err.to_string();
+    // envy reports "unknown field `name`, expected one of ...".
+    let name = text
+        .split('`')
+        .nth(1)
+        .map(str::to_owned)
+        .unwrap_or_default();
+    match given.get(&name) {
+        Some(g) => ConfigError::UnknownSetting {
+            origin: g.origin.clone(),
+        },
+        None => ConfigError::BadValue {
+            origin: "settings".into(),
+            problem: text,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn config(args: &[&str], env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut argv = vec!["devmetrics"];
+        argv.extend_from_slice(args);
+        let cli = Cli::try_parse_from(argv).unwrap();
+        Config::from_cli(cli, env.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+    }
+
+    #[test]
+    fn outside_actions_without_a_key_is_local_jsonl() {
+        let c = config(&["record"], &[]).unwrap();
+        let t = c.target().unwrap();
+        assert_eq!(t.environment, Environment::Local);
+        assert_eq!(t.why, "not running in GitHub Actions");
+        assert_eq!(t.sink, SinkTarget::Jsonl { dir: "development-metrics".into() });
+        assert!(t.fallback_warning.is_none());
+    }
+
+    #[test]
+    fn local_with_a_key_uses_the_local_supabase_url() {
+        let c = config(&["record"], &[("SUPABASE_SERVICE_ROLE_KEY", "sb_secret_abcdefgh")]).unwrap();
+        match c.target().unwrap().sink {
+            SinkTarget::Supabase { rest_url, .. } => assert_eq!(rest_url, "http://127.0.0.1:54321/rest/v1"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn branch_decides_inside_actions_and_per_environment_secrets_win() {
+        let env = [
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_REF_NAME", "release/2.1"),
+            ("INPUT_SUPABASE-URL", "https://prod.supabase.co"),
+            ("INPUT_SUPABASE-SERVICE-ROLE-KEY", "sb_secret_prodprodprod"),
+            ("INPUT_STAGING-SUPABASE-URL", "https://stage.supabase.co/"),
+            ("INPUT_STAGING-SUPABASE-SERVICE-ROLE-KEY", "sb_secret_stagestage"),
+        ];
+        let t = config(&[], &env).unwrap().target().unwrap();
+        assert_eq!(t.environment, Environment::Staging);
+        assert!(t.why.contains("'release/2.1' matches staging-branches"), "{}", t.why);
+        assert_eq!(
+            t.sink,
+            SinkTarget::Supabase {
+                rest_url: "https://stage.supabase.co/rest/v1".into(),
+                key: Secret::new("sb_secret_stagestage")
+            }
+        );
+    }
+
+    #[test]
+    fn pull_request_base_branch_decides() {
+        let env = [
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_REF_NAME", "7/merge"),
+            ("GITHUB_BASE_REF", "main"),
+        ];
+        let t = config(&[], &env).unwrap().target().unwrap();
+        assert_eq!(t.environment, Environment::Production);
+        // A fork PR: no secrets → local files with a warning.
+        assert!(matches!(t.sink, SinkTarget::Jsonl { .. }));
+        assert!(t.fallback_warning.unwrap().contains("fork"));
+    }
+
+    #[test]
+    fn require_remote_turns_the_fallback_into_an_error() {
+        let env = [("GITHUB_ACTIONS", "true"), ("GITHUB_REF_NAME", "main"), ("INPUT_REQUIRE-REMOTE", "true")];
+        let err = config(&[], &env).unwrap().target().unwrap_err();
+        assert!(matches!(err, ConfigError::MissingSecrets { environment: Environment::Production, .. }));
+    }
+
+    #[test]
+    fn precedence_flag_then_input_then_variable() {
+        let env = [
+            ("INPUT_ENVIRONMENT", "staging"),
+            ("DEVMETRICS_ENVIRONMENT", "production"),
+        ];
+        assert_eq!(config(&[], &env).unwrap().environment, Some(Environment::Staging));
+        assert_eq!(
+            config(&["--environment", "local"], &env).unwrap().environment,
+            Some(Environment::Local)
+        );
+        let only_var = [("DEVMETRICS_ENVIRONMENT", "production")];
+        assert_eq!(config(&[], &only_var).unwrap().environment, Some(Environment::Production));
+    }
+
+    #[test]
+    fn unknown_settings_and_bad_values_name_their_origin() {
+        let err = config(&[], &[("DEVMETRICS_SUPABASE_ULR", "x")]).unwrap_err();
+        assert_eq!(err.to_string(), "unknown setting variable DEVMETRICS_SUPABASE_ULR");
+        let err = config(&[], &[("INPUT_MIN-PASS-RATE", "lots")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "input `min-pass-rate` (INPUT_MIN-PASS-RATE): 'lots' is not a number from 0 to 100"
+        );
+        let err = config(&[], &[("INPUT_ENVIRONMENT", "prod")]).unwrap_err();
+        assert!(err.to_string().contains("expected local, staging or production"));
+    }
+
+    #[test]
+    fn publishable_keys_are_refused() {
+        let err = config(&[], &[("SUPABASE_SERVICE_ROLE_KEY", "sb_publishable_abcdefgh")])
+            .unwrap()
+            .target()
+            .unwrap_err();
+        assert!(matches!(err, ConfigError::UnusableKey { .. }));
+    }
+}
