@@ -1,1 +1,253 @@
-//! Sinks: where rows go. (being written)
+//! Sinks: where rows go. [`postgrest`] writes to Supabase's PostgREST API, [`jsonl`] to local
+//! files; [`spool`] keeps what could not be written so that `devmetrics replay` can send it
+//! later. [`deliver`] writes a whole batch through one sink and spools whatever failed.
+//!
+//! Sinks take plain rows (JSON objects keyed by column) and the table's natural key; they know
+//! nothing about events, configuration or GitHub.
+
+pub mod jsonl;
+pub mod postgrest;
+pub mod spool;
+
+use crate::rows::{Batch, Table};
+use serde_json::Value;
+use std::path::PathBuf;
+
+pub use jsonl::JsonlSink;
+pub use postgrest::{PostgrestSink, RetryPolicy};
+pub use spool::Spool;
+
+/// The four fields of a PostgREST error body, kept as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
+pub struct ApiError {
+    /// `PGRST106`, `42501`, `23505`...
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The message.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Details, when any.
+    #[serde(default)]
+    pub details: Option<String>,
+    /// A hint, when any.
+    #[serde(default)]
+    pub hint: Option<String>,
+}
+
+/// Why a write or read did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    /// The API answered with an error.
+    #[error("{}", describe_api(*status, error, body))]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// The PostgREST error fields (all empty when the body was not a PostgREST error).
+        error: ApiError,
+        /// The body, when it was not a PostgREST error (shortened).
+        body: Option<String>,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// The request did not get an answer.
+    #[error("{what} (after {attempts} attempts)")]
+    Transport {
+        /// `could not connect`, `timed out after 15s`...
+        what: String,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// Not tried: an earlier table found the database unreachable.
+    #[error("not attempted: the database was unreachable for an earlier table")]
+    NotAttempted,
+    /// The key cannot be put in an HTTP header.
+    #[error("the service role key contains characters an HTTP header cannot carry (a line break inside it, or a non-ASCII character)")]
+    BadKey,
+    /// A local file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A local file holds something that is not a row.
+    #[error("{}:{line}: {problem}", path.display())]
+    BadLine {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+fn describe_api(status: u16, error: &ApiError, body: &Option<String>) -> String {
+    match (&error.code, &error.message) {
+        (Some(code), Some(message)) => format!("PostgREST {code} (HTTP {status}): {message}"),
+        (None, Some(message)) => format!("HTTP {status}: {message}"),
+        _ => match body {
+            Some(body) if !body.is_empty() => format!("HTTP {status}: {body}"),
+            _ => format!("HTTP {status} with no error body"),
+        },
+    }
+}
+
+impl SinkError {
+    /// True when the database could not be reached at all: later tables need not be tried.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, SinkError::Transport { .. })
+    }
+
+    /// The PostgREST error code, when there is one.
+    pub fn api_code(&self) -> Option<&str> {
+        match self {
+            SinkError::Api { error, .. } => error.code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when there was an answer.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            SinkError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// The outcome of writing one table's rows.
+#[derive(Debug)]
+pub struct TableWrite {
+    /// The table.
+    pub table: Table,
+    /// Rows given.
+    pub rows: usize,
+    /// Rows the sink accepted (new or already there).
+    pub accepted: usize,
+    /// Of those, rows that were new (the rest were already recorded).
+    pub inserted: usize,
+    /// Requests made (HTTP requests; 0 for files).
+    pub requests: u32,
+    /// Rows not written, to spool.
+    pub unsent: Vec<Value>,
+    /// Why rows were not written.
+    pub error: Option<SinkError>,
+}
+
+impl TableWrite {
+    /// A write that was not attempted.
+    pub fn not_attempted(table: Table, rows: &[Value]) -> TableWrite {
+        TableWrite {
+            table,
+            rows: rows.len(),
+            accepted: 0,
+            inserted: 0,
+            requests: 0,
+            unsent: rows.to_vec(),
+            error: Some(SinkError::NotAttempted),
+        }
+    }
+}
+
+/// A filter-and-order read of recent rows (used for deployment history and by `doctor`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    /// The table.
+    pub table: Table,
+    /// `column = value` filters.
+    pub equals: Vec<(String, String)>,
+    /// Newest first by this column.
+    pub newest_first_by: Option<String>,
+    /// At most this many rows.
+    pub limit: usize,
+}
+
+/// Somewhere rows can be written to and read back from.
+#[allow(async_fn_in_trait)]
+pub trait Sink {
+    /// Says where rows go, without any secret (e.g. `Supabase at https://x.supabase.co/rest/v1`).
+    fn describe(&self) -> String;
+    /// Writes one table's rows, safely repeatable: rows whose natural key is already stored are
+    /// not stored again.
+    async fn write(&self, table: Table, rows: &[Value]) -> TableWrite;
+    /// Reads rows back.
+    async fn query(&self, query: &Query) -> Result<Vec<Value>, SinkError>;
+}
+
+/// The outcome of delivering a batch.
+#[derive(Debug)]
+pub struct Delivery {
+    /// One entry per table, in table order.
+    pub tables: Vec<TableWrite>,
+    /// The spool file holding the rows not written, if any.
+    pub spool_file: Option<PathBuf>,
+    /// Set when even spooling failed (the rows are then printed nowhere: this is the one
+    /// situation that loses data, and the run fails).
+    pub spool_error: Option<SinkError>,
+}
+
+impl Delivery {
+    /// Rows spooled.
+    pub fn spooled(&self) -> usize {
+        self.tables.iter().map(|t| t.unsent.len()).sum()
+    }
+
+    /// HTTP requests made.
+    pub fn requests(&self) -> u32 {
+        self.tables.iter().map(|t| t.requests).sum()
+    }
+
+    /// The errors met, per table.
+    pub fn errors(&self) -> impl Iterator<Item = (Table, &SinkError)> {
+        self.tables
+            .iter()
+            .filter_map(|t| t.error.as_ref().map(|e| (t.table, e)))
+    }
+}
+
+/// Writes every table of `batch` through `sink`. Rows that are not written go to one spool file.
+/// Once the database proves unreachable, later tables are not tried (they are spooled at once).
+pub async fn deliver(sink: &impl Sink, batch: &Batch, spool: &Spool) -> Delivery {
+    let mut tables = Vec::new();
+    let mut unreachable = false;
+    for (table, rows) in batch.groups() {
+        let write = if unreachable {
+            TableWrite::not_attempted(table, rows)
+        } else {
+            sink.write(table, rows).await
+        };
+        unreachable |= write.error.as_ref().is_some_and(SinkError::is_unreachable);
+        tables.push(write);
+    }
+    let mut leftover = Batch::new();
+    for write in &tables {
+        leftover.extend_values(write.table, write.unsent.iter().cloned());
+    }
+    let (spool_file, spool_error) = if leftover.is_empty() {
+        (None, None)
+    } else {
+        match spool.write(&leftover) {
+            Ok(path) => (Some(path), None),
+            Err(err) => (None, Some(err)),
+        }
+    };
+    Delivery {
+        tables,
+        spool_file,
+        spool_error,
+    }
+}
+
+/// The natural key of a row as one string, for deduplication in files.
+pub fn natural_key(table: Table, row: &Value) -> Option<String> {
+    let object = row.as_object()?;
+    let mut key = String::new();
+    for column in table.natural_key() {
+        let value = object.get(*column)?;
+        key.push_str(&value.to_string());
+        key.push('\u{1f}');
+    }
+    Some(key)
+}

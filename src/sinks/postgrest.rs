@@ -1,0 +1,426 @@
+//! The PostgREST sink: bulk upserts into the `metrics` schema through Supabase's API.
+//!
+//! Requests are built with the `postgrest` crate, with two gaps covered here: it panics on a
+//! header value it cannot encode (so the key is checked first), and it fixes its own `Prefer`
+//! header on upserts (so the header is replaced on the built request). Every write is
+//! `POST /<table>?on_conflict=<natural key>&select=id` with `Content-Profile: metrics` and
+//! `Prefer: return=representation,resolution=ignore-duplicates` (`merge-duplicates` for computed
+//! metrics): repeating a write never duplicates a row, and the ids that come back count the rows
+//! that were new.
+
+use super::{ApiError, Query, Sink, SinkError, TableWrite};
+use crate::rows::{OnDuplicate, Table};
+use crate::secret::{KeyKind, Secret};
+use reqwest::header::{HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+/// The schema every devmetrics table lives in.
+pub const SCHEMA: &str = "metrics";
+
+/// Largest request body sent at once (PostgREST's default limit is 10 MiB).
+const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// How failed requests are retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts per request, the first included.
+    pub attempts: u32,
+    /// First backoff; doubled at each retry, with full jitter.
+    pub base_delay: Duration,
+    /// Longest backoff.
+    pub max_delay: Duration,
+    /// Longest wait a `Retry-After` header is honoured for.
+    pub max_retry_after: Duration,
+    /// Per-request timeout.
+    pub timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 4,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(4),
+            max_retry_after: Duration::from_secs(30),
+            timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before retry number `retry` (1-based): exponential backoff with full jitter.
+    fn backoff(&self, retry: u32) -> Duration {
+        let ceiling = self
+            .base_delay
+            .saturating_mul(1u32 << retry.min(16).saturating_sub(1))
+            .min(self.max_delay);
+        ceiling.mul_f64(fastrand::f64())
+    }
+}
+
+/// Writes rows to PostgREST.
+pub struct PostgrestSink {
+    api: postgrest::Postgrest,
+    rest_url: String,
+    policy: RetryPolicy,
+    batch_rows: usize,
+    requests: AtomicU32,
+}
+
+impl std::fmt::Debug for PostgrestSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgrestSink")
+            .field("rest_url", &self.rest_url)
+            .field("key", &"***")
+            .finish()
+    }
+}
+
+impl PostgrestSink {
+    /// A sink for `rest_url` (e.g. `https://x.supabase.co/rest/v1`) authenticated with `key`.
+    /// Legacy JWT keys go as `apikey` and `Authorization: Bearer`; `sb_secret_` keys as `apikey`
+    /// only (the gateway swaps them for a JWT).
+    pub fn new(rest_url: &str, key: &Secret, policy: RetryPolicy, batch_rows: usize) -> Result<PostgrestSink, SinkError> {
+        // postgrest::Postgrest::insert_header panics on a value it cannot encode: check first.
+        let bearer = format!("Bearer {}", key.expose());
+        if HeaderValue::from_str(key.expose()).is_err() || HeaderValue::from_str(&bearer).is_err() {
+            return Err(SinkError::BadKey);
+        }
+        let mut api = postgrest::Postgrest::new(rest_url.trim_end_matches('/'))
+            .schema(SCHEMA)
+            .insert_header("apikey", key.expose())
+            .insert_header("user-agent", concat!("devmetrics/", env!("CARGO_PKG_VERSION")));
+        if key.key_kind() == KeyKind::LegacyJwt {
+            api = api.insert_header("authorization", &bearer);
+        }
+        Ok(PostgrestSink {
+            api,
+            rest_url: rest_url.trim_end_matches('/').to_owned(),
+            policy,
+            batch_rows: batch_rows.max(1),
+            requests: AtomicU32::new(0),
+        })
+    }
+
+    /// HTTP requests sent so far (each attempt counts).
+    pub fn requests_sent(&self) -> u32 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Sends a request built by `build` with retries; returns the status and body of the first
+    /// success, or the last error.
+    async fn send(
+        &self,
+        build: impl Fn() -> postgrest::Builder,
+        prefer: Option<&'static str>,
+    ) -> Result<(StatusCode, String), (SinkError, u32)> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (client, request) = build().build().timeout(self.policy.timeout).build_split();
+            let mut request = request.map_err(|e| {
+                (
+                    SinkError::Transport {
+                        what: format!("could not build the request: {}", e.without_url()),
+                        attempts: attempt,
+                    },
+                    attempt,
+                )
+            })?;
+            if let Some(prefer) = prefer {
+                request
+                    .headers_mut()
+                    .insert(HeaderName::from_static("prefer"), HeaderValue::from_static(prefer));
+            }
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            let (error, retry_after) = match client.execute(request).await {
+                Ok(response) => {
+                    let status = response.status();
+                    let retry_after = response
+                        .headers()
+                        .get(RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(parse_retry_after);
+                    match response.text().await {
+                        Ok(body) if status.is_success() => return Ok((status, body)),
+                        Ok(body) => (api_error(status, &body, attempt), retry_after),
+                        Err(e) => (transport_error(&e, self.policy.timeout, attempt), None),
+                    }
+                }
+                Err(e) => (transport_error(&e, self.policy.timeout, attempt), None),
+            };
+            if attempt >= self.policy.attempts || !is_retryable(&error) {
+                return Err((error, attempt));
+            }
+            let wait = match retry_after {
+                Some(wait) => wait.min(self.policy.max_retry_after),
+                None => self.policy.backoff(attempt),
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Sends one chunk; returns how many rows were new.
+    async fn write_chunk(&self, table: Table, body: String) -> Result<usize, (SinkError, u32)> {
+        let prefer = match table.on_duplicate() {
+            OnDuplicate::Ignore => "return=representation,resolution=ignore-duplicates",
+            OnDuplicate::Replace => "return=representation,resolution=merge-duplicates",
+        };
+        let on_conflict = table.natural_key().join(",");
+        let (_, response) = self
+            .send(
+                || {
+                    self.api
+                        .from(table.name())
+                        .upsert(body.clone())
+                        .on_conflict(&on_conflict)
+                        .select("id")
+                },
+                Some(prefer),
+            )
+            .await?;
+        // The representation lists the rows stored by this request: the new ones.
+        Ok(serde_json::from_str::<Vec<Value>>(&response).map_or(0, |ids| ids.len()))
+    }
+
+    /// Checks that the API answers at all (`GET /`).
+    pub async fn ping(&self) -> Result<(), SinkError> {
+        let url = format!("{}/", self.rest_url);
+        self.send(|| self.api.from(""), None)
+            .await
+            .map(|_| ())
+            .map_err(|(e, _)| e)
+            .map_err(|e| match e {
+                // `GET /` answers 200 with the OpenAPI description; a 404 from the gateway
+                // means the URL does not point to PostgREST.
+                SinkError::Api { status: 404, error, body, attempts } if error.code.is_none() => SinkError::Api {
+                    status: 404,
+                    error: ApiError {
+                        message: Some(format!("{url} is not a PostgREST API")),
+                        ..error
+                    },
+                    body,
+                    attempts,
+                },
+                other => other,
+            })
+    }
+
+    /// Checks that the service role may insert into `table` by inserting no rows: PostgreSQL
+    /// checks the privilege all the same.
+    pub async fn check_insert(&self, table: Table) -> Result<(), SinkError> {
+        self.send(|| self.api.from(table.name()).insert("[]"), Some("return=minimal"))
+            .await
+            .map(|_| ())
+            .map_err(|(e, _)| e)
+    }
+}
+
+impl Sink for PostgrestSink {
+    fn describe(&self) -> String {
+        format!("Supabase at {}", self.rest_url)
+    }
+
+    async fn write(&self, table: Table, rows: &[Value]) -> TableWrite {
+        let before = self.requests_sent();
+        let mut accepted = 0;
+        let mut inserted = 0;
+        let mut error = None;
+        let mut unsent = Vec::new();
+        for chunk in chunks(rows, self.batch_rows, MAX_BODY_BYTES) {
+            if error.is_some() {
+                // After a failed chunk, the rest is spooled untried: the same failure would
+                // only cost another round of retries.
+                unsent.extend_from_slice(chunk);
+                continue;
+            }
+            let body = serde_json::to_string(chunk).expect("JSON values serialize");
+            match self.write_chunk(table, body).await {
+                Ok(new_rows) => {
+                    accepted += chunk.len();
+                    inserted += new_rows;
+                }
+                Err((err, _)) => {
+                    error = Some(err);
+                    unsent.extend_from_slice(chunk);
+                }
+            }
+        }
+        TableWrite {
+            table,
+            rows: rows.len(),
+            accepted,
+            inserted,
+            requests: self.requests_sent() - before,
+            unsent,
+            error,
+        }
+    }
+
+    async fn query(&self, query: &Query) -> Result<Vec<Value>, SinkError> {
+        let build = || {
+            let mut b = self.api.from(query.table.name()).select("*");
+            for (column, value) in &query.equals {
+                b = b.eq(column, value);
+            }
+            if let Some(column) = &query.newest_first_by {
+                b = b.order(format!("{column}.desc"));
+            }
+            b.limit(query.limit.max(1))
+        };
+        let (_, body) = self.send(build, None).await.map_err(|(e, _)| e)?;
+        serde_json::from_str(&body).map_err(|e| SinkError::Api {
+            status: 200,
+            error: ApiError::default(),
+            body: Some(format!("the answer was not a JSON array of rows: {e}")),
+            attempts: 1,
+        })
+    }
+}
+
+/// Splits rows into chunks of at most `max_rows` rows and about `max_bytes` of JSON.
+fn chunks(rows: &[Value], max_rows: usize, max_bytes: usize) -> Vec<&[Value]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0;
+    for (i, row) in rows.iter().enumerate() {
+        let size = row.to_string().len() + 1;
+        if i > start && (i - start >= max_rows || bytes + size > max_bytes) {
+            out.push(&rows[start..i]);
+            start = i;
+            bytes = 0;
+        }
+        bytes += size;
+    }
+    if start < rows.len() {
+        out.push(&rows[start..]);
+    }
+    out
+}
+
+fn is_retryable(error: &SinkError) -> bool {
+    match error {
+        SinkError::Transport { .. } => true,
+        SinkError::Api { status, .. } => *status == 408 || *status == 429 || *status >= 500,
+        _ => false,
+    }
+}
+
+fn api_error(status: StatusCode, body: &str, attempts: u32) -> SinkError {
+    match serde_json::from_str::<ApiError>(body) {
+        Ok(error) if error.code.is_some() || error.message.is_some() => SinkError::Api {
+            status: status.as_u16(),
+            error,
+            body: None,
+            attempts,
+        },
+        _ => SinkError::Api {
+            status: status.as_u16(),
+            error: ApiError::default(),
+            body: Some(shorten(body.trim(), 300)),
+            attempts,
+        },
+    }
+}
+
+fn transport_error(error: &reqwest::Error, timeout: Duration, attempts: u32) -> SinkError {
+    let what = if error.is_timeout() {
+        format!("no answer within {:.1}s (timed out)", timeout.as_secs_f64())
+    } else if error.is_connect() {
+        "could not connect (connection refused or host unreachable)".to_owned()
+    } else {
+        // Without the URL: it is already named by the caller, and must not grow query strings.
+        let mut text = error.to_string();
+        if let Some(url) = error.url() {
+            text = text.replace(url.as_str(), "");
+        }
+        format!("the connection failed: {text}")
+    };
+    SinkError::Transport { what, attempts }
+}
+
+/// `Retry-After`: delay-seconds or an HTTP date.
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn chunks_respect_rows_and_bytes() {
+        let rows: Vec<Value> = (0..10).map(|i| json!({ "n": i })).collect();
+        let sizes: Vec<usize> = chunks(&rows, 4, usize::MAX).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [4, 4, 2]);
+        // Each row is 8 bytes with its separator: 20 bytes hold two.
+        let sizes: Vec<usize> = chunks(&rows, 100, 20).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [2, 2, 2, 2, 2]);
+        assert!(chunks(&[], 4, 100).is_empty());
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_and_dates() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let p = RetryPolicy::default();
+        for retry in 1..10 {
+            let ceiling = p.base_delay.saturating_mul(1 << (retry - 1)).min(p.max_delay);
+            assert!(p.backoff(retry) <= ceiling);
+        }
+    }
+
+    #[test]
+    fn only_transient_failures_are_retried() {
+        let api = |status| SinkError::Api { status, error: ApiError::default(), body: None, attempts: 1 };
+        assert!(is_retryable(&api(503)));
+        assert!(is_retryable(&api(429)));
+        assert!(!is_retryable(&api(401)));
+        assert!(!is_retryable(&api(406)));
+        assert!(is_retryable(&SinkError::Transport { what: String::new(), attempts: 1 }));
+    }
+
+    #[test]
+    fn a_key_with_a_line_break_is_refused_not_panicked_on() {
+        let err = PostgrestSink::new("http://127.0.0.1:1", &Secret::new("sb_secret_a\nb"), RetryPolicy::default(), 10).unwrap_err();
+        assert!(matches!(err, SinkError::BadKey));
+    }
+
+    #[test]
+    fn api_errors_keep_all_four_fields() {
+        let e = api_error(StatusCode::NOT_ACCEPTABLE, r#"{"code":"PGRST106","message":"Invalid schema: metrics","details":null,"hint":"Only the following schemas are exposed: public"}"#, 1);
+        assert_eq!(e.to_string(), "PostgREST PGRST106 (HTTP 406): Invalid schema: metrics");
+        match e {
+            SinkError::Api { error, .. } => assert_eq!(error.hint.as_deref(), Some("Only the following schemas are exposed: public")),
+            _ => unreachable!(),
+        }
+        let e = api_error(StatusCode::BAD_GATEWAY, "<html>bad gateway</html>", 1);
+        assert_eq!(e.to_string(), "HTTP 502: <html>bad gateway</html>");
+    }
+}
