@@ -327,7 +327,10 @@ fn collect(
 
 impl Config {
     /// Builds the configuration from parsed flags and the process environment.
-    pub fn from_cli(cli: Cli, env: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
+    pub fn from_cli(
+        cli: Cli,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
         let env: Vec<(String, String)> = env.into_iter().collect();
         let mut given: BTreeMap<String, Given> = BTreeMap::new();
 
@@ -337,8 +340,14 @@ impl Config {
             ("supabase-url", g.supabase_url.clone()),
             ("rest-url", g.rest_url.clone()),
             ("environment", g.environment.clone()),
-            ("output-dir", g.output_dir.as_ref().map(|p| p.display().to_string())),
-            ("require-remote", g.require_remote.then(|| "true".to_owned())),
+            (
+                "output-dir",
+                g.output_dir.as_ref().map(|p| p.display().to_string()),
+            ),
+            (
+                "require-remote",
+                g.require_remote.then(|| "true".to_owned()),
+            ),
             ("fail-on-spool", g.fail_on_spool.then(|| "true".to_owned())),
         ];
         for (name, value) in flags {
@@ -402,22 +411,30 @@ impl Config {
 
         let environment = match raw.environment.as_deref() {
             None => None,
-            Some(text) => Some(Environment::parse(text).ok_or_else(|| ConfigError::BadValue {
-                origin: origin("environment"),
-                problem: format!("'{text}' is not an environment; expected local, staging or production"),
-            })?),
+            Some(text) => Some(
+                Environment::parse(text).ok_or_else(|| ConfigError::BadValue {
+                    origin: origin("environment"),
+                    problem: format!(
+                        "'{text}' is not an environment; expected local, staging or production"
+                    ),
+                })?,
+            ),
         };
 
-        let globs = |name: &str, value: Option<&str>, default: &str| -> Result<Vec<String>, ConfigError> {
-            let list = split_list(value.unwrap_or(default));
-            compile_globs(&list).map_err(|problem| ConfigError::BadValue {
-                origin: origin(name),
-                problem,
-            })?;
-            Ok(list)
-        };
-        let production_branches =
-            globs("production-branches", raw.production_branches.as_deref(), "main,master")?;
+        let globs =
+            |name: &str, value: Option<&str>, default: &str| -> Result<Vec<String>, ConfigError> {
+                let list = split_list(value.unwrap_or(default));
+                compile_globs(&list).map_err(|problem| ConfigError::BadValue {
+                    origin: origin(name),
+                    problem,
+                })?;
+                Ok(list)
+            };
+        let production_branches = globs(
+            "production-branches",
+            raw.production_branches.as_deref(),
+            "main,master",
+        )?;
         let staging_branches = globs(
             "staging-branches",
             raw.staging_branches.as_deref(),
@@ -432,7 +449,9 @@ impl Config {
                     let v = v.trim().trim_end_matches('/').to_owned();
                     reqwest::Url::parse(&v).map_err(|e| ConfigError::BadValue {
                         origin: origin(name),
-                        problem: format!("not a URL ({e}); expected e.g. https://<project-ref>.supabase.co"),
+                        problem: format!(
+                            "not a URL ({e}); expected e.g. https://<project-ref>.supabase.co"
+                        ),
                     })?;
                     Ok(Some(v))
                 }
@@ -465,7 +484,11 @@ impl Config {
                 },
             }
         };
-        let number = |name: &str, value: Option<&str>, min: f64, max: f64| -> Result<Option<f64>, ConfigError> {
+        let number = |name: &str,
+                      value: Option<&str>,
+                      min: f64,
+                      max: f64|
+         -> Result<Option<f64>, ConfigError> {
             match value {
                 None => Ok(None),
                 Some(v) => match v.trim().parse::<f64>() {
@@ -479,7 +502,12 @@ impl Config {
         };
 
         let mut http = HttpSettings::default();
-        if let Some(t) = number("http-timeout-seconds", raw.http_timeout_seconds.as_deref(), 0.05, 600.0)? {
+        if let Some(t) = number(
+            "http-timeout-seconds",
+            raw.http_timeout_seconds.as_deref(),
+            0.05,
+            600.0,
+        )? {
             http.timeout = Duration::from_secs_f64(t);
         }
         if let Some(a) = number("retry-attempts", raw.retry_attempts.as_deref(), 1.0, 20.0)? {
@@ -509,7 +537,9 @@ impl Config {
                 }
                 _ => Err(ConfigError::BadValue {
                     origin: origin("test-types"),
-                    problem: format!("'{pair}' is not `glob=type`; expected e.g. **/integration/**=integration"),
+                    problem: format!(
+                        "'{pair}' is not `glob=type`; expected e.g. **/integration/**=integration"
+                    ),
                 }),
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -527,22 +557,27 @@ impl Config {
             args: record_args,
             deploy_workflows,
             production_environments: split_list(
-                raw.production_environments.as_deref().unwrap_or("production,prod"),
+                raw.production_environments
+                    .as_deref()
+                    .unwrap_or("production,prod"),
             ),
             junit,
-            rules_file: PathBuf::from(raw.rules_file.as_deref().unwrap_or(".github/devmetrics.yml")),
+            rules_file: PathBuf::from(
+                raw.rules_file
+                    .as_deref()
+                    .unwrap_or(".github/devmetrics.yml"),
+            ),
             fail_on_violation: split_list(raw.fail_on_violation.as_deref().unwrap_or("")),
             annotate_violations: raw.annotate_violations.is_none()
                 || boolean("annotate-violations", raw.annotate_violations.as_deref())?,
         };
 
-        let github: GithubContext =
-            envy::prefixed("GITHUB_")
-                .from_iter(env.iter().filter(|(_, v)| !v.is_empty()).cloned())
-                .map_err(|e| ConfigError::BadValue {
-                    origin: "GITHUB_* variables".into(),
-                    problem: e.to_string(),
-                })?;
+        let github: GithubContext = envy::prefixed("GITHUB_")
+            .from_iter(env.iter().filter(|(_, v)| !v.is_empty()).cloned())
+            .map_err(|e| ConfigError::BadValue {
+                origin: "GITHUB_* variables".into(),
+                problem: e.to_string(),
+            })?;
 
         Ok(Config {
             command,
@@ -652,7 +687,10 @@ impl Config {
             return (env, "set by the `environment` setting".to_owned());
         }
         if !self.github.in_actions() {
-            return (Environment::Local, "not running in GitHub Actions".to_owned());
+            return (
+                Environment::Local,
+                "not running in GitHub Actions".to_owned(),
+            );
         }
         let Some(branch) = self.github.deciding_branch() else {
             return (
@@ -665,12 +703,18 @@ impl Config {
         if production.is_match(branch) {
             (
                 Environment::Production,
-                format!("branch '{branch}' matches production-branches ({})", self.production_branches.join(", ")),
+                format!(
+                    "branch '{branch}' matches production-branches ({})",
+                    self.production_branches.join(", ")
+                ),
             )
         } else if staging.is_match(branch) {
             (
                 Environment::Staging,
-                format!("branch '{branch}' matches staging-branches ({})", self.staging_branches.join(", ")),
+                format!(
+                    "branch '{branch}' matches staging-branches ({})",
+                    self.staging_branches.join(", ")
+                ),
             )
         } else {
             (
@@ -745,15 +789,26 @@ mod tests {
         let t = c.target().unwrap();
         assert_eq!(t.environment, Environment::Local);
         assert_eq!(t.why, "not running in GitHub Actions");
-        assert_eq!(t.sink, SinkTarget::Jsonl { dir: "development-metrics".into() });
+        assert_eq!(
+            t.sink,
+            SinkTarget::Jsonl {
+                dir: "development-metrics".into()
+            }
+        );
         assert!(t.fallback_warning.is_none());
     }
 
     #[test]
     fn local_with_a_key_uses_the_local_supabase_url() {
-        let c = config(&["record"], &[("SUPABASE_SERVICE_ROLE_KEY", "sb_secret_abcdefgh")]).unwrap();
+        let c = config(
+            &["record"],
+            &[("SUPABASE_SERVICE_ROLE_KEY", "sb_secret_abcdefgh")],
+        )
+        .unwrap();
         match c.target().unwrap().sink {
-            SinkTarget::Supabase { rest_url, .. } => assert_eq!(rest_url, "http://127.0.0.1:54321/rest/v1"),
+            SinkTarget::Supabase { rest_url, .. } => {
+                assert_eq!(rest_url, "http://127.0.0.1:54321/rest/v1")
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -766,11 +821,18 @@ mod tests {
             ("INPUT_SUPABASE-URL", "https://prod.supabase.co"),
             ("INPUT_SUPABASE-SERVICE-ROLE-KEY", "sb_secret_prodprodprod"),
             ("INPUT_STAGING-SUPABASE-URL", "https://stage.supabase.co/"),
-            ("INPUT_STAGING-SUPABASE-SERVICE-ROLE-KEY", "sb_secret_stagestage"),
+            (
+                "INPUT_STAGING-SUPABASE-SERVICE-ROLE-KEY",
+                "sb_secret_stagestage",
+            ),
         ];
         let t = config(&[], &env).unwrap().target().unwrap();
         assert_eq!(t.environment, Environment::Staging);
-        assert!(t.why.contains("'release/2.1' matches staging-branches"), "{}", t.why);
+        assert!(
+            t.why.contains("'release/2.1' matches staging-branches"),
+            "{}",
+            t.why
+        );
         assert_eq!(
             t.sink,
             SinkTarget::Supabase {
@@ -796,9 +858,19 @@ mod tests {
 
     #[test]
     fn require_remote_turns_the_fallback_into_an_error() {
-        let env = [("GITHUB_ACTIONS", "true"), ("GITHUB_REF_NAME", "main"), ("INPUT_REQUIRE-REMOTE", "true")];
+        let env = [
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_REF_NAME", "main"),
+            ("INPUT_REQUIRE-REMOTE", "true"),
+        ];
         let err = config(&[], &env).unwrap().target().unwrap_err();
-        assert!(matches!(err, ConfigError::MissingSecrets { environment: Environment::Production, .. }));
+        assert!(matches!(
+            err,
+            ConfigError::MissingSecrets {
+                environment: Environment::Production,
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -807,34 +879,50 @@ mod tests {
             ("INPUT_ENVIRONMENT", "staging"),
             ("DEVMETRICS_ENVIRONMENT", "production"),
         ];
-        assert_eq!(config(&[], &env).unwrap().environment, Some(Environment::Staging));
         assert_eq!(
-            config(&["--environment", "local"], &env).unwrap().environment,
+            config(&[], &env).unwrap().environment,
+            Some(Environment::Staging)
+        );
+        assert_eq!(
+            config(&["--environment", "local"], &env)
+                .unwrap()
+                .environment,
             Some(Environment::Local)
         );
         let only_var = [("DEVMETRICS_ENVIRONMENT", "production")];
-        assert_eq!(config(&[], &only_var).unwrap().environment, Some(Environment::Production));
+        assert_eq!(
+            config(&[], &only_var).unwrap().environment,
+            Some(Environment::Production)
+        );
     }
 
     #[test]
     fn unknown_settings_and_bad_values_name_their_origin() {
         let err = config(&[], &[("DEVMETRICS_SUPABASE_ULR", "x")]).unwrap_err();
-        assert_eq!(err.to_string(), "unknown setting variable DEVMETRICS_SUPABASE_ULR");
+        assert_eq!(
+            err.to_string(),
+            "unknown setting variable DEVMETRICS_SUPABASE_ULR"
+        );
         let err = config(&[], &[("INPUT_MIN-PASS-RATE", "lots")]).unwrap_err();
         assert_eq!(
             err.to_string(),
             "input `min-pass-rate` (INPUT_MIN-PASS-RATE): 'lots' is not a number from 0 to 100"
         );
         let err = config(&[], &[("INPUT_ENVIRONMENT", "prod")]).unwrap_err();
-        assert!(err.to_string().contains("expected local, staging or production"));
+        assert!(err
+            .to_string()
+            .contains("expected local, staging or production"));
     }
 
     #[test]
     fn publishable_keys_are_refused() {
-        let err = config(&[], &[("SUPABASE_SERVICE_ROLE_KEY", "sb_publishable_abcdefgh")])
-            .unwrap()
-            .target()
-            .unwrap_err();
+        let err = config(
+            &[],
+            &[("SUPABASE_SERVICE_ROLE_KEY", "sb_publishable_abcdefgh")],
+        )
+        .unwrap()
+        .target()
+        .unwrap_err();
         assert!(matches!(err, ConfigError::UnusableKey { .. }));
     }
 }

@@ -1,1 +1,176 @@
-//! (being written)
+//! The top-level error, the exit codes, and the one place that words errors for users:
+//! what failed, the `cause:` as the server said it, and `help:` lines with the fix.
+
+use crate::config::ConfigError;
+use crate::sinks::SinkError;
+use std::fmt::Write as _;
+
+/// Exit codes. Documented in the README; never reused for another meaning.
+pub mod exit {
+    /// Everything asked was done (rows spooled for later count as done unless
+    /// `fail-on-spool` is set).
+    pub const SUCCESS: i32 = 0;
+    /// A check failed: pass rate under `min-pass-rate` with `fail-on-threshold`, a rule in
+    /// `fail-on-violation` violated, or a `doctor` check failed.
+    pub const CHECK_FAILED: i32 = 1;
+    /// The configuration is wrong (an unknown setting, a bad value, missing secrets with
+    /// `require-remote`). Nothing was read or written.
+    pub const CONFIG: i32 = 2;
+    /// Rows could not be written and were spooled, with `fail-on-spool` set; or rows could not
+    /// even be spooled.
+    pub const NOT_WRITTEN: i32 = 3;
+    /// An input file (event payload, spool file) could not be read.
+    pub const BAD_INPUT: i32 = 4;
+}
+
+/// Everything that can stop a command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A sink failed while doing `doing`.
+    #[error("{doing}")]
+    Sink {
+        /// What was being done, naming the object (`could not write 12 rows to metrics.pr_events`).
+        doing: String,
+        /// The cause.
+        source: SinkError,
+    },
+    /// An input file could not be used.
+    #[error("{0}")]
+    Input(String),
+    /// Rows were spooled and `fail-on-spool` is set.
+    #[error("{0} rows were not written to the database (spooled for `devmetrics replay`), and fail-on-spool is set")]
+    Spooled(usize),
+    /// A check failed; the details were already printed.
+    #[error("{0}")]
+    CheckFailed(String),
+}
+
+impl Error {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Config(_) => exit::CONFIG,
+            Error::Sink { .. } | Error::Spooled(_) => exit::NOT_WRITTEN,
+            Error::Input(_) => exit::BAD_INPUT,
+            Error::CheckFailed(_) => exit::CHECK_FAILED,
+        }
+    }
+
+    /// The full message: `devmetrics: error: …`, `cause:` and `help:` lines.
+    pub fn render(&self) -> String {
+        let mut out = format!("devmetrics: error: {self}\n");
+        match self {
+            Error::Config(err) => {
+                for help in config_help(err) {
+                    let _ = writeln!(out, "  help: {help}");
+                }
+            }
+            Error::Sink { source, .. } => {
+                let _ = writeln!(out, "  cause: {source}");
+                for help in sink_help(source) {
+                    let _ = writeln!(out, "  help: {help}");
+                }
+            }
+            Error::Spooled(_) => {
+                let _ = writeln!(
+                    out,
+                    "  help: fix the cause printed above, then run `devmetrics replay`"
+                );
+            }
+            Error::Input(_) | Error::CheckFailed(_) => {}
+        }
+        out
+    }
+}
+
+fn config_help(err: &ConfigError) -> Vec<String> {
+    match err {
+        ConfigError::UnknownSetting { .. } => vec![
+            "check the spelling against the inputs in action.yml (the README lists every setting)".into(),
+        ],
+        ConfigError::BadValue { .. } => vec![],
+        ConfigError::MissingSecrets { environment, .. } => vec![
+            format!(
+                "add the repository secrets and pass them as inputs: {environment}-supabase-url and {environment}-supabase-service-role-key (or supabase-url and supabase-service-role-key for every environment)"
+            ),
+            "a pull request from a fork gets no secrets: drop require-remote to record such runs to local files".into(),
+        ],
+        ConfigError::UnusableKey { .. } => vec![
+            "use the service_role key (legacy JWT) or a secret key sb_secret_… from the project's API settings; publishable and anon keys cannot write".into(),
+        ],
+    }
+}
+
+/// The fix for a sink error, as `help:` lines.
+pub fn sink_help(err: &SinkError) -> Vec<String> {
+    match (err.status(), err.api_code()) {
+        (_, Some("PGRST106")) => vec![
+            "in supabase/config.toml under [api], set schemas = [\"public\", \"graphql_public\", \"metrics\"]".into(),
+            "(hosted project: add metrics to \"Exposed schemas\" in the dashboard: Project Settings → Data API)".into(),
+            "grant usage on schema metrics to service_role, then run `devmetrics doctor`".into(),
+        ],
+        (_, Some("PGRST205")) => vec![
+            "apply migrations/ to this database (supabase db push, or psql -f each file in order)".into(),
+            "then reload the API's schema cache: notify pgrst, 'reload schema';".into(),
+        ],
+        (_, Some("PGRST204")) => vec![
+            "the table is older than this devmetrics: apply the newer files in migrations/, then run: notify pgrst, 'reload schema';".into(),
+        ],
+        (_, Some("PGRST301")) | (_, Some("PGRST302")) | (_, Some("PGRST303")) => vec![
+            "the key's JWT was refused: it belongs to another project, or the JWT secret was rotated; copy the service_role key again from Project Settings → API Keys".into(),
+        ],
+        (_, Some("42501")) => vec![
+            "the role lacks a grant on the metrics tables: make sure the key is the service_role key (or an sb_secret_… key), not the anon key".into(),
+            "and that migrations/20261125000700_grant_metrics_api_access.sql was applied (it grants the service role)".into(),
+        ],
+        (_, Some(code)) if code.starts_with("23") || code.starts_with("22") => vec![
+            "the database refused a row: that is a devmetrics bug; the rows are in the spool file named above; please report the message".into(),
+        ],
+        (Some(401), _) | (Some(403), _) => vec![
+            "the gateway refused the key: pass this project's service_role key (or an sb_secret_… key) as supabase-service-role-key".into(),
+            "run `devmetrics doctor` to see which key kind was sent".into(),
+        ],
+        (Some(404), _) => vec![
+            "check supabase-url (https://<project-ref>.supabase.co) or rest-url: nothing there answers like PostgREST".into(),
+        ],
+        _ if err.is_unreachable() => vec![
+            "check supabase-url, and that the project is not paused (Supabase pauses inactive free projects)".into(),
+        ],
+        (Some(s), _) if s >= 500 || s == 429 => vec![
+            "the server kept failing (overloaded, restarting or rate limiting): try again later".into(),
+        ],
+        _ => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sinks::ApiError;
+
+    #[test]
+    fn schema_not_exposed_reads_like_the_style_guide() {
+        let err = Error::Sink {
+            doing: "could not write 12 rows to metrics.test_runs".into(),
+            source: SinkError::Api {
+                status: 406,
+                error: ApiError {
+                    code: Some("PGRST106".into()),
+                    message: Some(
+                        "The schema must be one of the following: public, graphql_public".into(),
+                    ),
+                    details: None,
+                    hint: None,
+                },
+                body: None,
+                attempts: 1,
+            },
+        };
+        let text = err.render();
+        assert!(text.starts_with("devmetrics: error: could not write 12 rows to metrics.test_runs\n  cause: PostgREST PGRST106 (HTTP 406): The schema must be one of the following: public, graphql_public\n  help: in supabase/config.toml under [api], set schemas = [\"public\", \"graphql_public\", \"metrics\"]\n"), "{text}");
+        assert_eq!(err.exit_code(), exit::NOT_WRITTEN);
+    }
+}

@@ -44,6 +44,23 @@ impl fmt::Display for Secret {
     }
 }
 
+impl Secret {
+    /// For a legacy JWT key: the `role` claim of its payload (read, not verified: the server
+    /// verifies). Tells a service_role key from an anon key without a request.
+    pub fn jwt_role(&self) -> Option<String> {
+        use base64::Engine as _;
+        if self.key_kind() != KeyKind::LegacyJwt {
+            return None;
+        }
+        let payload = self.0.split('.').nth(1)?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .ok()?;
+        let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+        claims.get("role")?.as_str().map(str::to_owned)
+    }
+}
+
 /// The kinds of Supabase API keys, which are sent differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyKind {
@@ -98,9 +115,23 @@ mod tests {
     #[test]
     fn key_kinds_are_told_apart() {
         assert_eq!(Secret::new("sb_secret_x").key_kind(), KeyKind::SecretKey);
-        assert_eq!(Secret::new("sb_publishable_x").key_kind(), KeyKind::PublishableKey);
-        assert_eq!(Secret::new("eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.sig").key_kind(), KeyKind::LegacyJwt);
+        assert_eq!(
+            Secret::new("sb_publishable_x").key_kind(),
+            KeyKind::PublishableKey
+        );
+        assert_eq!(
+            Secret::new("eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.sig").key_kind(),
+            KeyKind::LegacyJwt
+        );
         assert_eq!(Secret::new("hunter2").key_kind(), KeyKind::Unknown);
+    }
+
+    #[test]
+    fn jwt_role_is_read_from_the_payload() {
+        // {"alg":"HS256"} . {"role":"anon"} . signature
+        let anon = Secret::new("eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.sig");
+        assert_eq!(anon.jwt_role().as_deref(), Some("anon"));
+        assert_eq!(Secret::new("sb_secret_x").jwt_role(), None);
     }
 
     #[test]

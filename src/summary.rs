@@ -1,1 +1,161 @@
-//! (being written)
+//! The job summary: what a run recorded, where, for which environment and why, as Markdown for
+//! `$GITHUB_STEP_SUMMARY`. Rendering only; it is given plain data and a writer.
+
+use crate::rows::Table;
+use std::fmt::Write as _;
+
+/// GitHub refuses a step summary over 1 MiB; stay well under it.
+pub const SUMMARY_LIMIT_BYTES: usize = 1000 * 1024;
+
+/// One table's line in the summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableLine {
+    /// The table.
+    pub table: Table,
+    /// Rows produced.
+    pub rows: usize,
+    /// Of those, newly stored.
+    pub inserted: usize,
+    /// Of those, spooled for replay.
+    pub spooled: usize,
+}
+
+/// What `record` did, for the summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordReport {
+    /// `local`, `staging` or `production`.
+    pub environment: String,
+    /// Why that environment.
+    pub why: String,
+    /// Where rows went (no secret).
+    pub sink: String,
+    /// The event, e.g. `pull_request (closed)`.
+    pub event: Option<String>,
+    /// Per table.
+    pub tables: Vec<TableLine>,
+    /// Things skipped on purpose, with the reason.
+    pub notices: Vec<String>,
+    /// Problems that did not stop the run.
+    pub warnings: Vec<String>,
+    /// The spool file, when rows were spooled.
+    pub spool_file: Option<String>,
+    /// Further sections (test results, rule compliance), already Markdown.
+    pub sections: Vec<String>,
+}
+
+/// Escapes user text (PR titles, branch names) for Markdown and the HTML GitHub allows in it.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Renders the report as Markdown, never longer than [`SUMMARY_LIMIT_BYTES`].
+pub fn render(report: &RecordReport) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "## devmetrics\n");
+    let _ = writeln!(
+        md,
+        "Recorded for **{}** ({}) to {}.\n",
+        escape(&report.environment),
+        escape(&report.why),
+        escape(&report.sink)
+    );
+    if let Some(event) = &report.event {
+        let _ = writeln!(md, "Event: `{}`\n", event.replace('`', "'"));
+    }
+    for warning in &report.warnings {
+        let _ = writeln!(md, "> [!WARNING]\n> {}\n", escape(warning));
+    }
+    if report.tables.is_empty() {
+        let _ = writeln!(md, "No rows to record.\n");
+    } else {
+        let _ = writeln!(md, "| table | rows | new | already recorded | spooled |");
+        let _ = writeln!(md, "|---|---:|---:|---:|---:|");
+        for t in &report.tables {
+            let already = t.rows.saturating_sub(t.inserted + t.spooled);
+            let _ = writeln!(
+                md,
+                "| `{}` | {} | {} | {} | {} |",
+                t.table, t.rows, t.inserted, already, t.spooled
+            );
+        }
+        md.push('\n');
+    }
+    if let Some(spool) = &report.spool_file {
+        let _ = writeln!(
+            md,
+            "Rows that could not be written are kept in `{}`: run `devmetrics replay` to send them.\n",
+            spool.replace('`', "'")
+        );
+    }
+    for notice in &report.notices {
+        let _ = writeln!(md, "- {}", escape(notice));
+    }
+    if !report.notices.is_empty() {
+        md.push('\n');
+    }
+    for section in &report.sections {
+        if md.len() + section.len() + 200 > SUMMARY_LIMIT_BYTES {
+            let _ = writeln!(
+                md,
+                "\n_Further sections were left out to stay under GitHub's 1 MiB summary limit._"
+            );
+            break;
+        }
+        md.push_str(section);
+        md.push('\n');
+    }
+    truncate(md, SUMMARY_LIMIT_BYTES)
+}
+
+fn truncate(mut text: String, max: usize) -> String {
+    if text.len() <= max {
+        return text;
+    }
+    let note = "\n\n_Summary truncated at GitHub's size limit._\n";
+    let mut end = max - note.len();
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push_str(note);
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_is_escaped() {
+        assert_eq!(
+            escape("<script>*bold*|x\n[y](z)"),
+            "&lt;script&gt;\\*bold\\*\\|x \\[y\\](z)"
+        );
+    }
+
+    #[test]
+    fn huge_sections_stay_under_the_limit() {
+        let report = RecordReport {
+            environment: "local".into(),
+            sections: vec!["x".repeat(600 * 1024), "y".repeat(600 * 1024)],
+            ..Default::default()
+        };
+        let md = render(&report);
+        assert!(md.len() <= SUMMARY_LIMIT_BYTES);
+        assert!(md.contains("Further sections were left out"));
+    }
+}

@@ -44,7 +44,11 @@ impl JsonlSink {
                     .iter()
                     .filter_map(|row| natural_key(table, row))
                     .collect();
-                let file = OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
+                let file = OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&path)
+                    .map_err(io)?;
                 let mut out = BufWriter::new(file);
                 let mut inserted = 0;
                 for row in rows {
@@ -99,7 +103,10 @@ fn missing_key(table: Table) -> SinkError {
     SinkError::BadLine {
         path: PathBuf::from(format!("<{table} row>")),
         line: 0,
-        problem: format!("a row lacks a natural key column ({})", table.natural_key().join(", ")),
+        problem: format!(
+            "a row lacks a natural key column ({})",
+            table.natural_key().join(", ")
+        ),
     }
 }
 
@@ -178,11 +185,14 @@ impl Sink for JsonlSink {
         let mut rows: Vec<Value> = read_rows(&self.path(query.table))?
             .into_iter()
             .filter(|row| {
-                query.equals.iter().all(|(column, value)| match row.get(column) {
-                    Some(Value::String(s)) => s == value,
-                    Some(other) => other.to_string() == *value,
-                    None => false,
-                })
+                query
+                    .equals
+                    .iter()
+                    .all(|(column, value)| match row.get(column) {
+                        Some(Value::String(s)) => s == value,
+                        Some(other) => other.to_string() == *value,
+                        None => false,
+                    })
             })
             .collect();
         if let Some(column) = &query.newest_first_by {
@@ -228,7 +238,10 @@ mod tests {
         let write = sink.write(Table::PrEvents, &[pr(1, "a")]).await;
         assert_eq!(write.unsent.len(), 1);
         let message = write.error.unwrap().to_string();
-        assert!(message.ends_with("pr_events.jsonl:2: not a JSON object; fix or delete the line"), "{message}");
+        assert!(
+            message.ends_with("pr_events.jsonl:2: not a JSON object; fix or delete the line"),
+            "{message}"
+        );
     }
 
     #[tokio::test]

@@ -50,7 +50,7 @@ pub enum SinkError {
         attempts: u32,
     },
     /// The request did not get an answer.
-    #[error("{what} (after {attempts} attempts)")]
+    #[error("{what} (after {attempts} {})", if *attempts == 1 { "attempt" } else { "attempts" })]
     Transport {
         /// `could not connect`, `timed out after 15s`...
         what: String,
@@ -250,4 +250,36 @@ pub fn natural_key(table: Table, row: &Value) -> Option<String> {
         key.push('\u{1f}');
     }
     Some(key)
+}
+
+/// One of the sinks, chosen at run time.
+#[derive(Debug)]
+pub enum AnySink {
+    /// Supabase's PostgREST API.
+    Postgrest(PostgrestSink),
+    /// Local JSONL files.
+    Jsonl(JsonlSink),
+}
+
+impl Sink for AnySink {
+    fn describe(&self) -> String {
+        match self {
+            AnySink::Postgrest(s) => s.describe(),
+            AnySink::Jsonl(s) => s.describe(),
+        }
+    }
+
+    async fn write(&self, table: Table, rows: &[Value]) -> TableWrite {
+        match self {
+            AnySink::Postgrest(s) => s.write(table, rows).await,
+            AnySink::Jsonl(s) => s.write(table, rows).await,
+        }
+    }
+
+    async fn query(&self, query: &Query) -> Result<Vec<Value>, SinkError> {
+        match self {
+            AnySink::Postgrest(s) => s.query(query).await,
+            AnySink::Jsonl(s) => s.query(query).await,
+        }
+    }
 }

@@ -83,7 +83,12 @@ impl PostgrestSink {
     /// A sink for `rest_url` (e.g. `https://x.supabase.co/rest/v1`) authenticated with `key`.
     /// Legacy JWT keys go as `apikey` and `Authorization: Bearer`; `sb_secret_` keys as `apikey`
     /// only (the gateway swaps them for a JWT).
-    pub fn new(rest_url: &str, key: &Secret, policy: RetryPolicy, batch_rows: usize) -> Result<PostgrestSink, SinkError> {
+    pub fn new(
+        rest_url: &str,
+        key: &Secret,
+        policy: RetryPolicy,
+        batch_rows: usize,
+    ) -> Result<PostgrestSink, SinkError> {
         // postgrest::Postgrest::insert_header panics on a value it cannot encode: check first.
         let bearer = format!("Bearer {}", key.expose());
         if HeaderValue::from_str(key.expose()).is_err() || HeaderValue::from_str(&bearer).is_err() {
@@ -92,7 +97,10 @@ impl PostgrestSink {
         let mut api = postgrest::Postgrest::new(rest_url.trim_end_matches('/'))
             .schema(SCHEMA)
             .insert_header("apikey", key.expose())
-            .insert_header("user-agent", concat!("devmetrics/", env!("CARGO_PKG_VERSION")));
+            .insert_header(
+                "user-agent",
+                concat!("devmetrics/", env!("CARGO_PKG_VERSION")),
+            );
         if key.key_kind() == KeyKind::LegacyJwt {
             api = api.insert_header("authorization", &bearer);
         }
@@ -131,9 +139,10 @@ impl PostgrestSink {
                 )
             })?;
             if let Some(prefer) = prefer {
-                request
-                    .headers_mut()
-                    .insert(HeaderName::from_static("prefer"), HeaderValue::from_static(prefer));
+                request.headers_mut().insert(
+                    HeaderName::from_static("prefer"),
+                    HeaderValue::from_static(prefer),
+                );
             }
             self.requests.fetch_add(1, Ordering::Relaxed);
             let (error, retry_after) = match client.execute(request).await {
@@ -196,7 +205,12 @@ impl PostgrestSink {
             .map_err(|e| match e {
                 // `GET /` answers 200 with the OpenAPI description; a 404 from the gateway
                 // means the URL does not point to PostgREST.
-                SinkError::Api { status: 404, error, body, attempts } if error.code.is_none() => SinkError::Api {
+                SinkError::Api {
+                    status: 404,
+                    error,
+                    body,
+                    attempts,
+                } if error.code.is_none() => SinkError::Api {
                     status: 404,
                     error: ApiError {
                         message: Some(format!("{url} is not a PostgREST API")),
@@ -212,10 +226,13 @@ impl PostgrestSink {
     /// Checks that the service role may insert into `table` by inserting no rows: PostgreSQL
     /// checks the privilege all the same.
     pub async fn check_insert(&self, table: Table) -> Result<(), SinkError> {
-        self.send(|| self.api.from(table.name()).insert("[]"), Some("return=minimal"))
-            .await
-            .map(|_| ())
-            .map_err(|(e, _)| e)
+        self.send(
+            || self.api.from(table.name()).insert("[]"),
+            Some("return=minimal"),
+        )
+        .await
+        .map(|_| ())
+        .map_err(|(e, _)| e)
     }
 }
 
@@ -372,7 +389,10 @@ mod tests {
     #[test]
     fn chunks_respect_rows_and_bytes() {
         let rows: Vec<Value> = (0..10).map(|i| json!({ "n": i })).collect();
-        let sizes: Vec<usize> = chunks(&rows, 4, usize::MAX).iter().map(|c| c.len()).collect();
+        let sizes: Vec<usize> = chunks(&rows, 4, usize::MAX)
+            .iter()
+            .map(|c| c.len())
+            .collect();
         assert_eq!(sizes, [4, 4, 2]);
         // Each row is 8 bytes with its separator: 20 bytes hold two.
         let sizes: Vec<usize> = chunks(&rows, 100, 20).iter().map(|c| c.len()).collect();
@@ -383,7 +403,10 @@ mod tests {
     #[test]
     fn retry_after_takes_seconds_and_dates() {
         assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon"), None);
     }
 
@@ -391,33 +414,60 @@ mod tests {
     fn backoff_grows_and_is_capped() {
         let p = RetryPolicy::default();
         for retry in 1..10 {
-            let ceiling = p.base_delay.saturating_mul(1 << (retry - 1)).min(p.max_delay);
+            let ceiling = p
+                .base_delay
+                .saturating_mul(1 << (retry - 1))
+                .min(p.max_delay);
             assert!(p.backoff(retry) <= ceiling);
         }
     }
 
     #[test]
     fn only_transient_failures_are_retried() {
-        let api = |status| SinkError::Api { status, error: ApiError::default(), body: None, attempts: 1 };
+        let api = |status| SinkError::Api {
+            status,
+            error: ApiError::default(),
+            body: None,
+            attempts: 1,
+        };
         assert!(is_retryable(&api(503)));
         assert!(is_retryable(&api(429)));
         assert!(!is_retryable(&api(401)));
         assert!(!is_retryable(&api(406)));
-        assert!(is_retryable(&SinkError::Transport { what: String::new(), attempts: 1 }));
+        assert!(is_retryable(&SinkError::Transport {
+            what: String::new(),
+            attempts: 1
+        }));
     }
 
     #[test]
     fn a_key_with_a_line_break_is_refused_not_panicked_on() {
-        let err = PostgrestSink::new("http://127.0.0.1:1", &Secret::new("sb_secret_a\nb"), RetryPolicy::default(), 10).unwrap_err();
+        let err = PostgrestSink::new(
+            "http://127.0.0.1:1",
+            &Secret::new("sb_secret_a\nb"),
+            RetryPolicy::default(),
+            10,
+        )
+        .unwrap_err();
         assert!(matches!(err, SinkError::BadKey));
     }
 
     #[test]
     fn api_errors_keep_all_four_fields() {
-        let e = api_error(StatusCode::NOT_ACCEPTABLE, r#"{"code":"PGRST106","message":"Invalid schema: metrics","details":null,"hint":"Only the following schemas are exposed: public"}"#, 1);
-        assert_eq!(e.to_string(), "PostgREST PGRST106 (HTTP 406): Invalid schema: metrics");
+        let e = api_error(
+            StatusCode::NOT_ACCEPTABLE,
+            r#"{"code":"PGRST106","message":"Invalid schema: metrics","details":null,"hint":"Only the following schemas are exposed: public"}"#,
+            1,
+        );
+        assert_eq!(
+            e.to_string(),
+            "PostgREST PGRST106 (HTTP 406): Invalid schema: metrics"
+        );
         match e {
-            SinkError::Api { error, .. } => assert_eq!(error.hint.as_deref(), Some("Only the following schemas are exposed: public")),
+            SinkError::Api { error, .. } => assert_eq!(
+                error.hint.as_deref(),
+                Some("Only the following schemas are exposed: public")
+            ),
             _ => unreachable!(),
         }
         let e = api_error(StatusCode::BAD_GATEWAY, "<html>bad gateway</html>", 1);

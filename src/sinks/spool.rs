@@ -43,7 +43,11 @@ impl Spool {
         };
         fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-        let name = format!("{stamp}-{}-{:04x}.jsonl", std::process::id(), fastrand::u16(..));
+        let name = format!(
+            "{stamp}-{}-{:04x}.jsonl",
+            std::process::id(),
+            fastrand::u16(..)
+        );
         let path = self.dir.join(name);
         write_lines(&path, batch).map_err(io(&path))?;
         Ok(path)
@@ -91,8 +95,11 @@ impl Spool {
                 line: index + 1,
                 problem,
             };
-            let parsed: Line = serde_json::from_str(&line)
-                .map_err(|e| bad(format!("not a spooled row ({e}); expected {{\"table\":…,\"row\":{{…}}}}")))?;
+            let parsed: Line = serde_json::from_str(&line).map_err(|e| {
+                bad(format!(
+                    "not a spooled row ({e}); expected {{\"table\":…,\"row\":{{…}}}}"
+                ))
+            })?;
             let table = Table::from_name(&parsed.table)
                 .ok_or_else(|| bad(format!("unknown table '{}'", parsed.table)))?;
             batch.extend_values(table, [parsed.row]);
@@ -163,7 +170,11 @@ mod tests {
     fn a_bad_spool_line_names_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.jsonl");
-        fs::write(&path, "{\"table\":\"pr_events\",\"row\":{}}\n{\"table\":\"nope\",\"row\":{}}\n").unwrap();
+        fs::write(
+            &path,
+            "{\"table\":\"pr_events\",\"row\":{}}\n{\"table\":\"nope\",\"row\":{}}\n",
+        )
+        .unwrap();
         let err = Spool::read(&path).unwrap_err().to_string();
         assert!(err.ends_with("x.jsonl:2: unknown table 'nope'"), "{err}");
     }

@@ -1,0 +1,107 @@
+//! `devmetrics replay`: sends the rows earlier runs spooled because the database could not be
+//! reached. Each spool file is sent table by table; what is written leaves the file, what still
+//! fails stays in it, so replay can be run again and again. Natural keys make a row that was in
+//! fact stored before (a timeout after the commit) harmless.
+
+use super::{open_sink, output::Output};
+use crate::config::Config;
+use crate::error::{exit, Error};
+use crate::github;
+use crate::rows::Batch;
+use crate::sinks::{Sink, SinkError, Spool};
+use std::fs::OpenOptions;
+use std::io::Write;
+
+/// Runs `replay`; returns the exit code.
+pub async fn replay(config: &Config, out: &Output) -> Result<i32, Error> {
+    let target = config.target()?;
+    if let Some(warning) = &target.fallback_warning {
+        out.warning(warning);
+    }
+    let sink = open_sink(&target, config)?;
+    let spool = Spool::under(&config.output_dir);
+    let files = spool.files().map_err(|source| Error::Sink {
+        doing: format!("could not list the spool in {}", spool.dir().display()),
+        source,
+    })?;
+    if files.is_empty() {
+        out.info(&format!(
+            "nothing to replay: no spool files in {}",
+            spool.dir().display()
+        ));
+        write_outputs(config, 0, 0)?;
+        return Ok(exit::SUCCESS);
+    }
+    out.info(&format!(
+        "replaying {} spool file(s) from {} to {} ({} environment)",
+        files.len(),
+        spool.dir().display(),
+        sink.describe(),
+        target.environment
+    ));
+
+    let (mut sent, mut left_total) = (0usize, 0usize);
+    let mut unreachable = false;
+    for path in files {
+        let batch = Spool::read(&path).map_err(|source| Error::Sink {
+            doing: format!("could not read the spool file {}", path.display()),
+            source,
+        })?;
+        let mut left = Batch::new();
+        for (table, rows) in batch.groups() {
+            if unreachable {
+                left.extend_values(table, rows.iter().cloned());
+                continue;
+            }
+            let write = sink.write(table, rows).await;
+            sent += write.accepted;
+            if let Some(source) = write.error {
+                unreachable |= source.is_unreachable();
+                out.warning_block(&Error::Sink {
+                    doing: format!(
+                        "could not replay {} rows to {table} from {}",
+                        write.unsent.len(),
+                        path.display()
+                    ),
+                    source,
+                });
+            }
+            left.extend_values(table, write.unsent);
+        }
+        left_total += left.len();
+        Spool::settle(&path, &left).map_err(|source: SinkError| Error::Sink {
+            doing: format!("could not update the spool file {}", path.display()),
+            source,
+        })?;
+    }
+    write_outputs(config, sent, left_total)?;
+    if left_total == 0 {
+        out.info(&format!("replayed {sent} rows; the spool is empty"));
+        Ok(exit::SUCCESS)
+    } else {
+        out.info(&format!(
+            "replayed {sent} rows; {left_total} rows are still in {} (run replay again once the cause is fixed)",
+            spool.dir().display()
+        ));
+        Err(Error::Spooled(left_total))
+    }
+}
+
+fn write_outputs(config: &Config, sent: usize, left: usize) -> Result<(), Error> {
+    let Some(path) = &config.github.output else {
+        return Ok(());
+    };
+    let text = github::output_entry("replayed", &sent.to_string())
+        + &github::output_entry("spooled", &left.to_string());
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| {
+            Error::Input(format!(
+                "could not write step outputs to {}: {e}",
+                path.display()
+            ))
+        })
+}
