@@ -3,6 +3,7 @@
 
 pub mod deployment_events;
 pub mod development_metrics;
+pub mod from_event;
 pub mod pr_events;
 pub mod rule_compliance_events;
 pub mod test_case_results;
