@@ -35,7 +35,7 @@ pub enum Error {
         /// What was being done, naming the object (`could not write 12 rows to metrics.pr_events`).
         doing: String,
         /// The cause.
-        source: SinkError,
+        source: Box<SinkError>,
     },
     /// An input file could not be used.
     #[error("{0}")]
@@ -68,11 +68,8 @@ impl Error {
                     let _ = writeln!(out, "  help: {help}");
                 }
             }
-            Error::Sink { source, .. } => {
-                let _ = writeln!(out, "  cause: {source}");
-                for help in sink_help(source) {
-                    let _ = writeln!(out, "  help: {help}");
-                }
+            Error::Sink { doing, source } => {
+                return format!("devmetrics: error: {}", render_sink_problem(doing, source));
             }
             Error::Spooled(_) => {
                 let _ = writeln!(
@@ -84,6 +81,15 @@ impl Error {
         }
         out
     }
+}
+
+/// A sink problem as lines: what failed, `cause:` and `help:` (no `devmetrics:` prefix).
+pub fn render_sink_problem(doing: &str, source: &SinkError) -> String {
+    let mut out = format!("{doing}\n  cause: {source}\n");
+    for help in sink_help(source) {
+        let _ = writeln!(out, "  help: {help}");
+    }
+    out
 }
 
 fn config_help(err: &ConfigError) -> Vec<String> {
@@ -155,7 +161,7 @@ mod tests {
     fn schema_not_exposed_reads_like_the_style_guide() {
         let err = Error::Sink {
             doing: "could not write 12 rows to metrics.test_runs".into(),
-            source: SinkError::Api {
+            source: Box::new(SinkError::Api {
                 status: 406,
                 error: ApiError {
                     code: Some("PGRST106".into()),
@@ -167,7 +173,7 @@ mod tests {
                 },
                 body: None,
                 attempts: 1,
-            },
+            }),
         };
         let text = err.render();
         assert!(text.starts_with("devmetrics: error: could not write 12 rows to metrics.test_runs\n  cause: PostgREST PGRST106 (HTTP 406): The schema must be one of the following: public, graphql_public\n  help: in supabase/config.toml under [api], set schemas = [\"public\", \"graphql_public\", \"metrics\"]\n"), "{text}");

@@ -112,13 +112,13 @@ pub fn open_sink(target: &Target, config: &Config) -> Result<AnySink, Error> {
                 ..RetryPolicy::default()
             };
             PostgrestSink::new(rest_url, key, policy, config.http.batch_rows)
-                .map(AnySink::Postgrest)
+                .map(|sink| AnySink::Postgrest(Box::new(sink)))
                 .map_err(|source| Error::Sink {
                     doing: format!(
                         "could not use the Supabase key for the {} environment",
                         target.environment
                     ),
-                    source,
+                    source: Box::new(source),
                 })
         }
     }

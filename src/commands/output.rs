@@ -103,9 +103,12 @@ impl Output {
     /// A problem that did not stop the run, rendered like an error (cause and help lines) but
     /// labelled a warning.
     pub fn warning_block(&self, err: &Error) {
-        let text = self
-            .redact(&err.render())
-            .replacen("devmetrics: error: ", "", 1);
+        self.warning_text(&err.render().replacen("devmetrics: error: ", "", 1));
+    }
+
+    /// A warning of several lines (what failed, cause, help).
+    pub fn warning_text(&self, text: &str) {
+        let text = self.redact(text);
         if self.in_actions {
             println!(
                 "{}",

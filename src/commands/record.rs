@@ -1,9 +1,313 @@
-//! `devmetrics record`: (being written)
-use super::output::Output;
-use crate::config::Config;
-use crate::error::Error;
+//! `devmetrics record`: the workflow event (and, with their issues, JUnit results and rule
+//! verdicts) → rows → the sink, with the job summary and step outputs on the side.
 
-/// Runs `record`.
-pub async fn record(_config: &Config, _out: &Output) -> Result<i32, Error> {
-    Ok(0)
+use super::{open_sink, output::Output};
+use crate::cli::RecordArgs;
+use crate::config::{Config, Target};
+use crate::error::{exit, render_sink_problem, Error};
+use crate::github;
+use crate::rows::from_event::{
+    self, Conversion, DeploymentHistory, EventInputs, EventOptions, PastDeployment,
+};
+use crate::rows::{Batch, RecordContext, Table};
+use crate::sinks::{deliver, AnySink, Delivery, Query, Sink, Spool};
+use crate::sources::event::{self, Event, ReadOutcome};
+use crate::summary::{self, RecordReport, TableLine};
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Runs `record`; returns the exit code.
+pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
+    let target = config.target()?;
+    out.info(&format!(
+        "environment: {} ({})",
+        target.environment, target.why
+    ));
+    if let Some(warning) = &target.fallback_warning {
+        out.warning(warning);
+    }
+    let sink = open_sink(&target, config)?;
+    let mut report = RecordReport {
+        environment: target.environment.to_string(),
+        why: target.why.clone(),
+        sink: sink.describe(),
+        ..RecordReport::default()
+    };
+    if let Some(warning) = &target.fallback_warning {
+        report.warnings.push(warning.clone());
+    }
+    let mut exit_code = exit::SUCCESS;
+    let mut batch = Batch::new();
+
+    // Source: the event payload.
+    let args = &config.record.args;
+    let event = match read_event(config, args) {
+        Ok(EventRead::Event(event)) => Some(event),
+        Ok(EventRead::Skipped(reason)) => {
+            out.notice(&reason);
+            report.notices.push(reason);
+            None
+        }
+        Ok(EventRead::None) => {
+            out.info("no event to record (no GITHUB_EVENT_NAME or --event-name)");
+            None
+        }
+        Err(err) => {
+            out.warning_block(&err);
+            report.warnings.push(err.to_string());
+            exit_code = err.exit_code();
+            None
+        }
+    };
+    let repository = args
+        .repository
+        .clone()
+        .or_else(|| config.github.repository.clone())
+        .or_else(|| {
+            event
+                .as_ref()
+                .and_then(|e| e.repository())
+                .map(|r| r.full_name.clone())
+        });
+    let ctx = RecordContext {
+        repository: repository.unwrap_or_else(|| "unknown/unknown".to_owned()),
+        environment: target.environment,
+        recorded_at: chrono::Utc::now(),
+    };
+
+    // Rows: from the event.
+    if let Some(event) = &event {
+        report.event = Some(match event.action() {
+            Some(action) => format!("{} ({action})", event.name()),
+            None => event.name().to_owned(),
+        });
+        let options = event_options(config);
+        let inputs = gather_inputs(event, &options, &ctx, &sink, out).await;
+        match from_event::convert(event, &ctx, &options, &inputs) {
+            Conversion::Rows(rows) => {
+                for notice in &rows.notices {
+                    out.notice(notice);
+                }
+                report.notices.extend(rows.notices.iter().cloned());
+                batch.extend(rows.pr_events);
+                batch.extend(rows.deployment_events);
+            }
+            Conversion::Skipped { reason } => {
+                out.notice(&reason);
+                report.notices.push(reason);
+            }
+        }
+    }
+
+    // Sink.
+    let spool = Spool::under(&config.output_dir);
+    let delivery = deliver(&sink, &batch, &spool).await;
+    report_delivery(&delivery, &target, out, &mut report);
+    write_step_files(config, &target, &delivery, &report, out);
+
+    let spooled = delivery.spooled();
+    if let Some(source) = delivery.spool_error {
+        // The one case where rows could be lost: print them so the log keeps them.
+        let rows: Vec<String> = batch
+            .groups()
+            .flat_map(|(table, rows)| {
+                rows.iter()
+                    .map(move |r| format!("{{\"table\":\"{}\",\"row\":{r}}}", table.name()))
+            })
+            .collect();
+        out.group(
+            "rows that could not be written nor spooled (copy them to a spool file to replay)",
+            &rows,
+        );
+        return Err(Error::Sink {
+            doing: format!(
+                "could not spool {} unwritten rows to {}",
+                spooled,
+                spool.dir().display()
+            ),
+            source: Box::new(source),
+        });
+    }
+    if spooled > 0 && config.fail_on_spool {
+        return Err(Error::Spooled(spooled));
+    }
+    Ok(exit_code)
+}
+
+enum EventRead {
+    Event(Box<Event>),
+    Skipped(String),
+    None,
+}
+
+fn read_event(config: &Config, args: &RecordArgs) -> Result<EventRead, Error> {
+    let name = args
+        .event_name
+        .clone()
+        .or_else(|| config.github.event_name.clone());
+    let path: Option<PathBuf> = args
+        .event_path
+        .clone()
+        .or_else(|| config.github.event_path.clone());
+    let Some(name) = name else {
+        return Ok(EventRead::None);
+    };
+    let Some(path) = path else {
+        return Err(Error::Input(format!(
+            "the {name} event has no payload file: set GITHUB_EVENT_PATH or pass --event-path"
+        )));
+    };
+    match event::read_event(&name, &path) {
+        Ok(ReadOutcome::Event(event)) => Ok(EventRead::Event(event)),
+        Ok(ReadOutcome::Skipped { event_name, reason }) => Ok(EventRead::Skipped(format!(
+            "{event_name} ignored: {reason}"
+        ))),
+        Err(err) => Err(Error::Input(format!("{err}; the event was not recorded"))),
+    }
+}
+
+/// The conversion's settings, from the configuration.
+pub fn event_options(config: &Config) -> EventOptions {
+    EventOptions {
+        production_branches: config.production_branches.clone(),
+        staging_branches: config.staging_branches.clone(),
+        deploy_workflows: config.record.deploy_workflows.clone(),
+        production_environments: config.record.production_environments.clone(),
+    }
+}
+
+/// Gathers what the conversion needs from the sink (deployment history). A failed lookup is a
+/// warning: the rows are still recorded, with what is known.
+async fn gather_inputs(
+    event: &Event,
+    options: &EventOptions,
+    ctx: &RecordContext,
+    sink: &AnySink,
+    out: &Output,
+) -> EventInputs {
+    let lookups = from_event::lookups(event, options);
+    let mut inputs = EventInputs::default();
+    if let Some(environment) = lookups.deployment_history_of {
+        let query = Query {
+            table: Table::DeploymentEvents,
+            equals: vec![
+                ("repository".into(), ctx.repository.clone()),
+                ("target_environment".into(), environment.clone()),
+                ("status".into(), "success".into()),
+            ],
+            newest_first_by: Some("event_timestamp".into()),
+            limit: 50,
+        };
+        match sink.query(&query).await {
+            Ok(rows) => {
+                inputs.deployment_history = DeploymentHistory {
+                    successes: rows
+                        .iter()
+                        .filter_map(|row| {
+                            Some(PastDeployment {
+                                deployment_id: row.get("deployment_id")?.as_str()?.to_owned(),
+                                sha: row.get("sha")?.as_str()?.to_owned(),
+                                finished_at: row
+                                    .get("finished_at")
+                                    .and_then(|v| serde_json::from_value(v.clone()).ok()),
+                            })
+                        })
+                        .collect(),
+                }
+            }
+            Err(err) => out.warning(&format!(
+                "could not read the recent deployments of '{environment}' ({err}); this deployment is recorded as a plain deploy (a rollback or redeploy cannot be told apart)"
+            )),
+        }
+    }
+    inputs
+}
+
+fn report_delivery(delivery: &Delivery, target: &Target, out: &Output, report: &mut RecordReport) {
+    for write in &delivery.tables {
+        report.tables.push(TableLine {
+            table: write.table,
+            rows: write.rows,
+            inserted: write.inserted,
+            spooled: write.unsent.len(),
+        });
+        let already = write.accepted - write.inserted;
+        if write.accepted > 0 {
+            out.info(&format!(
+                "{}: {} row(s), {} new, {} already recorded",
+                write.table, write.accepted, write.inserted, already
+            ));
+        }
+        if let Some(source) = &write.error {
+            let text = render_sink_problem(
+                &format!(
+                    "could not write {} rows to {}",
+                    write.unsent.len(),
+                    write.table
+                ),
+                source,
+            );
+            out.warning_text(&text);
+            report.warnings.push(text);
+        }
+    }
+    if let Some(path) = &delivery.spool_file {
+        let text = format!(
+            "{} row(s) kept in {}: run `devmetrics replay` (with the {} environment's secrets) to send them",
+            delivery.spooled(),
+            path.display(),
+            target.environment
+        );
+        out.warning(&text);
+        report.spool_file = Some(path.display().to_string());
+    }
+}
+
+/// `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY`. Failing to write them is a warning: the rows
+/// are what matters.
+fn write_step_files(
+    config: &Config,
+    target: &Target,
+    delivery: &Delivery,
+    report: &RecordReport,
+    out: &Output,
+) {
+    if let Some(path) = &config.github.output {
+        let mut text = github::output_entry("environment", target.environment.as_str());
+        text += &github::output_entry("sink", target.sink.name());
+        for table in Table::ALL {
+            let rows = delivery
+                .tables
+                .iter()
+                .filter(|t| t.table == table)
+                .map(|t| t.rows)
+                .sum::<usize>();
+            text += &github::output_entry(&table.name().replace('_', "-"), &rows.to_string());
+        }
+        text += &github::output_entry("spooled", &delivery.spooled().to_string());
+        append(path, &text, "step outputs", out);
+    }
+    if let Some(path) = &config.github.step_summary {
+        append(
+            path,
+            &out.redact(&summary::render(report)),
+            "the job summary",
+            out,
+        );
+    }
+}
+
+fn append(path: &PathBuf, text: &str, what: &str, out: &Output) {
+    let result = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()));
+    if let Err(e) = result {
+        out.warning(&format!(
+            "could not write {what} to {}: {e}",
+            path.display()
+        ));
+    }
 }

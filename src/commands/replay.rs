@@ -22,7 +22,7 @@ pub async fn replay(config: &Config, out: &Output) -> Result<i32, Error> {
     let spool = Spool::under(&config.output_dir);
     let files = spool.files().map_err(|source| Error::Sink {
         doing: format!("could not list the spool in {}", spool.dir().display()),
-        source,
+        source: Box::new(source),
     })?;
     if files.is_empty() {
         out.info(&format!(
@@ -45,7 +45,7 @@ pub async fn replay(config: &Config, out: &Output) -> Result<i32, Error> {
     for path in files {
         let batch = Spool::read(&path).map_err(|source| Error::Sink {
             doing: format!("could not read the spool file {}", path.display()),
-            source,
+            source: Box::new(source),
         })?;
         let mut left = Batch::new();
         for (table, rows) in batch.groups() {
@@ -63,7 +63,7 @@ pub async fn replay(config: &Config, out: &Output) -> Result<i32, Error> {
                         write.unsent.len(),
                         path.display()
                     ),
-                    source,
+                    source: Box::new(source),
                 });
             }
             left.extend_values(table, write.unsent);
@@ -71,7 +71,7 @@ pub async fn replay(config: &Config, out: &Output) -> Result<i32, Error> {
         left_total += left.len();
         Spool::settle(&path, &left).map_err(|source: SinkError| Error::Sink {
             doing: format!("could not update the spool file {}", path.display()),
-            source,
+            source: Box::new(source),
         })?;
     }
     write_outputs(config, sent, left_total)?;

@@ -190,7 +190,9 @@ impl Sink for JsonlSink {
                     .iter()
                     .all(|(column, value)| match row.get(column) {
                         Some(Value::String(s)) => s == value,
-                        Some(other) => other.to_string() == *value,
+                        Some(other) => {
+                            serde_json::from_str::<Value>(value).is_ok_and(|v| v == *other)
+                        }
                         None => false,
                     })
             })

@@ -256,7 +256,7 @@ pub fn natural_key(table: Table, row: &Value) -> Option<String> {
 #[derive(Debug)]
 pub enum AnySink {
     /// Supabase's PostgREST API.
-    Postgrest(PostgrestSink),
+    Postgrest(Box<PostgrestSink>),
     /// Local JSONL files.
     Jsonl(JsonlSink),
 }
