@@ -442,3 +442,217 @@ fn lookups_name_what_to_gather() {
     let tag = lookups(&event("push", "00-event.json"), &options());
     assert_eq!(tag.pulls_of_commit, None);
 }
+
+/// `github_api` against a tiny local fake of the GitHub REST API (loopback only).
+mod github_api {
+    use devmetrics::github_api::GitHubApi;
+    use std::sync::{Arc, Mutex};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// What the fake saw: request line and `authorization` header of each request.
+    type Seen = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
+    /// GitHub's documented example of `GET /repos/{owner}/{repo}/pulls/{n}/commits` (one
+    /// commit; the list is oldest first), with its author date changed.
+    const PR_COMMITS: &str = r#"[
+  {
+    "url": "https://api.github.com/repos/octocat/Hello-World/commits/6dcb09b5b57875f334f61aebed695e2e4193db5e",
+    "sha": "6dcb09b5b57875f334f61aebed695e2e4193db5e",
+    "node_id": "MDY6Q29tbWl0NmRjYjA5YjViNTc4NzVmMzM0ZjYxYWViZWQ2OTVlMmU0MTkzZGI1ZQ==",
+    "html_url": "https://github.com/octocat/Hello-World/commit/6dcb09b5b57875f334f61aebed695e2e4193db5e",
+    "comments_url": "https://api.github.com/repos/octocat/Hello-World/commits/6dcb09b5b57875f334f61aebed695e2e4193db5e/comments",
+    "commit": {
+      "url": "https://api.github.com/repos/octocat/Hello-World/git/commits/6dcb09b5b57875f334f61aebed695e2e4193db5e",
+      "author": {"name": "Monalisa Octocat", "email": "support@github.com", "date": "2019-05-15T14:02:11Z"},
+      "committer": {"name": "Monalisa Octocat", "email": "support@github.com", "date": "2019-05-15T14:30:00Z"},
+      "message": "Fix all the bugs",
+      "tree": {"url": "https://api.github.com/repos/octocat/Hello-World/tree/6dcb09b5b57875f334f61aebed695e2e4193db5e", "sha": "6dcb09b5b57875f334f61aebed695e2e4193db5e"},
+      "comment_count": 0,
+      "verification": {"verified": false, "reason": "unsigned", "signature": null, "payload": null, "verified_at": null}
+    },
+    "author": {"login": "octocat", "id": 1, "type": "User", "site_admin": false},
+    "committer": {"login": "octocat", "id": 1, "type": "User", "site_admin": false},
+    "parents": [{"url": "https://api.github.com/repos/octocat/Hello-World/commits/6dcb09b5b57875f334f61aebed695e2e4193db5e", "sha": "6dcb09b5b57875f334f61aebed695e2e4193db5e"}]
+  }
+]"#;
+
+    /// `GET /repos/{owner}/{repo}/pulls/{n}/reviews`: the author's own comment, a bot, a
+    /// pending review, then a real review and an approval.
+    const REVIEWS: &str = r#"[
+  {"id": 1, "user": {"login": "Codertocat", "type": "User"}, "state": "COMMENTED", "submitted_at": "2019-05-15T15:00:00Z", "commit_id": "a"},
+  {"id": 2, "user": {"login": "coderabbitai[bot]", "type": "Bot"}, "state": "COMMENTED", "submitted_at": "2019-05-15T15:05:00Z", "commit_id": "a"},
+  {"id": 3, "user": {"login": "hubot", "type": "User"}, "state": "PENDING", "commit_id": "a"},
+  {"id": 4, "user": {"login": "octocat", "type": "User"}, "state": "CHANGES_REQUESTED", "submitted_at": "2019-05-15T15:20:38Z", "commit_id": "a"},
+  {"id": 5, "user": {"login": "octocat", "type": "User"}, "state": "APPROVED", "submitted_at": "2019-05-16T09:12:40Z", "commit_id": "b"}
+]"#;
+
+    const TIMELINE: &str = r#"[
+  {"event": "convert_to_draft", "created_at": "2019-05-15T15:00:00Z"},
+  {"event": "ready_for_review", "created_at": "2019-05-15T15:10:00Z"},
+  {"event": "committed", "sha": "b"}
+]"#;
+
+    const COMMIT_PULLS: &str = r#"[
+  {"number": 7, "merged_at": null, "base": {"ref": "master"}},
+  {"number": 2, "merged_at": "2019-05-16T10:45:03Z", "base": {"ref": "master"}},
+  {"number": 9, "merged_at": "2019-05-14T10:00:00Z", "base": {"ref": "develop"}}
+]"#;
+
+    /// Serves canned answers by path on 127.0.0.1 until the test ends.
+    async fn fake_github() -> (String, Seen) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let seen: Seen = Arc::default();
+        let log = seen.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let log = log.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match socket.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let head = String::from_utf8_lossy(&buf).into_owned();
+                    let line = head.lines().next().unwrap_or("").to_owned();
+                    let auth = head.lines().find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case("authorization")
+                            .then(|| v.trim().to_owned())
+                    });
+                    log.lock().unwrap().push((line.clone(), auth));
+                    let path = line.split(' ').nth(1).unwrap_or("");
+                    let route = path.split('?').next().unwrap_or("");
+                    let (status, body) = match route {
+                        "/api/v3/repos/Codertocat/Hello-World/pulls/2/commits" => {
+                            ("200 OK", PR_COMMITS)
+                        }
+                        "/api/v3/repos/Codertocat/Hello-World/pulls/2/reviews" => {
+                            ("200 OK", REVIEWS)
+                        }
+                        "/api/v3/repos/Codertocat/Hello-World/issues/2/timeline" => {
+                            ("200 OK", TIMELINE)
+                        }
+                        "/api/v3/repos/Codertocat/Hello-World/commits/c4295bd/pulls" => {
+                            ("200 OK", COMMIT_PULLS)
+                        }
+                        "/api/v3/repos/Codertocat/Hello-World/pulls/3/commits" => ("200 OK", "[]"),
+                        _ => (
+                            "404 Not Found",
+                            r#"{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}"#,
+                        ),
+                    };
+                    let response = format!(
+                        "HTTP/1.1 {status}\r\ncontent-type: application/json; charset=utf-8\r\n\
+                         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = socket.write_all(response.as_bytes()).await;
+                    let _ = socket.shutdown().await;
+                });
+            }
+        });
+        (base, seen)
+    }
+
+    #[tokio::test]
+    async fn first_commit_of_a_pr_from_the_first_page() {
+        let (base, seen) = fake_github().await;
+        // A GitHub Enterprise Server-style base URL: the path prefix is kept.
+        let api = GitHubApi::new(&format!("{base}/api/v3/"), "ghs_token123").unwrap();
+        let at = api
+            .first_commit_at("Codertocat", "Hello-World", 2)
+            .await
+            .unwrap();
+        assert_eq!(at, Some("2019-05-15T14:02:11Z".parse().unwrap()));
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        let (line, auth) = &seen[0];
+        assert!(
+            line.starts_with("GET /api/v3/repos/Codertocat/Hello-World/pulls/2/commits?"),
+            "{line}"
+        );
+        assert!(line.contains("per_page=1"), "{line}");
+        assert_eq!(auth.as_deref(), Some("Bearer ghs_token123"));
+    }
+
+    #[tokio::test]
+    async fn a_pr_without_commits_has_no_first_commit() {
+        let (base, _) = fake_github().await;
+        let api = GitHubApi::new(&format!("{base}/api/v3"), "t").unwrap();
+        assert_eq!(
+            api.first_commit_at("Codertocat", "Hello-World", 3)
+                .await
+                .unwrap(),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn stages_of_a_pr() {
+        let (base, _) = fake_github().await;
+        let api = GitHubApi::new(&format!("{base}/api/v3"), "t").unwrap();
+        let (stages, errors) = api
+            .pull_request_stages(
+                "Codertocat",
+                "Hello-World",
+                2,
+                Some("Codertocat"),
+                "2019-05-15T14:50:00Z".parse().unwrap(),
+            )
+            .await;
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            stages.first_commit_at,
+            Some("2019-05-15T14:02:11Z".parse().unwrap())
+        );
+        assert_eq!(
+            stages.ready_for_review_at,
+            Some("2019-05-15T15:10:00Z".parse().unwrap())
+        );
+        // Neither the author's own comment nor the bot's counts.
+        assert_eq!(
+            stages.first_review_at,
+            Some("2019-05-15T15:20:38Z".parse().unwrap())
+        );
+        assert_eq!(
+            stages.approved_at,
+            Some("2019-05-16T09:12:40Z".parse().unwrap())
+        );
+    }
+
+    #[tokio::test]
+    async fn merged_pr_of_a_pushed_commit() {
+        let (base, _) = fake_github().await;
+        let api = GitHubApi::new(&format!("{base}/api/v3"), "t").unwrap();
+        let pr = api
+            .merged_pr_of_commit("Codertocat", "Hello-World", "c4295bd", "master")
+            .await
+            .unwrap();
+        assert_eq!(pr, Some(2));
+    }
+
+    #[tokio::test]
+    async fn not_found_is_an_error_naming_the_route_without_the_token() {
+        let (base, _) = fake_github().await;
+        let api = GitHubApi::new(&format!("{base}/api/v3"), "ghs_secret").unwrap();
+        let err = api
+            .first_commit_at("Codertocat", "Nope", 2)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("/repos/Codertocat/Nope/pulls/2/commits"),
+            "{err}"
+        );
+        assert!(err.contains("404"), "{err}");
+        assert!(!err.contains("ghs_secret"), "{err}");
+    }
+}
