@@ -16,6 +16,7 @@ pub mod config;
 pub mod environment;
 pub mod error;
 pub mod github;
+pub mod github_api;
 pub mod rows;
 pub mod secret;
 pub mod sinks;

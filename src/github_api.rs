@@ -1,0 +1,341 @@
+//! GitHub REST API look-ups (octocrab) that an event payload cannot answer: when a pull request's
+//! first commit was written, when it was first reviewed and approved, when it became ready for
+//! review, and which merged pull request a pushed commit belongs to.
+//!
+//! The base URL comes from the caller (`$GITHUB_API_URL`: `https://api.github.com`, or
+//! `https://<host>/api/v3` on GitHub Enterprise Server), so tests point it at a local fake. The
+//! token is an argument, never stored where it could be printed. Every answer is plain data;
+//! anything the API does not tell for certain stays `None`.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use std::fmt;
+use std::time::Duration;
+
+/// Why a look-up failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The base URL is not a URL.
+    #[error("invalid GitHub API URL `{url}`: {message}")]
+    BaseUrl {
+        /// The URL given.
+        url: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Called outside a Tokio runtime (octocrab's client needs one to exist).
+    #[error("the GitHub API client must be built inside a Tokio runtime")]
+    NoRuntime,
+    /// The request failed or the answer was not what GitHub documents.
+    #[error("GitHub API request {route} failed: {message}")]
+    Request {
+        /// The route, e.g. `/repos/o/r/pulls/2/commits`.
+        route: String,
+        /// octocrab's description (HTTP status and GitHub's message when there is one).
+        message: String,
+    },
+}
+
+/// A client of the GitHub REST API.
+#[derive(Clone)]
+pub struct GitHubApi {
+    client: octocrab::Octocrab,
+    base_url: String,
+}
+
+impl fmt::Debug for GitHubApi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GitHubApi")
+            .field("base_url", &self.base_url)
+            .field("token", &"***")
+            .finish()
+    }
+}
+
+/// The default base URL (`$GITHUB_API_URL` on github.com).
+pub const DEFAULT_API_URL: &str = "https://api.github.com";
+
+/// What the API tells about a pull request's stages (see `rows::from_event::PrEnrichment`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PullRequestStages {
+    /// The author date of the oldest commit.
+    pub first_commit_at: Option<DateTime<Utc>>,
+    /// The last `ready_for_review` event, or the creation when the whole timeline shows none.
+    pub ready_for_review_at: Option<DateTime<Utc>>,
+    /// The first review by someone who is neither the author nor a bot.
+    pub first_review_at: Option<DateTime<Utc>>,
+    /// The first approval by someone who is neither the author nor a bot.
+    pub approved_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PrCommit {
+    commit: PrCommitDetail,
+}
+
+#[derive(Debug, Deserialize)]
+struct PrCommitDetail {
+    author: Option<GitIdentity>,
+    committer: Option<GitIdentity>,
+}
+
+#[derive(Debug, Deserialize)]
+struct GitIdentity {
+    date: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ApiReview {
+    user: Option<ApiUser>,
+    state: String,
+    submitted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ApiUser {
+    login: String,
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+}
+
+impl ApiUser {
+    fn is_bot(&self) -> bool {
+        crate::sources::event::is_bot_login(&self.login) || self.kind.as_deref() == Some("Bot")
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct TimelineEvent {
+    #[serde(default)]
+    event: Option<String>,
+    #[serde(default)]
+    created_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ApiPull {
+    number: u32,
+    merged_at: Option<DateTime<Utc>>,
+    base: ApiBase,
+}
+
+#[derive(Debug, Deserialize)]
+struct ApiBase {
+    #[serde(rename = "ref")]
+    branch: String,
+}
+
+const PAGE: usize = 100;
+
+impl GitHubApi {
+    /// A client of `base_url` (`$GITHUB_API_URL`) authenticated with `token`. Must be called
+    /// inside a Tokio runtime.
+    pub fn new(base_url: &str, token: &str) -> Result<GitHubApi, ApiError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(ApiError::NoRuntime);
+        }
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        let bad = |message: String| ApiError::BaseUrl {
+            url: base_url.clone(),
+            message,
+        };
+        let client = octocrab::Octocrab::builder()
+            .base_uri(base_url.as_str())
+            .map_err(|e| bad(e.to_string()))?
+            .personal_token(token.to_owned())
+            .set_connect_timeout(Some(Duration::from_secs(5)))
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| bad(e.to_string()))?;
+        Ok(GitHubApi { client, base_url })
+    }
+
+    async fn get<T: for<'de> Deserialize<'de>>(
+        &self,
+        route: String,
+        query: &[(&str, &str)],
+    ) -> Result<T, ApiError> {
+        // octocrab parses JSON into serde_json::Value first; our own structs then take only the
+        // fields we use, so GitHub adding or dropping unrelated fields never breaks a look-up.
+        let value: serde_json::Value =
+            self.client
+                .get(&route, Some(query))
+                .await
+                .map_err(|e| ApiError::Request {
+                    route: route.clone(),
+                    message: describe(&e),
+                })?;
+        serde_json::from_value(value).map_err(|e| ApiError::Request {
+            route,
+            message: format!("unexpected answer: {e}"),
+        })
+    }
+
+    /// The author date of the pull request's oldest commit (`GET
+    /// /repos/{owner}/{repo}/pulls/{n}/commits` lists commits oldest first).
+    pub async fn first_commit_at(
+        &self,
+        owner: &str,
+        repo: &str,
+        pr_number: u32,
+    ) -> Result<Option<DateTime<Utc>>, ApiError> {
+        let route = format!("/repos/{owner}/{repo}/pulls/{pr_number}/commits");
+        let commits: Vec<PrCommit> = self.get(route, &[("per_page", "1"), ("page", "1")]).await?;
+        Ok(commits.into_iter().next().and_then(|c| {
+            c.commit
+                .author
+                .and_then(|a| a.date)
+                .or(c.commit.committer.and_then(|c| c.date))
+        }))
+    }
+
+    /// The first review and the first approval by someone who is neither `author` nor a bot
+    /// (`GET /repos/{owner}/{repo}/pulls/{n}/reviews`, chronological; first 100 reviews).
+    pub async fn review_stages(
+        &self,
+        owner: &str,
+        repo: &str,
+        pr_number: u32,
+        author: Option<&str>,
+    ) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), ApiError> {
+        let route = format!("/repos/{owner}/{repo}/pulls/{pr_number}/reviews");
+        let reviews: Vec<ApiReview> = self.get(route, &[("per_page", "100")]).await?;
+        let counted = reviews.iter().filter(|r| {
+            r.user
+                .as_ref()
+                .is_some_and(|u| !u.is_bot() && Some(u.login.as_str()) != author)
+                && !r.state.eq_ignore_ascii_case("PENDING")
+        });
+        let mut first_review = None;
+        let mut approved = None;
+        for r in counted {
+            let Some(at) = r.submitted_at else { continue };
+            first_review = Some(first_review.map_or(at, |f: DateTime<Utc>| f.min(at)));
+            if r.state.eq_ignore_ascii_case("APPROVED") {
+                approved = Some(approved.map_or(at, |f: DateTime<Utc>| f.min(at)));
+            }
+        }
+        Ok((first_review, approved))
+    }
+
+    /// When the pull request became ready for review: its last `ready_for_review` timeline
+    /// event; its creation when the whole timeline (one page) has none (it was never a draft);
+    /// unknown when the timeline is longer than one page.
+    pub async fn ready_for_review_at(
+        &self,
+        owner: &str,
+        repo: &str,
+        pr_number: u32,
+        created_at: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, ApiError> {
+        let route = format!("/repos/{owner}/{repo}/issues/{pr_number}/timeline");
+        let events: Vec<TimelineEvent> = self.get(route, &[("per_page", "100")]).await?;
+        let ready = events
+            .iter()
+            .filter(|e| e.event.as_deref() == Some("ready_for_review"))
+            .filter_map(|e| e.created_at)
+            .max();
+        Ok(match ready {
+            Some(at) => Some(at),
+            None if events.len() < PAGE => Some(created_at),
+            None => None,
+        })
+    }
+
+    /// Every stage the API can tell; a failed look-up leaves its stage unknown and is reported
+    /// in the returned errors (one bad answer doesn't stop the run).
+    pub async fn pull_request_stages(
+        &self,
+        owner: &str,
+        repo: &str,
+        pr_number: u32,
+        author: Option<&str>,
+        created_at: DateTime<Utc>,
+    ) -> (PullRequestStages, Vec<ApiError>) {
+        let (commit, reviews, ready) = tokio::join!(
+            self.first_commit_at(owner, repo, pr_number),
+            self.review_stages(owner, repo, pr_number, author),
+            self.ready_for_review_at(owner, repo, pr_number, created_at),
+        );
+        let mut stages = PullRequestStages::default();
+        let mut errors = Vec::new();
+        match commit {
+            Ok(at) => stages.first_commit_at = at,
+            Err(e) => errors.push(e),
+        }
+        match reviews {
+            Ok((first, approved)) => {
+                stages.first_review_at = first;
+                stages.approved_at = approved;
+            }
+            Err(e) => errors.push(e),
+        }
+        match ready {
+            Ok(at) => stages.ready_for_review_at = at,
+            Err(e) => errors.push(e),
+        }
+        (stages, errors)
+    }
+
+    /// The merged pull request into `branch` that contains `sha` (`GET
+    /// /repos/{owner}/{repo}/commits/{sha}/pulls`): `Some(n)`, or `None` when there is none.
+    pub async fn merged_pr_of_commit(
+        &self,
+        owner: &str,
+        repo: &str,
+        sha: &str,
+        branch: &str,
+    ) -> Result<Option<u32>, ApiError> {
+        let route = format!("/repos/{owner}/{repo}/commits/{sha}/pulls");
+        let pulls: Vec<ApiPull> = self.get(route, &[("per_page", "100")]).await?;
+        Ok(pulls
+            .iter()
+            .filter(|p| p.merged_at.is_some() && p.base.branch == branch)
+            .min_by_key(|p| p.merged_at)
+            .map(|p| p.number))
+    }
+}
+
+/// octocrab's error, with GitHub's message and status when it has them.
+fn describe(e: &octocrab::Error) -> String {
+    match e {
+        octocrab::Error::GitHub { source, .. } => {
+            format!("HTTP {}: {}", source.status_code.as_u16(), source.message)
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Splits `owner/name`.
+pub fn split_repository(full_name: &str) -> Option<(&str, &str)> {
+    let (owner, repo) = full_name.split_once('/')?;
+    (!owner.is_empty() && !repo.is_empty() && !repo.contains('/')).then_some((owner, repo))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outside_a_runtime_is_an_error_not_a_panic() {
+        assert!(matches!(
+            GitHubApi::new("http://127.0.0.1:9", "t"),
+            Err(ApiError::NoRuntime)
+        ));
+    }
+
+    #[tokio::test]
+    async fn debug_hides_the_token() {
+        let api = GitHubApi::new("http://127.0.0.1:9", "ghp_secret").unwrap();
+        let text = format!("{api:?}");
+        assert!(!text.contains("ghp_secret"), "{text}");
+        assert!(text.contains("***"));
+    }
+
+    #[test]
+    fn repositories() {
+        assert_eq!(split_repository("o/r"), Some(("o", "r")));
+        assert_eq!(split_repository("o"), None);
+        assert_eq!(split_repository("o/r/x"), None);
+    }
+}
