@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite: starts the local Supabase-like stack (scripts/stack.sh), runs every test
+# against it, and stops it again, whatever happens. Extra arguments go to `cargo test`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/stack.sh up
+trap 'scripts/stack.sh down' EXIT
+# shellcheck disable=SC1091
+. .stack/env
+cargo test --all-targets "$@"

@@ -1,0 +1,790 @@
+//! Real-stack tests: PostgreSQL with Supabase's roles, postrust, the nginx gateway at
+//! /rest/v1, migrations/ applied. Row counts are read from the database itself with psql.
+
+use crate::common::*;
+use devmetrics::environment::Environment;
+use devmetrics::rows::pr_events::{PrEvent, PrEventType};
+use devmetrics::rows::{Batch, Table};
+use devmetrics::secret::Secret;
+use devmetrics::sinks::{deliver, PostgrestSink, RetryPolicy, Spool};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const MERGED_PR: &str = "events/pull_request/90-closed-merged.json";
+
+/// The environment the runner gives a container action's step, for a pull_request event
+/// against `main` with the given secrets.
+fn runner_env(
+    dir: &std::path::Path,
+    repo: &str,
+    event: &str,
+    payload: &str,
+    secrets: &[(&'static str, String)],
+) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        ("GITHUB_ACTIONS", "true".to_owned()),
+        ("GITHUB_EVENT_NAME", event.to_owned()),
+        ("GITHUB_EVENT_PATH", fixture(payload).display().to_string()),
+        ("GITHUB_REPOSITORY", repo.to_owned()),
+        ("GITHUB_REF", "refs/pull/2/merge".to_owned()),
+        ("GITHUB_REF_NAME", "2/merge".to_owned()),
+        ("GITHUB_BASE_REF", "main".to_owned()),
+        ("GITHUB_HEAD_REF", "changes".to_owned()),
+        (
+            "GITHUB_SHA",
+            "ec26c3e57ca3a959ca5aad62de7213c562f8c821".to_owned(),
+        ),
+        ("GITHUB_RUN_ID", "4242".to_owned()),
+        ("GITHUB_RUN_ATTEMPT", "1".to_owned()),
+        ("GITHUB_JOB", "metrics".to_owned()),
+        ("GITHUB_WORKSPACE", dir.display().to_string()),
+        (
+            "GITHUB_STEP_SUMMARY",
+            dir.join("summary.md").display().to_string(),
+        ),
+        (
+            "GITHUB_OUTPUT",
+            dir.join("output.txt").display().to_string(),
+        ),
+        ("INPUT_COMMAND", "record".to_owned()),
+        ("INPUT_PRODUCTION-BRANCHES", "main,master".to_owned()),
+    ];
+    for (k, v) in secrets {
+        env.push((k, v.clone()));
+    }
+    env
+}
+
+fn remote(stack: &Stack, key: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("INPUT_SUPABASE-URL", stack.supabase_url.clone()),
+        ("INPUT_SUPABASE-SERVICE-ROLE-KEY", key.to_owned()),
+    ]
+}
+
+fn pr_rows(repository: &str, n: u32) -> Batch {
+    let at = chrono::DateTime::parse_from_rfc3339("2026-01-05T10:00:00Z")
+        .unwrap()
+        .to_utc();
+    let mut batch = Batch::new();
+    batch.extend((1..=n).map(|i| PrEvent {
+        repository: repository.to_owned(),
+        environment: Environment::Staging,
+        pr_number: i,
+        pr_title: Some(format!("PR {i} ✓ with \"quotes\" and 🚀")),
+        branch_name: Some(format!("feature/{i}")),
+        base_branch: Some("main".into()),
+        event_type: PrEventType::Opened,
+        event_timestamp: at,
+        author: Some("octocat".into()),
+        actor: Some("octocat".into()),
+        is_bot: false,
+        review_state: None,
+        head_sha: Some(format!("{i:040x}")),
+        merge_commit_sha: None,
+        additions: Some(10),
+        deletions: Some(2),
+        changed_files: Some(1),
+        cycle_time_seconds: None,
+        event_key: "opened@2026-01-05T10:00:00Z".into(),
+        recorded_at: at,
+        metadata: serde_json::json!({"test": true}),
+    }));
+    batch
+}
+
+fn sink(rest_url: &str, key: &str, attempts: u32, timeout: Duration) -> PostgrestSink {
+    let policy = RetryPolicy {
+        attempts,
+        timeout,
+        base_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(100),
+        ..RetryPolicy::default()
+    };
+    PostgrestSink::new(rest_url, &Secret::new(key), policy, 100).unwrap()
+}
+
+fn replay(stack: &Stack, dir: &std::path::Path) -> std::process::Output {
+    devmetrics(
+        dir,
+        &["replay"],
+        &[
+            ("SUPABASE_URL", stack.supabase_url.clone()),
+            ("SUPABASE_SERVICE_ROLE_KEY", stack.secret_key.clone()),
+            (
+                "DEVMETRICS_OUTPUT_DIR",
+                dir.join("out").display().to_string(),
+            ),
+        ],
+    )
+}
+
+fn spool_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    Spool::under(&dir.join("out")).files().unwrap()
+}
+
+#[test]
+fn migrations_apply_to_a_fresh_database_with_rls_and_grants() {
+    let stack = Stack::get();
+    let db = format!("fresh_{}", std::process::id());
+    stack.psql("postgres", &format!("drop database if exists {db}"));
+    stack.psql("postgres", &format!("create database {db}"));
+    let mut files: Vec<_> = std::fs::read_dir(repo_root().join("migrations"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 8);
+    for file in &files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.len() > 15
+                && name[..14].chars().all(|c| c.is_ascii_digit())
+                && &name[14..15] == "_",
+            "{name} is not <14-digit timestamp>_<name>.sql"
+        );
+        let (ok, err) = stack.psql_file(&db, file);
+        assert!(ok, "{name} failed on a fresh database: {err}");
+    }
+    let tables = stack.psql(&db, "select string_agg(relname || ':' || relrowsecurity, ',' order by relname) from pg_class where relnamespace = 'metrics'::regnamespace and relkind = 'r'");
+    assert_eq!(
+        tables,
+        "deployment_events:true,development_metrics:true,pr_events:true,rule_compliance_events:true,test_case_results:true,test_runs:true"
+    );
+    for table in Table::ALL {
+        let t = format!("metrics.{}", table.name());
+        let privileges = stack.psql(
+            &db,
+            &format!(
+                "select has_table_privilege('anon', '{t}', 'select'), has_table_privilege('anon', '{t}', 'insert'), \
+                 has_table_privilege('authenticated', '{t}', 'select'), has_table_privilege('authenticated', '{t}', 'insert'), \
+                 has_table_privilege('service_role', '{t}', 'insert'), has_table_privilege('service_role', '{t}', 'select')"
+            ),
+        );
+        assert_eq!(
+            privileges, "f|f|t|f|t|t",
+            "privileges on {t}: anon sel/ins, authenticated sel/ins, service_role ins/sel"
+        );
+        let key = stack.psql(&db, &format!("select count(*) from pg_constraint where conrelid = '{t}'::regclass and contype = 'u'"));
+        assert_eq!(key, "1", "{t} has one UNIQUE natural key");
+    }
+    stack.psql("postgres", &format!("drop database {db}"));
+}
+
+#[test]
+fn both_key_kinds_write_and_the_same_event_twice_adds_nothing() {
+    let stack = Stack::get();
+    for key in [stack.secret_key.clone(), stack.service_role_key.clone()] {
+        let repo = unique_repository("keys");
+        let dir = workdir();
+        let env = runner_env(
+            dir.path(),
+            &repo,
+            "pull_request",
+            MERGED_PR,
+            &remote(&stack, &key),
+        );
+        let first = devmetrics(dir.path(), &[], &env);
+        assert!(first.status.success(), "{}", text(&first));
+        assert!(
+            text(&first).contains("metrics.pr_events: 1 row(s), 1 new, 0 already recorded"),
+            "{}",
+            text(&first)
+        );
+        assert_eq!(stack.count("pr_events", &repo), 1);
+        assert_eq!(
+            stack.column(
+                "pr_events",
+                "event_type || ' ' || cycle_time_seconds || ' ' || environment",
+                &repo
+            ),
+            ["merged 69870 production"],
+            "merged_at - created_at = 2019-05-16T10:45:03Z - 2019-05-15T15:20:33Z"
+        );
+
+        let second = devmetrics(dir.path(), &[], &env);
+        assert!(second.status.success(), "{}", text(&second));
+        assert!(
+            text(&second).contains("1 row(s), 0 new, 1 already recorded"),
+            "{}",
+            text(&second)
+        );
+        assert_eq!(stack.count("pr_events", &repo), 1);
+
+        let outputs = std::fs::read_to_string(dir.path().join("output.txt")).unwrap();
+        assert!(
+            outputs.contains("environment=production\n")
+                && outputs.contains("sink=supabase\n")
+                && outputs.contains("pr-events=1\n"),
+            "{outputs}"
+        );
+        let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+        assert!(
+            summary.contains("| `metrics.pr_events` | 1 | 0 | 1 | 0 |"),
+            "{summary}"
+        );
+    }
+}
+
+#[test]
+fn one_record_makes_one_request_per_table_touched() {
+    let stack = Stack::get();
+    let proxy = FaultProxy::start(&stack.supabase_url, |_| Fault::Pass);
+    let repo = unique_repository("requests");
+    let dir = workdir();
+    let mut env = runner_env(
+        dir.path(),
+        &repo,
+        "pull_request",
+        MERGED_PR,
+        &remote(&stack, &stack.secret_key),
+    );
+    env.push(("DEVMETRICS_REST_URL", format!("{}/rest/v1", proxy.url)));
+    let out = devmetrics(dir.path(), &[], &env);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(stack.count("pr_events", &repo), 1);
+    assert_eq!(
+        proxy.request_lines().len(),
+        1,
+        "{:?}",
+        proxy.request_lines()
+    );
+    assert!(
+        proxy.request_lines()[0].starts_with("POST /rest/v1/pr_events?"),
+        "{:?}",
+        proxy.request_lines()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn roles_service_writes_anon_nothing_authenticated_reads_only() {
+    let stack = Stack::get();
+    let repo = unique_repository("roles");
+    let http = reqwest::Client::new();
+    let url = format!("{}/pr_events", stack.rest_url());
+    let row = serde_json::to_string(&pr_rows(&repo, 1).groups().next().unwrap().1).unwrap();
+    let post = |apikey: &str, bearer: Option<&str>| {
+        let mut r = http
+            .post(&url)
+            .header("apikey", apikey)
+            .header("Content-Profile", "metrics")
+            .header("Content-Type", "application/json")
+            .body(row.clone());
+        if let Some(b) = bearer {
+            r = r.header("Authorization", format!("Bearer {b}"));
+        }
+        r.send()
+    };
+    let get = |apikey: &str, bearer: &str| {
+        http.get(format!("{url}?repository=eq.{repo}"))
+            .header("apikey", apikey)
+            .header("Authorization", format!("Bearer {bearer}"))
+            .header("Accept-Profile", "metrics")
+            .send()
+    };
+    // anon: neither writes nor reads.
+    let r = post(&stack.anon_key, Some(&stack.anon_key)).await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.text().await.unwrap().contains("42501"));
+    let r = get(&stack.anon_key, &stack.anon_key).await.unwrap();
+    assert_eq!(r.status(), 401);
+    // authenticated: cannot write.
+    let r = post(&stack.anon_key, Some(&stack.authenticated_jwt))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        401,
+        "postrust answers 401 where PostgREST answers 403"
+    );
+    assert_eq!(stack.count("pr_events", &repo), 0);
+    // service role (secret key, apikey only): writes.
+    let r = post(&stack.secret_key, None).await.unwrap();
+    assert_eq!(r.status(), 201);
+    // authenticated: reads it.
+    let r = get(&stack.anon_key, &stack.authenticated_jwt)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let rows: Vec<serde_json::Value> = r.json().await.unwrap();
+    assert_eq!(rows.len(), 1);
+    // An unknown key is refused by the gateway.
+    let r = get("sb_secret_not-a-key-of-this-project", &stack.anon_key)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // A legacy key sent as apikey alone does not authenticate as service role.
+    let r = post(&stack.service_role_key, None).await.unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_stopped_rows_are_spooled_then_replayed_exactly_once() {
+    let stack = Stack::get();
+    let repo = unique_repository("stopped");
+    let dir = workdir();
+    // Nothing listens on this port: bind, read the port, drop.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let writer = sink(
+        &format!("http://127.0.0.1:{port}/rest/v1"),
+        &stack.secret_key,
+        3,
+        Duration::from_secs(2),
+    );
+    let batch = pr_rows(&repo, 250);
+    let delivery = deliver(&writer, &batch, &Spool::under(&dir.path().join("out"))).await;
+    assert_eq!(delivery.spooled(), 250);
+    assert!(delivery.tables[0].error.as_ref().unwrap().is_unreachable());
+    assert_eq!(stack.count("pr_events", &repo), 0);
+    let files = spool_files(dir.path());
+    assert_eq!(files.len(), 1);
+    let spooled = std::fs::read_to_string(&files[0]).unwrap();
+    assert_eq!(spooled.lines().count(), 250);
+    assert!(!spooled.contains(&stack.secret_key));
+
+    let out = replay(&stack, dir.path());
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("replayed 250 rows; the spool is empty"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(stack.count("pr_events", &repo), 250);
+    assert!(spool_files(dir.path()).is_empty());
+    let again = replay(&stack, dir.path());
+    assert!(
+        text(&again).contains("nothing to replay"),
+        "{}",
+        text(&again)
+    );
+    assert_eq!(stack.count("pr_events", &repo), 250);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_answering_500_is_retried_then_spooled_then_replayed() {
+    let stack = Stack::get();
+    let repo = unique_repository("http500");
+    let dir = workdir();
+    let proxy = FaultProxy::start(&stack.supabase_url, |_| Fault::Answer {
+        status: 500,
+        retry_after: None,
+    });
+    let writer = sink(
+        &format!("{}/rest/v1", proxy.url),
+        &stack.secret_key,
+        3,
+        Duration::from_secs(5),
+    );
+    let delivery = deliver(
+        &writer,
+        &pr_rows(&repo, 120),
+        &Spool::under(&dir.path().join("out")),
+    )
+    .await;
+    assert_eq!(
+        proxy.requests(),
+        3,
+        "three attempts for the first chunk, none for the rest"
+    );
+    assert_eq!(delivery.spooled(), 120);
+    let message = delivery.tables[0].error.as_ref().unwrap().to_string();
+    assert_eq!(message, "HTTP 500: injected 500");
+    let out = replay(&stack, dir.path());
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(stack.count("pr_events", &repo), 120);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn answering_429_with_retry_after_is_honoured() {
+    let stack = Stack::get();
+    let repo = unique_repository("http429");
+    let dir = workdir();
+    let proxy = FaultProxy::start(&stack.supabase_url, |n| {
+        if n < 2 {
+            Fault::Answer {
+                status: 429,
+                retry_after: Some(1),
+            }
+        } else {
+            Fault::Pass
+        }
+    });
+    let writer = sink(
+        &format!("{}/rest/v1", proxy.url),
+        &stack.secret_key,
+        4,
+        Duration::from_secs(5),
+    );
+    let started = Instant::now();
+    let delivery = deliver(
+        &writer,
+        &pr_rows(&repo, 50),
+        &Spool::under(&dir.path().join("out")),
+    )
+    .await;
+    let waited = started.elapsed();
+    assert_eq!(delivery.spooled(), 0, "{:?}", delivery.tables[0].error);
+    assert_eq!(proxy.requests(), 3);
+    assert!(
+        waited >= Duration::from_secs(2),
+        "waited only {waited:?}: Retry-After: 1 twice"
+    );
+    assert_eq!(delivery.tables[0].inserted, 50);
+    assert_eq!(stack.count("pr_events", &repo), 50);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_error_is_not_retried() {
+    let stack = Stack::get();
+    let repo = unique_repository("http400");
+    let dir = workdir();
+    let proxy = FaultProxy::start(&stack.supabase_url, |_| Fault::Answer {
+        status: 400,
+        retry_after: None,
+    });
+    let writer = sink(
+        &format!("{}/rest/v1", proxy.url),
+        &stack.secret_key,
+        4,
+        Duration::from_secs(5),
+    );
+    let delivery = deliver(
+        &writer,
+        &pr_rows(&repo, 5),
+        &Spool::under(&dir.path().join("out")),
+    )
+    .await;
+    assert_eq!(proxy.requests(), 1);
+    assert_eq!(delivery.spooled(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn too_slow_server_times_out_spools_and_replay_adds_no_duplicates() {
+    let stack = Stack::get();
+    // Slow before the database sees the rows.
+    let repo = unique_repository("slow");
+    let dir = workdir();
+    let proxy = FaultProxy::start(&stack.supabase_url, |_| {
+        Fault::DelayBefore(Duration::from_secs(2))
+    });
+    let writer = sink(
+        &format!("{}/rest/v1", proxy.url),
+        &stack.secret_key,
+        2,
+        Duration::from_millis(400),
+    );
+    let delivery = deliver(
+        &writer,
+        &pr_rows(&repo, 30),
+        &Spool::under(&dir.path().join("out")),
+    )
+    .await;
+    assert_eq!(delivery.spooled(), 30);
+    assert!(delivery.tables[0]
+        .error
+        .as_ref()
+        .unwrap()
+        .to_string()
+        .contains("timed out"));
+    std::thread::sleep(Duration::from_secs(3)); // the delayed requests reach the database meanwhile
+    let out = replay(&stack, dir.path());
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(stack.count("pr_events", &repo), 30);
+
+    // Slow after the database committed the rows: the client gives up on a write that in fact
+    // happened. Replaying it must not duplicate anything.
+    let repo = unique_repository("slow-after-commit");
+    let dir = workdir();
+    let proxy = FaultProxy::start(&stack.supabase_url, |_| {
+        Fault::DelayAfter(Duration::from_secs(2))
+    });
+    let writer = sink(
+        &format!("{}/rest/v1", proxy.url),
+        &stack.secret_key,
+        1,
+        Duration::from_millis(400),
+    );
+    let delivery = deliver(
+        &writer,
+        &pr_rows(&repo, 30),
+        &Spool::under(&dir.path().join("out")),
+    )
+    .await;
+    assert_eq!(delivery.spooled(), 30);
+    assert_eq!(
+        stack.count("pr_events", &repo),
+        30,
+        "the rows were committed before the timeout"
+    );
+    let out = replay(&stack, dir.path());
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(stack.count("pr_events", &repo), 30);
+    assert_eq!(stack.psql("postgres", &format!("select count(distinct pr_number) from metrics.pr_events where repository = '{repo}'")), "30");
+}
+
+#[test]
+fn record_with_the_database_down_spools_warns_and_exits_0_then_replay_lands_it() {
+    let stack = Stack::get();
+    let repo = unique_repository("record-down");
+    let dir = workdir();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut env = runner_env(
+        dir.path(),
+        &repo,
+        "pull_request",
+        MERGED_PR,
+        &[
+            ("INPUT_SUPABASE-URL", format!("http://127.0.0.1:{port}")),
+            ("INPUT_SUPABASE-SERVICE-ROLE-KEY", stack.secret_key.clone()),
+        ],
+    );
+    env.push(("DEVMETRICS_RETRY_ATTEMPTS", "2".into()));
+    env.push((
+        "DEVMETRICS_OUTPUT_DIR",
+        dir.path().join("out").display().to_string(),
+    ));
+    let out = devmetrics(dir.path(), &[], &env);
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(log.contains("::warning::devmetrics: could not write 1 rows to metrics.pr_events%0A  cause: could not connect"), "{log}");
+    assert!(log.contains("run `devmetrics replay`"), "{log}");
+    let outputs = std::fs::read_to_string(dir.path().join("output.txt")).unwrap();
+    assert!(outputs.contains("spooled=1\n"), "{outputs}");
+
+    // fail-on-spool turns the same situation into exit code 3.
+    env.push(("INPUT_FAIL-ON-SPOOL", "true".into()));
+    let out = devmetrics(dir.path(), &[], &env);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+
+    let out = replay(&stack, dir.path());
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(stack.count("pr_events", &repo), 1);
+}
+
+#[test]
+fn no_key_appears_in_any_output_or_file() {
+    let stack = Stack::get();
+    for key in [stack.secret_key.clone(), stack.service_role_key.clone()] {
+        let repo = unique_repository("secrets");
+        let dir = workdir();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut logs = String::new();
+        // A successful run, a failing run (errors and spool), a replay and doctor.
+        let ok = runner_env(
+            dir.path(),
+            &repo,
+            "pull_request",
+            MERGED_PR,
+            &remote(&stack, &key),
+        );
+        let mut down = runner_env(
+            dir.path(),
+            &repo,
+            "pull_request",
+            MERGED_PR,
+            &[
+                ("INPUT_SUPABASE-URL", format!("http://127.0.0.1:{port}")),
+                ("INPUT_SUPABASE-SERVICE-ROLE-KEY", key.clone()),
+            ],
+        );
+        down.push(("DEVMETRICS_RETRY_ATTEMPTS", "1".into()));
+        for (env, args) in [
+            (&ok, vec![]),
+            (&down, vec![]),
+            (&ok, vec!["replay"]),
+            (&ok, vec!["doctor"]),
+            (&down, vec!["doctor"]),
+        ] {
+            let out = devmetrics(dir.path(), &args, env);
+            logs.push_str(&text(&out));
+        }
+        // The only place the key may appear is the ::add-mask:: command that hides it.
+        let masked: Vec<&str> = logs.lines().filter(|l| l.contains(key.as_str())).collect();
+        assert!(!masked.is_empty());
+        assert!(
+            masked.iter().all(|l| *l == format!("::add-mask::{key}")),
+            "{masked:?}"
+        );
+        assert!(
+            logs.starts_with(&format!("::add-mask::{key}")),
+            "the mask comes before anything else"
+        );
+        for entry in walk(dir.path()) {
+            let content = std::fs::read(&entry).unwrap();
+            assert!(
+                !String::from_utf8_lossy(&content).contains(key.as_str()),
+                "{} holds the key",
+                entry.display()
+            );
+        }
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn doctor_passes_on_the_stack_and_names_a_wrong_key() {
+    let stack = Stack::get();
+    let dir = workdir();
+    let env = |key: &str| {
+        vec![
+            ("SUPABASE_URL", stack.supabase_url.clone()),
+            ("SUPABASE_SERVICE_ROLE_KEY", key.to_owned()),
+        ]
+    };
+    let out = devmetrics(dir.path(), &["doctor"], &env(&stack.secret_key));
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("ok    table metrics.test_case_results: readable and writable"),
+        "{}",
+        text(&out)
+    );
+    let out = devmetrics(dir.path(), &["doctor"], &env(&stack.anon_key));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("its role is 'anon'"), "{}", text(&out));
+    assert!(
+        text(&out).contains("PostgREST 42501 (HTTP 401): permission denied for table pr_events"),
+        "{}",
+        text(&out)
+    );
+    let out = devmetrics(
+        dir.path(),
+        &["doctor"],
+        &env("sb_secret_unknown-to-this-gateway"),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("the gateway refused the key"),
+        "{}",
+        text(&out)
+    );
+}
+
+/// A second postrust with other settings, killed on drop.
+struct Postrust(Child, String);
+
+impl Postrust {
+    fn start(stack: &Stack, database: &str, schemas: &str) -> Postrust {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(&stack.postrust)
+            .env(
+                "PGRST_DB_URI",
+                format!(
+                    "postgres://authenticator:authenticator-local-only@127.0.0.1:{}/{database}",
+                    stack.pg_port
+                ),
+            )
+            .env("PGRST_DB_SCHEMAS", schemas)
+            .env("PGRST_DB_ANON_ROLE", "anon")
+            .env("PGRST_JWT_SECRET", &stack.jwt_secret)
+            .env("PGRST_SERVER_HOST", "127.0.0.1")
+            .env("PGRST_SERVER_PORT", port.to_string())
+            .env("PGRST_COMPAT_MODE", "true")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("postrust starts");
+        let url = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Postrust(child, url)
+    }
+}
+
+impl Drop for Postrust {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn schema_not_exposed_and_migration_missing_become_advice() {
+    let stack = Stack::get();
+    // PGRST106: the metrics schema is not among the exposed schemas.
+    let api = Postrust::start(&stack, "postgres", "public");
+    let repo = unique_repository("pgrst106");
+    let dir = workdir();
+    let mut env = runner_env(
+        dir.path(),
+        &repo,
+        "pull_request",
+        MERGED_PR,
+        &remote(&stack, &stack.service_role_key),
+    );
+    env.push(("DEVMETRICS_REST_URL", api.1.clone()));
+    let out = devmetrics(dir.path(), &[], &env);
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(
+        log.contains("cause: PostgREST PGRST106 (HTTP 406)"),
+        "{log}"
+    );
+    assert!(
+        log.contains(r#"set schemas = [\"public\", \"graphql_public\", \"metrics\"]"#)
+            || log.contains(r#"set schemas = ["public", "graphql_public", "metrics"]"#),
+        "{log}"
+    );
+    assert_eq!(spool_count(dir.path()), 1);
+    drop(api);
+
+    // PGRST205: the schema exists and is exposed, but the migrations were not applied.
+    let db = format!("partial_{}", std::process::id());
+    stack.psql("postgres", &format!("drop database if exists {db}"));
+    stack.psql("postgres", &format!("create database {db}"));
+    stack.psql(&db, "create schema metrics; grant usage on schema metrics to anon, authenticated, service_role;");
+    let api = Postrust::start(&stack, &db, "public,metrics");
+    let dir = workdir();
+    let mut env = runner_env(
+        dir.path(),
+        &repo,
+        "pull_request",
+        MERGED_PR,
+        &remote(&stack, &stack.service_role_key),
+    );
+    env.push(("DEVMETRICS_REST_URL", api.1.clone()));
+    let out = devmetrics(dir.path(), &[], &env);
+    let log = text(&out);
+    assert!(log.contains("cause: PostgREST PGRST205 (HTTP 404): Could not find the table 'metrics.pr_events' in the schema cache"), "{log}");
+    assert!(log.contains("apply migrations/"), "{log}");
+    drop(api);
+    stack.psql("postgres", &format!("drop database {db} with (force)"));
+}
+
+fn spool_count(dir: &std::path::Path) -> usize {
+    walk(dir)
+        .iter()
+        .filter(|p| p.to_string_lossy().contains("/spool/"))
+        .count()
+}
