@@ -17,6 +17,7 @@ pub mod environment;
 pub mod error;
 pub mod github;
 pub mod rows;
+pub mod rules;
 pub mod secret;
 pub mod sinks;
 pub mod sources;
