@@ -2,7 +2,7 @@
 //! annotations, and which violations fail the step (`fail-on-violation`). Everything here
 //! renders or decides; the caller writes the text and sets the exit code.
 
-use super::config::{RuleSet, Severity};
+use super::config::{RuleSet, RulesSource, Severity};
 use crate::github::{self, AnnotationTarget, Level};
 use crate::rows::rule_compliance_events::{ComplianceStatus, ContextType, RuleComplianceEvent};
 use std::fmt;
@@ -122,6 +122,15 @@ pub fn write_summary<W: Write>(
     let failing = failing(rows, rules, fail_on);
     writeln!(out, "### Rule compliance")?;
     writeln!(out)?;
+    match rules.source() {
+        RulesSource::Default => writeln!(out, "Default rules (no rules file).")?,
+        RulesSource::File(path) => writeln!(
+            out,
+            "Rules from {}.",
+            escape_cell(&path.display().to_string())
+        )?,
+    }
+    writeln!(out)?;
     writeln!(
         out,
         "{} compliant · {} violation{} · {} not applicable",
@@ -228,7 +237,7 @@ fn truncate(text: &str, max: usize) -> String {
 }
 
 /// Escapes text for a Markdown table cell: one line, no `|`, no HTML, no Markdown emphasis,
-/// links or code spans.
+/// links or code spans (`[` and `]` are escaped, so no `(…)` can form a link).
 pub fn escape_cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -237,7 +246,7 @@ pub fn escape_cell(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '~' | '!' | '(' | ')' => {
+            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -256,7 +265,7 @@ mod tests {
     fn escape_cell_neutralizes_markdown_and_html() {
         assert_eq!(
             escape_cell("a|b <img src=x> `c` [l](u)\nnext"),
-            "a\\|b &lt;img src=x&gt; \\`c\\` \\[l\\]\\(u\\) next"
+            "a\\|b &lt;img src=x&gt; \\`c\\` \\[l\\](u) next"
         );
     }
 
