@@ -553,7 +553,7 @@ pub struct DeploymentTested {
 
 /// Judges a deployment.
 pub fn deployment_tested(p: &DeploymentTested, d: &DeploymentContext) -> Verdict {
-    let short = &d.sha[..d.sha.len().min(12)];
+    let short: String = d.sha.chars().take(12).collect();
     if !d.is_production {
         return Verdict::not_applicable(
             format!("`{}` is not a production environment", d.environment),
@@ -626,4 +626,206 @@ fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
         .map(|s| format!("`{s}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn status(v: Verdict) -> ComplianceStatus {
+        v.status
+    }
+
+    #[test]
+    fn conventional_headers() {
+        let p = ConventionalCommits::default();
+        let ok = |m: &str| status(conventional_commit(&p, m)) == ComplianceStatus::Compliant;
+        assert!(ok("feat: add a rule"));
+        assert!(ok("feat(api)!: drop v1\n\nBREAKING CHANGE: v1 is gone"));
+        assert!(ok("Fix(Parser): tolerate blanks"));
+        assert!(ok("revert: feat: add a rule"));
+        assert!(!ok("feature: add a rule"));
+        assert!(!ok("feat:add a rule"));
+        assert!(!ok("feat(): add a rule"));
+        assert!(!ok("feat:  "));
+        assert!(!ok("Add a rule"));
+        assert!(!ok(&format!("feat: {}", "x".repeat(100))));
+        let merge = conventional_commit(&p, "Merge branch 'main' into feature/x");
+        assert_eq!(merge.status, ComplianceStatus::NotApplicable);
+        let scoped = ConventionalCommits {
+            require_scope: true,
+            ..ConventionalCommits::default()
+        };
+        assert_eq!(
+            conventional_commit(&scoped, "feat: x").details,
+            "`feat: x`: a `(scope)` is required"
+        );
+    }
+
+    fn pr(title: &str, body: Option<&str>, branch: &str) -> PullRequestContext {
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        PullRequestContext {
+            number: 1,
+            title: title.into(),
+            body: body.map(String::from),
+            head_branch: branch.into(),
+            base_branch: "main".into(),
+            author: "Alice".into(),
+            state: PrState::Merged,
+            created_at: at,
+            updated_at: at,
+            closed_at: Some(at),
+            additions: Some(1),
+            deletions: Some(1),
+            approvals: Some(Vec::new()),
+            commits: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn issue_references() {
+        let p = PrLinksIssue::default();
+        let linked = |body: &str| {
+            status(pr_links_issue(&p, &pr("t", Some(body), "b"))) == ComplianceStatus::Compliant
+        };
+        assert!(linked("Fixes #12"));
+        assert!(linked("(#12)"));
+        assert!(linked("see devmetrics/devmetrics#5"));
+        assert!(linked("https://github.com/o/r/issues/7"));
+        assert!(!linked("## Summary\n\nno link"));
+        assert!(!linked("&#123; is an entity"));
+        assert!(!linked("a/b/#12 is a path"));
+        assert!(!linked("ABC-123"));
+        let keys = PrLinksIssue {
+            key_patterns: RegexPattern::many(&[r"\bABC-[0-9]+\b"]),
+        };
+        let v = pr_links_issue(&keys, &pr("ABC-123: fix", None, "b"));
+        assert_eq!(v.details, "the title references `ABC-123`");
+    }
+
+    #[test]
+    fn description_ignores_comments_and_placeholders() {
+        let p = PrDescription {
+            min_length: 5,
+            placeholders: vec!["Describe it.".into()],
+        };
+        let v = pr_description(&p, Some("<!-- what? -->\nDescribe it.\n"));
+        assert_eq!(v.details, "the description is empty");
+        let v = pr_description(&p, Some("<!-- what? -->\nAbc"));
+        assert_eq!(v.details, "the description has 3 characters, fewer than 5");
+        let v = pr_description(&p, Some("Adds the thing."));
+        assert_eq!(v.status, ComplianceStatus::Compliant);
+    }
+
+    #[test]
+    fn approval_ignores_the_author_whatever_the_case() {
+        let p = PrApproval { min_approvals: 2 };
+        let mut merged = pr("t", None, "b");
+        merged.approvals = Some(vec!["alice".into(), "bob".into(), "Bob".into()]);
+        let v = pr_approval(&p, &merged);
+        assert_eq!(
+            v.details,
+            "merged with 1 approval(s) from others than the author, fewer than 2"
+        );
+        merged.approvals = Some(vec!["bob".into(), "carol".into()]);
+        assert_eq!(pr_approval(&p, &merged).status, ComplianceStatus::Compliant);
+        merged.state = PrState::Open;
+        assert_eq!(
+            pr_approval(&p, &merged).status,
+            ComplianceStatus::NotApplicable
+        );
+    }
+
+    #[test]
+    fn title_pattern_and_conventional() {
+        let p = PrTitle {
+            pattern: Some(RegexPattern::new("^[A-Z]").unwrap()),
+            ..PrTitle::default()
+        };
+        assert_eq!(
+            pr_title(&p, "lowercase title here").details,
+            "the title does not match `^[A-Z]`"
+        );
+        let p = PrTitle {
+            conventional: true,
+            ..PrTitle::default()
+        };
+        assert_eq!(
+            pr_title(&p, "feat: add rules").status,
+            ComplianceStatus::Compliant
+        );
+        assert_eq!(
+            pr_title(&p, "Add rules to it").details,
+            "the title: expected `type(scope)!: subject`"
+        );
+    }
+
+    #[test]
+    fn production_branches_from_params() {
+        let p = NoDirectPush {
+            branches: Some(GlobPattern::many(&["release/*"])),
+        };
+        let push = PushContext {
+            head_sha: "abc".into(),
+            branch: "release/1.2".into(),
+            pusher: "alice".into(),
+            pushed_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            commits: Vec::new(),
+            is_direct: true,
+            is_production_branch: false,
+        };
+        assert_eq!(
+            no_direct_push(&p, &push).status,
+            ComplianceStatus::Violation
+        );
+        let main = PushContext {
+            branch: "main".into(),
+            is_production_branch: true,
+            ..push
+        };
+        assert_eq!(
+            no_direct_push(&p, &main).status,
+            ComplianceStatus::NotApplicable
+        );
+    }
+
+    #[test]
+    fn tested_deployment_counts_reruns_and_rejects_empty_runs() {
+        let run = |t: &str, total, failed| super::super::TestRunSummary {
+            test_type: t.into(),
+            total,
+            failed,
+            errored: 0,
+        };
+        let mut d = DeploymentContext {
+            deployment_id: 1,
+            sha: "0123456789abcdef".into(),
+            environment: "production".into(),
+            is_production: true,
+            status: DeploymentStatus::Success,
+            timestamp: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            test_runs: Some(vec![run("unit", 10, 2), run("unit", 10, 0)]),
+        };
+        let p = DeploymentTested::default();
+        assert_eq!(
+            deployment_tested(&p, &d).status,
+            ComplianceStatus::Compliant
+        );
+        d.test_runs = Some(vec![run("unit", 0, 0)]);
+        assert_eq!(
+            deployment_tested(&p, &d).details,
+            "0123456789ab deployed to production with failing or empty test runs: `unit`"
+        );
+        d.test_runs = None;
+        assert_eq!(
+            deployment_tested(&p, &d).status,
+            ComplianceStatus::NotApplicable
+        );
+        d.status = DeploymentStatus::InProgress;
+        assert_eq!(
+            deployment_tested(&p, &d).details,
+            "the deployment has not finished"
+        );
+    }
 }

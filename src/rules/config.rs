@@ -895,4 +895,41 @@ mod tests {
             "{message}"
         );
     }
+
+    #[test]
+    fn empty_file_and_yaml_syntax_errors_are_located() {
+        let message = error("# only a comment\n");
+        assert!(
+            message.contains("yml at line 2, column 1\n  cause: missing field `rules`\n"),
+            "{message}"
+        );
+        let message = error("rules:\n  - name: a\n\tcategory: b\n");
+        assert!(
+            message.contains(
+                "yml at line 3, column 1\n  cause: found a tab character that violates indentation"
+            ),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_empty_rules_list_means_no_rules() {
+        let set = RuleSet::from_yaml(Path::new("x.yml"), "rules: []\n").unwrap();
+        assert!(set.rules().is_empty());
+        assert_eq!(*set.source(), RulesSource::File(PathBuf::from("x.yml")));
+    }
+
+    #[test]
+    fn defaults_have_unique_names_and_valid_targets() {
+        let set = RuleSet::defaults();
+        for (i, rule) in set.rules().iter().enumerate() {
+            assert!(set.rules()[..i].iter().all(|r| r.name != rule.name));
+            assert!(rule
+                .applies_to
+                .iter()
+                .all(|t| rule.check.kind().targets().contains(t)));
+        }
+        let kinds: Vec<CheckKind> = set.rules().iter().map(|r| r.check.kind()).collect();
+        assert!(CheckKind::ALL.iter().all(|k| kinds.contains(k)));
+    }
 }

@@ -216,14 +216,19 @@ impl fmt::Display for ContextLabel<'_> {
         let id = &self.0.context_id;
         match self.0.context_type {
             ContextType::PullRequest => write!(f, "PR #{id}"),
-            ContextType::Commit => write!(f, "commit {}", &id[..id.len().min(12)]),
+            ContextType::Commit => write!(f, "commit {}", short(id)),
             ContextType::Push => match id.rsplit_once('@') {
-                Some((branch, sha)) => write!(f, "push {branch}@{}", &sha[..sha.len().min(12)]),
+                Some((branch, sha)) => write!(f, "push {branch}@{}", short(sha)),
                 None => write!(f, "push {id}"),
             },
             ContextType::Deployment => write!(f, "deployment {id}"),
         }
     }
+}
+
+/// The first 12 characters of a sha.
+fn short(sha: &str) -> String {
+    sha.chars().take(12).collect()
 }
 
 /// Cuts `text` to `max` characters, ending with `…` when cut.
