@@ -821,3 +821,14 @@ fn summary_lists_violations_and_which_fail_the_step() {
             .to_string()
     ));
 }
+
+#[test]
+fn the_documented_default_rules_are_the_defaults() {
+    let text = std::fs::read_to_string(fixtures().join("defaults.yml")).unwrap();
+    let documented = RuleSet::from_yaml(Path::new("defaults.yml"), &text).unwrap();
+    assert_eq!(documented.rules(), RuleSet::defaults().rules());
+    let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md"))
+        .unwrap();
+    let block = text.split_once('\n').unwrap().1;
+    assert!(docs.contains(block), "docs/rules.md lists other defaults");
+}
