@@ -162,16 +162,18 @@ static CONVENTIONAL_HEADER: LazyLock<Regex> = LazyLock::new(|| {
 /// Judges a commit message (or a PR title) against the conventional commits format.
 pub fn conventional_commit(p: &ConventionalCommits, message: &str) -> Verdict {
     let header = message.lines().next().unwrap_or("").trim_end();
-    let evidence = json!({ "header": header });
+    // Shown (not judged) cut to a bounded length: a header can be as long as the commit.
+    let shown = clip(header, MAX_SHOWN_CHARS);
+    let evidence = json!({ "header": shown });
     if let Some(re) = p.ignore.iter().find(|re| re.is_match(message)) {
         return Verdict::not_applicable(
-            format!("`{header}` is ignored (matches `{}`)", re.as_str()),
+            format!("`{shown}` is ignored (matches `{}`)", re.as_str()),
             evidence,
         );
     }
     match conventional_problem(p, header) {
-        None => Verdict::compliant(format!("`{header}` is a conventional commit"), evidence),
-        Some(problem) => Verdict::violation(format!("`{header}`: {problem}"), evidence),
+        None => Verdict::compliant(format!("`{shown}` is a conventional commit"), evidence),
+        Some(problem) => Verdict::violation(format!("`{shown}`: {problem}"), evidence),
     }
 }
 
@@ -268,12 +270,14 @@ pub struct PrLinksIssue {
     pub key_patterns: Vec<RegexPattern>,
 }
 
-static ISSUE_REFERENCES: LazyLock<[Regex; 3]> = LazyLock::new(|| {
+static ISSUE_REFERENCES: LazyLock<[Regex; 4]> = LazyLock::new(|| {
     [
         // An issue URL, on github.com or a GitHub Enterprise host.
         r"https?://[^\s/]+/[\w.-]+/[\w.-]+/issues/[0-9]+\b",
         // owner/repo#123
         r"\b[\w.-]+/[\w.-]+#[0-9]+\b",
+        // GH-123, GitHub's other autolinked form.
+        r"\bGH-[0-9]+\b",
         // #123, not an HTML entity (&#123;) nor part of a word or path.
         r"(?:^|[^\w&/#])#[0-9]+\b",
     ]
@@ -620,6 +624,19 @@ pub fn deployment_tested(p: &DeploymentTested, d: &DeploymentContext) -> Verdict
     )
 }
 
+/// The most characters of user text (a commit header) quoted in `details` and evidence.
+const MAX_SHOWN_CHARS: usize = 120;
+
+/// Cuts `text` to `max` characters, ending with `…` when cut.
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max - 1).collect();
+    out.push('…');
+    out
+}
+
 /// `` `a`, `b`, `c` ``
 fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
     items
@@ -650,7 +667,15 @@ mod tests {
         assert!(!ok("feat(): add a rule"));
         assert!(!ok("feat:  "));
         assert!(!ok("Add a rule"));
-        assert!(!ok(&format!("feat: {}", "x".repeat(100))));
+        let long = conventional_commit(&p, &format!("feat: {}", "x".repeat(200)));
+        assert_eq!(long.status, ComplianceStatus::Violation);
+        assert!(long
+            .details
+            .ends_with("…`: the header is 206 characters long, more than 100"));
+        assert_eq!(
+            long.evidence["header"].as_str().unwrap().chars().count(),
+            120
+        );
         let merge = conventional_commit(&p, "Merge branch 'main' into feature/x");
         assert_eq!(merge.status, ComplianceStatus::NotApplicable);
         let scoped = ConventionalCommits {
@@ -693,6 +718,7 @@ mod tests {
         assert!(linked("(#12)"));
         assert!(linked("see devmetrics/devmetrics#5"));
         assert!(linked("https://github.com/o/r/issues/7"));
+        assert!(linked("Closes GH-9"));
         assert!(!linked("## Summary\n\nno link"));
         assert!(!linked("&#123; is an entity"));
         assert!(!linked("a/b/#12 is a path"));

@@ -230,13 +230,19 @@ impl RuleContext {
 
 /// Evaluates every enabled rule of `rules` that applies to `context` (see the module docs for
 /// which rows come out), in the order of the rules, commits in the order given (a sha listed
-/// twice is judged once).
+/// twice is judged once). A push whose head sha is all zeros (a deleted branch) yields nothing.
 pub fn evaluate(
     rules: &RuleSet,
     context: &RuleContext,
     ctx: &RecordContext,
 ) -> Vec<RuleComplianceEvent> {
     let mut rows = Vec::new();
+    if let RuleContext::Push(push) = context {
+        // A deleted branch points nowhere: there is nothing to judge.
+        if push.head_sha.bytes().all(|b| b == b'0') {
+            return rows;
+        }
+    }
     for rule in rules.rules().iter().filter(|r| r.enabled) {
         if rule.applies_to.contains(&ContextType::Commit) {
             let mut seen = std::collections::HashSet::new();

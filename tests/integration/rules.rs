@@ -832,3 +832,12 @@ fn the_documented_default_rules_are_the_defaults() {
     let block = text.split_once('\n').unwrap().1;
     assert!(docs.contains(block), "docs/rules.md lists other defaults");
 }
+
+#[test]
+fn a_deleted_branch_is_not_judged() {
+    let (RuleContext::Push(mut deleted), ctx) = push("push/04-event.json").unwrap() else {
+        unreachable!()
+    };
+    deleted.head_sha = "0".repeat(40);
+    assert!(rules::evaluate(&defaults(), &RuleContext::Push(deleted), &ctx).is_empty());
+}
