@@ -265,6 +265,63 @@ pub fn escape_cell(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::environment::Environment;
+    use chrono::{TimeZone, Utc};
+
+    fn row(rule: &str, status: ComplianceStatus, id: usize) -> RuleComplianceEvent {
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        RuleComplianceEvent {
+            repository: "o/r".into(),
+            environment: Environment::Local,
+            rule_name: rule.into(),
+            rule_category: "quality".into(),
+            compliance_status: status,
+            context_type: ContextType::PullRequest,
+            context_id: id.to_string(),
+            event_timestamp: at,
+            details: Some("x".repeat(400)),
+            recorded_at: at,
+            metadata: serde_json::json!({}),
+        }
+    }
+
+    fn summary(rows: &[RuleComplianceEvent]) -> String {
+        let mut out = Vec::new();
+        write_summary(&mut out, rows, &RuleSet::defaults(), &FailOn::Nothing).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn summary_without_violations_has_no_table() {
+        let rows = [
+            row("pr-size", ComplianceStatus::Compliant, 1),
+            row("pr-approval", ComplianceStatus::NotApplicable, 1),
+        ];
+        assert_eq!(
+            summary(&rows),
+            "### Rule compliance\n\nDefault rules (no rules file).\n\n\
+             1 compliant · 0 violations · 1 not applicable\n"
+        );
+    }
+
+    #[test]
+    fn summary_is_bounded() {
+        let rows: Vec<_> = (0..60)
+            .map(|i| row("pr-size", ComplianceStatus::Violation, i))
+            .collect();
+        let text = summary(&rows);
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with("| pr-size")).count(),
+            50
+        );
+        assert!(text.ends_with("\n…and 10 more violations, not listed.\n"));
+        let cell = text.lines().find(|l| l.starts_with("| pr-size")).unwrap();
+        assert!(cell.contains(&format!("{}… |", "x".repeat(299))));
+        assert_eq!(
+            annotations(&rows, &RuleSet::defaults(), &FailOn::Nothing).len(),
+            MAX_ANNOTATIONS
+        );
+    }
 
     #[test]
     fn escape_cell_neutralizes_markdown_and_html() {
