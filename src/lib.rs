@@ -18,6 +18,7 @@ pub mod error;
 pub mod github;
 pub mod github_api;
 pub mod rows;
+pub mod rules;
 pub mod secret;
 pub mod sinks;
 pub mod sources;

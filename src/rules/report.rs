@@ -1,0 +1,360 @@
+//! What a step shows of rule compliance: the violations as job-summary Markdown, warning
+//! annotations, and which violations fail the step (`fail-on-violation`). Everything here
+//! renders or decides; the caller writes the text and sets the exit code.
+
+use super::config::{RuleSet, RulesSource, Severity};
+use crate::github::{self, AnnotationTarget, Level};
+use crate::rows::rule_compliance_events::{ComplianceStatus, ContextType, RuleComplianceEvent};
+use std::fmt;
+use std::io::{self, Write};
+
+/// The most violations listed in the summary; the rest are counted.
+pub const MAX_SUMMARY_ROWS: usize = 50;
+/// The most characters of a `details` text shown in the summary or an annotation.
+pub const MAX_DETAILS_CHARS: usize = 300;
+/// The most annotations emitted (the runner shows at most 10 warnings per step).
+pub const MAX_ANNOTATIONS: usize = 10;
+
+/// Which rules' violations fail the step: the `fail-on-violation` input. Rules with
+/// `severity: error` fail the step whatever this says.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum FailOn {
+    /// None (the input is empty, or `none`).
+    #[default]
+    Nothing,
+    /// Every rule (`all`).
+    All,
+    /// The rules named (a comma- or newline-separated list).
+    Rules(Vec<String>),
+}
+
+/// `fail-on-violation` names a rule the rule set does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("fail-on-violation names unknown rule `{name}`")]
+pub struct UnknownRule {
+    /// The name given.
+    pub name: String,
+    /// The rules that exist.
+    pub known: Vec<String>,
+}
+
+impl UnknownRule {
+    /// The `help:` line.
+    pub fn help(&self) -> String {
+        format!(
+            "use `all`, `none` or rule names from the rules file: {}",
+            self.known.join(", ")
+        )
+    }
+}
+
+impl FailOn {
+    /// Parses the input: empty or `none`, `all`, or rule names separated by commas or newlines,
+    /// each of which must be a rule of `rules` (enabled or not).
+    pub fn parse(input: &str, rules: &RuleSet) -> Result<FailOn, UnknownRule> {
+        let names: Vec<&str> = input
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        match names.as_slice() {
+            [] => return Ok(FailOn::Nothing),
+            [one] if one.eq_ignore_ascii_case("none") => return Ok(FailOn::Nothing),
+            [one] if one.eq_ignore_ascii_case("all") => return Ok(FailOn::All),
+            _ => {}
+        }
+        let mut out = Vec::new();
+        for name in names {
+            if rules.get(name).is_none() {
+                return Err(UnknownRule {
+                    name: name.to_string(),
+                    known: rules.rules().iter().map(|r| r.name.clone()).collect(),
+                });
+            }
+            if !out.iter().any(|n| n == name) {
+                out.push(name.to_string());
+            }
+        }
+        Ok(FailOn::Rules(out))
+    }
+
+    fn names(&self, rule: &str) -> bool {
+        match self {
+            FailOn::Nothing => false,
+            FailOn::All => true,
+            FailOn::Rules(names) => names.iter().any(|n| n == rule),
+        }
+    }
+}
+
+/// The violations that fail the step: those of rules named by `fail_on`, or whose severity is
+/// `error`. Empty means the step passes.
+pub fn failing<'a>(
+    rows: &'a [RuleComplianceEvent],
+    rules: &RuleSet,
+    fail_on: &FailOn,
+) -> Vec<&'a RuleComplianceEvent> {
+    rows.iter()
+        .filter(|r| r.compliance_status == ComplianceStatus::Violation)
+        .filter(|r| {
+            fail_on.names(&r.rule_name)
+                || rules
+                    .get(&r.rule_name)
+                    .is_some_and(|rule| rule.severity == Severity::Error)
+        })
+        .collect()
+}
+
+/// Writes the rule compliance section of the job summary: counts, then a table of the
+/// violations (at most [`MAX_SUMMARY_ROWS`]), marking those that fail the step. User text
+/// (branch names, titles, rule names) is escaped so it cannot break the table or inject HTML.
+pub fn write_summary<W: Write>(
+    out: &mut W,
+    rows: &[RuleComplianceEvent],
+    rules: &RuleSet,
+    fail_on: &FailOn,
+) -> io::Result<()> {
+    let count = |s: ComplianceStatus| rows.iter().filter(|r| r.compliance_status == s).count();
+    let violations: Vec<&RuleComplianceEvent> = rows
+        .iter()
+        .filter(|r| r.compliance_status == ComplianceStatus::Violation)
+        .collect();
+    let failing = failing(rows, rules, fail_on);
+    writeln!(out, "### Rule compliance")?;
+    writeln!(out)?;
+    match rules.source() {
+        RulesSource::Default => writeln!(out, "Default rules (no rules file).")?,
+        RulesSource::File(path) => writeln!(
+            out,
+            "Rules from {}.",
+            escape_cell(&path.display().to_string())
+        )?,
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} compliant · {} violation{} · {} not applicable",
+        count(ComplianceStatus::Compliant),
+        violations.len(),
+        if violations.len() == 1 { "" } else { "s" },
+        count(ComplianceStatus::NotApplicable),
+    )?;
+    if violations.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "| Rule | Category | Context | Details | Fails step |")?;
+    writeln!(out, "| --- | --- | --- | --- | --- |")?;
+    for row in violations.iter().take(MAX_SUMMARY_ROWS) {
+        let fails = failing.iter().any(|f| std::ptr::eq(*f, *row));
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            escape_cell(&row.rule_name),
+            escape_cell(&row.rule_category),
+            escape_cell(&ContextLabel(row).to_string()),
+            escape_cell(&truncate(
+                row.details.as_deref().unwrap_or(""),
+                MAX_DETAILS_CHARS
+            )),
+            if fails { "yes" } else { "no" },
+        )?;
+    }
+    if violations.len() > MAX_SUMMARY_ROWS {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "…and {} more violations, not listed.",
+            violations.len() - MAX_SUMMARY_ROWS
+        )?;
+    }
+    Ok(())
+}
+
+/// One annotation per violation (at most [`MAX_ANNOTATIONS`]), at the rule's severity, or
+/// `error` for a violation that fails the step. Each is a `::warning title=…::…` line.
+pub fn annotations(rows: &[RuleComplianceEvent], rules: &RuleSet, fail_on: &FailOn) -> Vec<String> {
+    let failing = failing(rows, rules, fail_on);
+    rows.iter()
+        .filter(|r| r.compliance_status == ComplianceStatus::Violation)
+        .take(MAX_ANNOTATIONS)
+        .map(|row| {
+            let severity = rules
+                .get(&row.rule_name)
+                .map_or(Severity::Warning, |r| r.severity);
+            let level = if failing.iter().any(|f| std::ptr::eq(*f, row)) {
+                Level::Error
+            } else {
+                match severity {
+                    Severity::Notice => Level::Notice,
+                    Severity::Warning => Level::Warning,
+                    Severity::Error => Level::Error,
+                }
+            };
+            let target = AnnotationTarget {
+                title: Some(format!("rule {} ({})", row.rule_name, row.rule_category)),
+                ..AnnotationTarget::default()
+            };
+            let message = format!(
+                "{}: {}",
+                ContextLabel(row),
+                truncate(
+                    row.details.as_deref().unwrap_or("violation"),
+                    MAX_DETAILS_CHARS
+                )
+            );
+            github::annotation(level, &target, &message)
+        })
+        .collect()
+}
+
+/// `PR #12`, `commit 1a2b3c4d5e6f`, `push feature/x@1a2b3c4d5e6f`, `deployment 42`.
+struct ContextLabel<'a>(&'a RuleComplianceEvent);
+
+impl fmt::Display for ContextLabel<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let id = &self.0.context_id;
+        match self.0.context_type {
+            ContextType::PullRequest => write!(f, "PR #{id}"),
+            ContextType::Commit => write!(f, "commit {}", short(id)),
+            ContextType::Push => match id.rsplit_once('@') {
+                Some((branch, sha)) => write!(f, "push {branch}@{}", short(sha)),
+                None => write!(f, "push {id}"),
+            },
+            ContextType::Deployment => write!(f, "deployment {id}"),
+        }
+    }
+}
+
+/// The first 12 characters of a sha.
+fn short(sha: &str) -> String {
+    sha.chars().take(12).collect()
+}
+
+/// Cuts `text` to `max` characters, ending with `…` when cut.
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Escapes text for a Markdown table cell: one line, no `|`, no HTML, no Markdown emphasis,
+/// links or code spans (`[` and `]` are escaped, so no `(…)` can form a link).
+pub fn escape_cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\r' | '\n' => out.push(' '),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::environment::Environment;
+    use chrono::{TimeZone, Utc};
+
+    fn row(rule: &str, status: ComplianceStatus, id: usize) -> RuleComplianceEvent {
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        RuleComplianceEvent {
+            repository: "o/r".into(),
+            environment: Environment::Local,
+            rule_name: rule.into(),
+            rule_category: "quality".into(),
+            compliance_status: status,
+            context_type: ContextType::PullRequest,
+            context_id: id.to_string(),
+            event_timestamp: at,
+            details: Some("x".repeat(400)),
+            recorded_at: at,
+            metadata: serde_json::json!({}),
+        }
+    }
+
+    fn summary(rows: &[RuleComplianceEvent]) -> String {
+        let mut out = Vec::new();
+        write_summary(&mut out, rows, &RuleSet::defaults(), &FailOn::Nothing).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn summary_without_violations_has_no_table() {
+        let rows = [
+            row("pr-size", ComplianceStatus::Compliant, 1),
+            row("pr-approval", ComplianceStatus::NotApplicable, 1),
+        ];
+        assert_eq!(
+            summary(&rows),
+            "### Rule compliance\n\nDefault rules (no rules file).\n\n\
+             1 compliant · 0 violations · 1 not applicable\n"
+        );
+    }
+
+    #[test]
+    fn summary_is_bounded() {
+        let rows: Vec<_> = (0..60)
+            .map(|i| row("pr-size", ComplianceStatus::Violation, i))
+            .collect();
+        let text = summary(&rows);
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with("| pr-size")).count(),
+            50
+        );
+        assert!(text.ends_with("\n…and 10 more violations, not listed.\n"));
+        let cell = text.lines().find(|l| l.starts_with("| pr-size")).unwrap();
+        assert!(cell.contains(&format!("{}… |", "x".repeat(299))));
+        assert_eq!(
+            annotations(&rows, &RuleSet::defaults(), &FailOn::Nothing).len(),
+            MAX_ANNOTATIONS
+        );
+    }
+
+    #[test]
+    fn escape_cell_neutralizes_markdown_and_html() {
+        assert_eq!(
+            escape_cell("a|b <img src=x> `c` [l](u)\nnext"),
+            "a\\|b &lt;img src=x&gt; \\`c\\` \\[l\\](u) next"
+        );
+    }
+
+    #[test]
+    fn truncate_counts_characters() {
+        assert_eq!(truncate("ééé", 3), "ééé");
+        assert_eq!(truncate("éééé", 3), "éé…");
+    }
+
+    #[test]
+    fn fail_on_parses_all_none_and_names() {
+        let rules = RuleSet::defaults();
+        assert_eq!(FailOn::parse("", &rules), Ok(FailOn::Nothing));
+        assert_eq!(FailOn::parse(" none ", &rules), Ok(FailOn::Nothing));
+        assert_eq!(FailOn::parse("ALL", &rules), Ok(FailOn::All));
+        assert_eq!(
+            FailOn::parse("pr-size, branching.mdc\npr-size", &rules),
+            Ok(FailOn::Rules(vec![
+                "pr-size".into(),
+                "branching.mdc".into()
+            ]))
+        );
+        let err = FailOn::parse("pr-size,nope", &rules).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "fail-on-violation names unknown rule `nope`"
+        );
+        assert!(err.help().contains("branching.mdc, conventional-commits"));
+    }
+}
