@@ -213,10 +213,12 @@ pub struct RecordSettings {
     pub production_environments: Vec<String>,
     /// Test results.
     pub junit: JunitSettings,
-    /// The rules file.
-    pub rules_file: PathBuf,
-    /// Rules whose violation fails the step (`all` allowed).
-    pub fail_on_violation: Vec<String>,
+    /// The rules file, when set explicitly (else `.github/devmetrics.yml` if present, else the
+    /// default rules).
+    pub rules_file: Option<PathBuf>,
+    /// Rules whose violation fails the step: names, `all` or `none`, checked against the rules
+    /// once they are loaded.
+    pub fail_on_violation: String,
     /// Emit a warning annotation per violation.
     pub annotate_violations: bool,
 }
@@ -562,12 +564,8 @@ impl Config {
                     .unwrap_or("production,prod"),
             ),
             junit,
-            rules_file: PathBuf::from(
-                raw.rules_file
-                    .as_deref()
-                    .unwrap_or(".github/devmetrics.yml"),
-            ),
-            fail_on_violation: split_list(raw.fail_on_violation.as_deref().unwrap_or("")),
+            rules_file: raw.rules_file.as_deref().map(PathBuf::from),
+            fail_on_violation: raw.fail_on_violation.clone().unwrap_or_default(),
             annotate_violations: raw.annotate_violations.is_none()
                 || boolean("annotate-violations", raw.annotate_violations.as_deref())?,
         };

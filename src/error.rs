@@ -37,6 +37,9 @@ pub enum Error {
         /// The cause.
         source: Box<SinkError>,
     },
+    /// The rules file is missing or wrong.
+    #[error(transparent)]
+    Rules(#[from] crate::rules::RulesError),
     /// An input file could not be used.
     #[error("{0}")]
     Input(String),
@@ -52,7 +55,7 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Config(_) => exit::CONFIG,
+            Error::Config(_) | Error::Rules(_) => exit::CONFIG,
             Error::Sink { .. } | Error::Spooled(_) => exit::NOT_WRITTEN,
             Error::Input(_) => exit::BAD_INPUT,
             Error::CheckFailed(_) => exit::CHECK_FAILED,
@@ -61,6 +64,9 @@ impl Error {
 
     /// The full message: `devmetrics: error: …`, `cause:` and `help:` lines.
     pub fn render(&self) -> String {
+        if let Error::Rules(err) = self {
+            return err.render();
+        }
         let mut out = format!("devmetrics: error: {self}\n");
         match self {
             Error::Config(err) => {
@@ -77,7 +83,7 @@ impl Error {
                     "  help: fix the cause printed above, then run `devmetrics replay`"
                 );
             }
-            Error::Input(_) | Error::CheckFailed(_) => {}
+            Error::Input(_) | Error::CheckFailed(_) | Error::Rules(_) => {}
         }
         out
     }

@@ -3,13 +3,15 @@
 
 use super::{open_sink, output::Output};
 use crate::cli::RecordArgs;
-use crate::config::{Config, Target};
+use crate::config::{Config, ConfigError, Target};
 use crate::error::{exit, render_sink_problem, Error};
 use crate::github;
+use crate::rows::deployment_events::DeploymentStatus;
 use crate::rows::from_event::{
     self, Conversion, DeploymentHistory, EventInputs, EventOptions, PastDeployment,
 };
 use crate::rows::{Batch, RecordContext, Table};
+use crate::rules::{self, report::FailOn, RuleContext, TestRunSummary};
 use crate::sinks::{deliver, AnySink, Delivery, Query, Sink, Spool};
 use crate::sources::event::{self, Event, ReadOutcome};
 use crate::summary::{self, RecordReport, TableLine};
@@ -77,6 +79,7 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
     };
 
     // Rows: from the event.
+    let mut push = None;
     if let Some(event) = &event {
         report.event = Some(match event.action() {
             Some(action) => format!("{} ({action})", event.name()),
@@ -92,10 +95,23 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
                 report.notices.extend(rows.notices.iter().cloned());
                 batch.extend(rows.pr_events);
                 batch.extend(rows.deployment_events);
+                push = rows.push;
             }
             Conversion::Skipped { reason } => {
                 out.notice(&reason);
                 report.notices.push(reason);
+            }
+        }
+    }
+
+    // Rows: the team's rules, judged on the event.
+    if let Some(event) = &event {
+        let options = event_options(config);
+        if let Some(context) = rules::from_event::context(event, push.as_deref(), &options) {
+            let failing =
+                judge_rules(config, context, &ctx, &sink, out, &mut batch, &mut report).await?;
+            if failing > 0 {
+                exit_code = exit_code.max(exit::CHECK_FAILED);
             }
         }
     }
@@ -222,6 +238,118 @@ async fn gather_inputs(
         }
     }
     inputs
+}
+
+/// Evaluates the rules on `context`: settled verdicts become rows; every verdict is shown.
+/// Returns how many violations fail the step.
+async fn judge_rules(
+    config: &Config,
+    mut context: RuleContext,
+    ctx: &RecordContext,
+    sink: &AnySink,
+    out: &Output,
+    batch: &mut Batch,
+    report: &mut RecordReport,
+) -> Result<usize, Error> {
+    let (path, explicit) = match &config.record.rules_file {
+        Some(path) => (path.clone(), true),
+        None => (PathBuf::from(rules::DEFAULT_PATH), false),
+    };
+    let path = match &config.github.workspace {
+        Some(workspace) if path.is_relative() => workspace.join(path),
+        _ => path,
+    };
+    let ruleset = rules::load(&path, explicit)?;
+    let fail_on = FailOn::parse(&config.record.fail_on_violation, &ruleset).map_err(|e| {
+        Error::Config(ConfigError::BadValue {
+            origin: "setting `fail-on-violation`".into(),
+            problem: format!("{e}; {}", e.help()),
+        })
+    })?;
+
+    // The tested-deployment rule needs the test runs of the deployed sha.
+    if let RuleContext::Deployment(d) = &mut context {
+        if d.is_production && d.status == DeploymentStatus::Success {
+            let query = Query {
+                table: Table::TestRuns,
+                equals: vec![
+                    ("repository".into(), ctx.repository.clone()),
+                    ("sha".into(), d.sha.clone()),
+                ],
+                newest_first_by: Some("run_timestamp".into()),
+                limit: 100,
+            };
+            match sink.query(&query).await {
+                Ok(rows) => {
+                    d.test_runs = Some(
+                        rows.iter()
+                            .map(|r| TestRunSummary {
+                                test_type: r["test_type"].as_str().unwrap_or("unit").to_owned(),
+                                total: r["total_tests"].as_u64().unwrap_or(0),
+                                failed: r["failed_tests"].as_u64().unwrap_or(0),
+                                errored: r["errored_tests"].as_u64().unwrap_or(0),
+                            })
+                            .collect(),
+                    )
+                }
+                Err(err) => out.warning(&format!(
+                    "could not read the test runs of {} ({err}); the deployment-tested rule is not applicable in this run",
+                    d.sha
+                )),
+            }
+        }
+    }
+
+    let rows = rules::evaluate(&ruleset, &context, ctx);
+    let failing = rules::report::failing(&rows, &ruleset, &fail_on).len();
+    let mut section = Vec::new();
+    if rules::report::write_summary(&mut section, &rows, &ruleset, &fail_on).is_ok() {
+        report
+            .sections
+            .push(String::from_utf8_lossy(&section).into_owned());
+    }
+    if config.record.annotate_violations && out.in_actions() {
+        for line in rules::report::annotations(&rows, &ruleset, &fail_on) {
+            println!("{}", out.redact(&line));
+        }
+    } else if config.record.annotate_violations {
+        for row in rules::violations(&rows) {
+            out.warning(&format!(
+                "rule {} ({}): {}",
+                row.rule_name,
+                row.rule_category,
+                row.details.as_deref().unwrap_or("violated")
+            ));
+        }
+    }
+    let violations = rules::violations(&rows).count();
+    out.info(&format!(
+        "rules: {} verdict(s) on {} {}, {violations} violation(s){}",
+        rows.len(),
+        context_label(&context),
+        context.context_id(),
+        if context.is_settled() {
+            ""
+        } else {
+            " (provisional: recorded once the pull request is closed)"
+        }
+    ));
+    if failing > 0 {
+        let message = format!(
+            "{failing} rule violation(s) fail this step (fail-on-violation or severity: error)"
+        );
+        out.error(&Error::CheckFailed(message));
+    }
+    batch.extend(rules::settled(&context, rows));
+    Ok(failing)
+}
+
+fn context_label(context: &RuleContext) -> &'static str {
+    match context {
+        RuleContext::PullRequest(_) => "pull request",
+        RuleContext::Push(_) => "push",
+        RuleContext::Deployment(_) => "deployment",
+    }
 }
 
 fn report_delivery(delivery: &Delivery, target: &Target, out: &Output, report: &mut RecordReport) {

@@ -78,7 +78,8 @@ impl EventOptions {
             .any(|s| matches_any(&self.deploy_workflows, s))
     }
 
-    fn is_production_environment(&self, name: &str) -> bool {
+    /// True when `name` is one of the configured production environment names.
+    pub fn is_production_environment(&self, name: &str) -> bool {
         self.production_environments
             .iter()
             .any(|p| p.trim().eq_ignore_ascii_case(name.trim()))

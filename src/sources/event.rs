@@ -303,6 +303,9 @@ pub struct PullRequest {
     /// The title.
     #[serde(default)]
     pub title: Option<String>,
+    /// The description (`null` when empty).
+    #[serde(default)]
+    pub body: Option<String>,
     /// Who opened it.
     #[serde(default)]
     pub user: Option<User>,

@@ -788,3 +788,40 @@ fn spool_count(dir: &std::path::Path) -> usize {
         .filter(|p| p.to_string_lossy().contains("/spool/"))
         .count()
 }
+
+#[test]
+fn rule_verdicts_of_a_merged_pull_request_land_once() {
+    let stack = Stack::get();
+    let repo = unique_repository("rules");
+    let dir = workdir();
+    let env = runner_env(
+        dir.path(),
+        &repo,
+        "pull_request",
+        MERGED_PR,
+        &remote(&stack, &stack.secret_key),
+    );
+    for _ in 0..2 {
+        let out = devmetrics(dir.path(), &[], &env);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    // The default rules that judge a pull request (pr-approval is not applicable without a
+    // token to read reviews; conventional-commits needs commits, which the payload lacks).
+    assert_eq!(
+        stack.column(
+            "rule_compliance_events",
+            "rule_name || ' ' || compliance_status",
+            &repo
+        ),
+        [
+            "branching.mdc violation",
+            "pr-approval not_applicable",
+            "pr-description compliant",
+            "pr-links-issue violation",
+            "pr-size compliant",
+            "pr-title compliant"
+        ]
+    );
+    let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(summary.contains("branching.mdc"), "{summary}");
+}
