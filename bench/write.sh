@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Benchmarks (not tests) of the write path, against the local stack:
+#   1. 10 000 pr_events rows through the PostgREST sink, then again (all duplicates), side by side
+#      with the peer: one bulk POST of the same rows from Python's urllib (bench/peer_write.py);
+#   2. HTTP requests one `record` makes (from nginx's access log; goal: at most one per table);
+#   3. wall time of `record` for one PR event end to end (goal: <= 150 ms), median of 20;
+#   4. the release binary's size.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+mkdir -p bench/out
+scripts/stack-deps.sh
+scripts/stack.sh up >/dev/null 2>&1
+trap 'scripts/stack.sh down >/dev/null 2>&1' EXIT
+# shellcheck disable=SC1091
+. .stack/env
+
+cargo build --release --quiet --example bench_write --bin devmetrics
+echo "== 10 000-row write (local stack: nginx -> postrust -> PostgreSQL 15)"
+target/release/examples/bench_write --rows 10000 --dump bench/out/rows.json
+python3 bench/peer_write.py bench/out/rows.json
+
+echo "== one record: HTTP requests and wall time (merged pull_request, default rules)"
+work=$(mktemp -d)
+payload=tests/fixtures/events/pull_request/90-closed-merged.json
+run_record() {
+  env -i PATH="$PATH" GITHUB_ACTIONS=true GITHUB_EVENT_NAME=pull_request GITHUB_EVENT_PATH="$payload" \
+    GITHUB_REPOSITORY="bench/record-$1" GITHUB_BASE_REF=main GITHUB_REF_NAME=2/merge \
+    GITHUB_WORKSPACE="$work" INPUT_SUPABASE-URL="$SUPABASE_URL" INPUT_SUPABASE-SERVICE-ROLE-KEY="$STACK_SECRET_KEY" \
+    target/release/devmetrics record >/dev/null
+}
+before=$(wc -l < .stack/nginx/access.log)
+run_record first
+after=$(wc -l < .stack/nginx/access.log)
+echo "requests made by one record: $((after - before)) (tables touched: pr_events, rule_compliance_events)"
+times=()
+for i in $(seq 1 20); do
+  start=$(date +%s%N); run_record "$i"; end=$(date +%s%N)
+  times+=($(( (end - start) / 1000000 )))
+done
+sorted=$(printf '%s\n' "${times[@]}" | sort -n)
+echo "record wall time over 20 runs: median $(echo "$sorted" | sed -n 10p) ms, min $(echo "$sorted" | head -1) ms, max $(echo "$sorted" | tail -1) ms (goal <= 150 ms)"
+
+echo "== binary"
+ls -l target/release/devmetrics | awk '{printf "target/release/devmetrics (glibc, stripped): %.1f MiB\n", $5/1048576}'
+rm -rf "$work"
