@@ -247,14 +247,14 @@ impl Sink for PostgrestSink {
         let mut inserted = 0;
         let mut error = None;
         let mut unsent = Vec::new();
-        for chunk in chunks(rows, self.batch_rows, MAX_BODY_BYTES) {
+        for (range, body) in bodies(rows, self.batch_rows, MAX_BODY_BYTES) {
+            let chunk = &rows[range];
             if error.is_some() {
                 // After a failed chunk, the rest is spooled untried: the same failure would
                 // only cost another round of retries.
                 unsent.extend_from_slice(chunk);
                 continue;
             }
-            let body = serde_json::to_string(chunk).expect("JSON values serialize");
             match self.write_chunk(table, body).await {
                 Ok(new_rows) => {
                     accepted += chunk.len();
@@ -298,22 +298,34 @@ impl Sink for PostgrestSink {
     }
 }
 
-/// Splits rows into chunks of at most `max_rows` rows and about `max_bytes` of JSON.
-fn chunks(rows: &[Value], max_rows: usize, max_bytes: usize) -> Vec<&[Value]> {
+/// Splits rows into request bodies of at most `max_rows` rows and about `max_bytes` of JSON,
+/// serializing each row once. Returns each body with the range of rows it holds.
+fn bodies(
+    rows: &[Value],
+    max_rows: usize,
+    max_bytes: usize,
+) -> Vec<(std::ops::Range<usize>, String)> {
     let mut out = Vec::new();
+    let mut body = String::from("[");
     let mut start = 0;
-    let mut bytes = 0;
+    let mut row_text = Vec::new();
     for (i, row) in rows.iter().enumerate() {
-        let size = row.to_string().len() + 1;
-        if i > start && (i - start >= max_rows || bytes + size > max_bytes) {
-            out.push(&rows[start..i]);
+        row_text.clear();
+        serde_json::to_writer(&mut row_text, row).expect("JSON values serialize");
+        let text = std::str::from_utf8(&row_text).expect("serde_json writes UTF-8");
+        if i > start && (i - start >= max_rows || body.len() + text.len() + 1 > max_bytes) {
+            body.push(']');
+            out.push((start..i, std::mem::replace(&mut body, String::from("["))));
             start = i;
-            bytes = 0;
         }
-        bytes += size;
+        if i > start {
+            body.push(',');
+        }
+        body.push_str(text);
     }
     if start < rows.len() {
-        out.push(&rows[start..]);
+        body.push(']');
+        out.push((start..rows.len(), body));
     }
     out
 }
@@ -387,17 +399,22 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn chunks_respect_rows_and_bytes() {
+    fn bodies_respect_rows_and_bytes_and_are_json_arrays() {
         let rows: Vec<Value> = (0..10).map(|i| json!({ "n": i })).collect();
-        let sizes: Vec<usize> = chunks(&rows, 4, usize::MAX)
-            .iter()
-            .map(|c| c.len())
-            .collect();
+        let split = bodies(&rows, 4, usize::MAX);
+        let sizes: Vec<usize> = split.iter().map(|(r, _)| r.len()).collect();
         assert_eq!(sizes, [4, 4, 2]);
-        // Each row is 8 bytes with its separator: 20 bytes hold two.
-        let sizes: Vec<usize> = chunks(&rows, 100, 20).iter().map(|c| c.len()).collect();
+        for (range, body) in &split {
+            let parsed: Vec<Value> = serde_json::from_str(body).unwrap();
+            assert_eq!(parsed, rows[range.clone()]);
+        }
+        // Each row is 7 bytes plus a separator: a 20-byte body holds two.
+        let sizes: Vec<usize> = bodies(&rows, 100, 20)
+            .iter()
+            .map(|(r, _)| r.len())
+            .collect();
         assert_eq!(sizes, [2, 2, 2, 2, 2]);
-        assert!(chunks(&[], 4, 100).is_empty());
+        assert!(bodies(&[], 4, 100).is_empty());
     }
 
     #[test]
