@@ -294,6 +294,44 @@ impl GitHubApi {
             .min_by_key(|p| p.merged_at)
             .map(|p| p.number))
     }
+
+    /// The logins whose latest review of the pull request approved it, leaving out `author`
+    /// and bots (`GET /repos/{owner}/{repo}/pulls/{n}/reviews`, first 100 reviews): what the
+    /// approval rule judges.
+    pub async fn approvers(
+        &self,
+        owner: &str,
+        repo: &str,
+        pr_number: u32,
+        author: Option<&str>,
+    ) -> Result<Vec<String>, ApiError> {
+        let route = format!("/repos/{owner}/{repo}/pulls/{pr_number}/reviews");
+        let reviews: Vec<ApiReview> = self.get(route, &[("per_page", "100")]).await?;
+        let mut latest: Vec<(String, String)> = Vec::new();
+        for r in &reviews {
+            let Some(user) = r.user.as_ref() else {
+                continue;
+            };
+            if user.is_bot() || Some(user.login.as_str()) == author {
+                continue;
+            }
+            // Comments do not change a reviewer's verdict; approvals, change requests and
+            // dismissals do.
+            if r.state.eq_ignore_ascii_case("COMMENTED") || r.state.eq_ignore_ascii_case("PENDING")
+            {
+                continue;
+            }
+            match latest.iter_mut().find(|(login, _)| *login == user.login) {
+                Some(entry) => entry.1 = r.state.to_ascii_uppercase(),
+                None => latest.push((user.login.clone(), r.state.to_ascii_uppercase())),
+            }
+        }
+        Ok(latest
+            .into_iter()
+            .filter(|(_, state)| state == "APPROVED")
+            .map(|(login, _)| login)
+            .collect())
+    }
 }
 
 /// octocrab's error, with GitHub's message and status when it has them.

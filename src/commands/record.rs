@@ -6,12 +6,14 @@ use crate::cli::RecordArgs;
 use crate::config::{Config, ConfigError, Target};
 use crate::error::{exit, render_sink_problem, Error};
 use crate::github;
+use crate::github_api::{split_repository, GitHubApi, DEFAULT_API_URL};
 use crate::rows::deployment_events::DeploymentStatus;
 use crate::rows::from_event::{
     self, Conversion, DeploymentHistory, EventInputs, EventOptions, PastDeployment,
 };
+use crate::rows::from_event::{CommitPulls, PrEnrichment};
 use crate::rows::{Batch, RecordContext, Table};
-use crate::rules::{self, report::FailOn, RuleContext, TestRunSummary};
+use crate::rules::{self, report::FailOn, PrState, RuleContext, TestRunSummary};
 use crate::sinks::{deliver, AnySink, Delivery, Query, Sink, Spool};
 use crate::sources::event::{self, Event, ReadOutcome};
 use crate::summary::{self, RecordReport, TableLine};
@@ -79,6 +81,7 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
     };
 
     // Rows: from the event.
+    let github = event.as_ref().and_then(|_| github_client(config, out));
     let mut push = None;
     if let Some(event) = &event {
         report.event = Some(match event.action() {
@@ -86,7 +89,7 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
             None => event.name().to_owned(),
         });
         let options = event_options(config);
-        let inputs = gather_inputs(event, &options, &ctx, &sink, out).await;
+        let inputs = gather_inputs(event, &options, &ctx, &sink, github.as_ref(), out).await;
         match from_event::convert(event, &ctx, &options, &inputs) {
             Conversion::Rows(rows) => {
                 for notice in &rows.notices {
@@ -108,8 +111,17 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
     if let Some(event) = &event {
         let options = event_options(config);
         if let Some(context) = rules::from_event::context(event, push.as_deref(), &options) {
-            let failing =
-                judge_rules(config, context, &ctx, &sink, out, &mut batch, &mut report).await?;
+            let failing = judge_rules(
+                config,
+                context,
+                &ctx,
+                &sink,
+                github.as_ref(),
+                out,
+                &mut batch,
+                &mut report,
+            )
+            .await?;
             if failing > 0 {
                 exit_code = exit_code.max(exit::CHECK_FAILED);
             }
@@ -193,17 +205,49 @@ pub fn event_options(config: &Config) -> EventOptions {
     }
 }
 
-/// Gathers what the conversion needs from the sink (deployment history). A failed lookup is a
-/// warning: the rows are still recorded, with what is known.
+/// Gathers what the conversion needs from the sink (deployment history) and the GitHub API
+/// (a merged PR's stages, a pushed commit's PR). A failed lookup is a warning: the rows are still
+/// recorded, with what is known.
 async fn gather_inputs(
     event: &Event,
     options: &EventOptions,
     ctx: &RecordContext,
     sink: &AnySink,
+    github: Option<&GitHubApi>,
     out: &Output,
 ) -> EventInputs {
     let lookups = from_event::lookups(event, options);
     let mut inputs = EventInputs::default();
+    let repo = split_repository(&ctx.repository);
+    if let (Some(number), Some(api), Some((owner, name)), Event::PullRequest(p)) =
+        (lookups.merged_pr, github, repo, event)
+    {
+        let author = p.pull_request.user.as_ref().map(|u| u.login.as_str());
+        let (stages, errors) = api
+            .pull_request_stages(owner, name, number, author, p.pull_request.created_at)
+            .await;
+        for err in errors {
+            out.warning(&format!("{err}; that stage of PR #{number} stays unknown"));
+        }
+        inputs.pr_enrichment = PrEnrichment {
+            first_commit_at: stages.first_commit_at,
+            ready_for_review_at: stages.ready_for_review_at,
+            first_review_at: stages.first_review_at,
+            approved_at: stages.approved_at,
+        };
+    }
+    if let (Some(sha), Some(api), Some((owner, name)), Event::Push(p)) =
+        (&lookups.pulls_of_commit, github, repo, event)
+    {
+        let branch = p.git_ref.strip_prefix("refs/heads/").unwrap_or(&p.git_ref);
+        match api.merged_pr_of_commit(owner, name, sha, branch).await {
+            Ok(Some(n)) => inputs.push_pulls = CommitPulls::MergedPr(n),
+            Ok(None) => inputs.push_pulls = CommitPulls::NoMergedPr,
+            Err(err) => out.warning(&format!(
+                "{err}; whether this push came from a pull request is judged from the commit message"
+            )),
+        }
+    }
     if let Some(environment) = lookups.deployment_history_of {
         let query = Query {
             table: Table::DeploymentEvents,
@@ -240,6 +284,20 @@ async fn gather_inputs(
     inputs
 }
 
+/// The GitHub API client, when a token is configured. Without one, what only the API knows
+/// (a PR's first commit, reviews, approvals) stays unknown and the run says so once.
+fn github_client(config: &Config, out: &Output) -> Option<GitHubApi> {
+    let token = config.github_token.as_ref()?;
+    let base = config.github.api_url.as_deref().unwrap_or(DEFAULT_API_URL);
+    match GitHubApi::new(base, token.expose()) {
+        Ok(api) => Some(api),
+        Err(err) => {
+            out.warning(&format!("{err}; GitHub API lookups are skipped"));
+            None
+        }
+    }
+}
+
 /// Evaluates the rules on `context`: settled verdicts become rows; every verdict is shown.
 /// Returns how many violations fail the step.
 async fn judge_rules(
@@ -247,6 +305,7 @@ async fn judge_rules(
     mut context: RuleContext,
     ctx: &RecordContext,
     sink: &AnySink,
+    github: Option<&GitHubApi>,
     out: &Output,
     batch: &mut Batch,
     report: &mut RecordReport,
@@ -266,6 +325,23 @@ async fn judge_rules(
             problem: format!("{e}; {}", e.help()),
         })
     })?;
+
+    // The approval rule needs the reviews of a merged PR.
+    if let (RuleContext::PullRequest(pr), Some(api), Some((owner, name))) =
+        (&mut context, github, split_repository(&ctx.repository))
+    {
+        if pr.state == PrState::Merged {
+            match api
+                .approvers(owner, name, pr.number as u32, Some(&pr.author))
+                .await
+            {
+                Ok(logins) => pr.approvals = Some(logins),
+                Err(err) => out.warning(&format!(
+                    "{err}; the approval rule is not applicable in this run"
+                )),
+            }
+        }
+    }
 
     // The tested-deployment rule needs the test runs of the deployed sha.
     if let RuleContext::Deployment(d) = &mut context {
