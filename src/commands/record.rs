@@ -111,17 +111,12 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
     if let Some(event) = &event {
         let options = event_options(config);
         if let Some(context) = rules::from_event::context(event, push.as_deref(), &options) {
-            let failing = judge_rules(
-                config,
-                context,
-                &ctx,
-                &sink,
-                github.as_ref(),
-                out,
-                &mut batch,
-                &mut report,
-            )
-            .await?;
+            let lookups = Lookups {
+                sink: &sink,
+                github: github.as_ref(),
+            };
+            let failing =
+                judge_rules(config, context, &ctx, lookups, out, &mut batch, &mut report).await?;
             if failing > 0 {
                 exit_code = exit_code.max(exit::CHECK_FAILED);
             }
@@ -284,6 +279,13 @@ async fn gather_inputs(
     inputs
 }
 
+/// Where lookups go: the sink (rows recorded earlier) and the GitHub API.
+#[derive(Clone, Copy)]
+struct Lookups<'a> {
+    sink: &'a AnySink,
+    github: Option<&'a GitHubApi>,
+}
+
 /// The GitHub API client, when a token is configured. Without one, what only the API knows
 /// (a PR's first commit, reviews, approvals) stays unknown and the run says so once.
 fn github_client(config: &Config, out: &Output) -> Option<GitHubApi> {
@@ -304,8 +306,7 @@ async fn judge_rules(
     config: &Config,
     mut context: RuleContext,
     ctx: &RecordContext,
-    sink: &AnySink,
-    github: Option<&GitHubApi>,
+    Lookups { sink, github }: Lookups<'_>,
     out: &Output,
     batch: &mut Batch,
     report: &mut RecordReport,
