@@ -348,3 +348,72 @@ fn forward(upstream: &str, request: &[u8]) -> Vec<u8> {
     up.read_to_end(&mut response).unwrap();
     response
 }
+
+/// A fake GitHub REST API on 127.0.0.1 answering, in GitHub's documented shapes, for pull
+/// request 2 of any repository: its commits, reviews and timeline. Records the request lines.
+pub struct FakeGitHub {
+    /// `http://127.0.0.1:<port>`
+    pub url: String,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl FakeGitHub {
+    /// Starts the fake.
+    pub fn start() -> FakeGitHub {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut client) = stream else { break };
+                let Some(request) = read_request(&mut client) else {
+                    continue;
+                };
+                let line = String::from_utf8_lossy(&request)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_owned();
+                log.lock().unwrap().push(line.clone());
+                let path = line
+                    .split(' ')
+                    .nth(1)
+                    .unwrap_or("")
+                    .split('?')
+                    .next()
+                    .unwrap_or("")
+                    .to_owned();
+                let body = if path.ends_with("/pulls/2/commits") {
+                    r#"[{"sha":"6dcb09b5b57875f334f61aebed695e2e4193db5e","commit":{"author":{"name":"Monalisa Octocat","email":"m@example.com","date":"2019-05-15T14:02:11Z"},"committer":{"name":"Monalisa Octocat","email":"m@example.com","date":"2019-05-15T14:02:11Z"},"message":"Fix all the bugs"},"author":{"login":"Codertocat","type":"User"}}]"#
+                } else if path.ends_with("/pulls/2/reviews") {
+                    r#"[{"id":80,"user":{"login":"Codertocat","type":"User"},"state":"COMMENTED","submitted_at":"2019-05-15T15:00:00Z"},{"id":81,"user":{"login":"octocat","type":"User"},"state":"APPROVED","submitted_at":"2019-05-16T09:12:40Z"}]"#
+                } else if path.ends_with("/issues/2/timeline") {
+                    r#"[{"event":"ready_for_review","created_at":"2019-05-15T15:10:00Z"}]"#
+                } else {
+                    ""
+                };
+                let (status, body) = if body.is_empty() {
+                    (
+                        "404 Not Found",
+                        r#"{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}"#,
+                    )
+                } else {
+                    ("200 OK", body)
+                };
+                let response = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = client.write_all(response.as_bytes());
+                let _ = client.shutdown(Shutdown::Both);
+            }
+        });
+        FakeGitHub { url, seen }
+    }
+
+    /// The request lines received.
+    pub fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}

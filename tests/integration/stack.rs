@@ -825,3 +825,52 @@ fn rule_verdicts_of_a_merged_pull_request_land_once() {
     let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
     assert!(summary.contains("branching.mdc"), "{summary}");
 }
+
+#[test]
+fn with_a_token_a_merged_pr_gets_its_stages_and_approvals_from_the_api() {
+    let stack = Stack::get();
+    let github = FakeGitHub::start();
+    let repo = unique_repository("api");
+    let dir = workdir();
+    let mut env = runner_env(
+        dir.path(),
+        &repo,
+        "pull_request",
+        MERGED_PR,
+        &remote(&stack, &stack.secret_key),
+    );
+    env.push(("INPUT_GITHUB-TOKEN", "ghs_faketoken0123456789".into()));
+    env.push(("GITHUB_API_URL", github.url.clone()));
+    let out = devmetrics(dir.path(), &[], &env);
+    let log = text(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        !log.contains("ghs_faketoken0123456789")
+            || log
+                .lines()
+                .filter(|l| l.contains("ghs_faketoken"))
+                .all(|l| l.starts_with("::add-mask::")),
+        "{log}"
+    );
+    assert_eq!(
+        stack.column("pr_events", "metadata->>'first_commit_at' || ' ' || (metadata->>'ready_for_review_at') || ' ' || (metadata->>'first_review_at') || ' ' || (metadata->>'approved_at')", &repo),
+        ["2019-05-15T14:02:11Z 2019-05-15T15:10:00Z 2019-05-16T09:12:40Z 2019-05-16T09:12:40Z"],
+        "the author's own comment is not a first review"
+    );
+    assert_eq!(
+        stack
+            .column("rule_compliance_events", "compliance_status", &repo)
+            .len(),
+        6
+    );
+    assert_eq!(
+        stack.psql("postgres", &format!("select compliance_status from metrics.rule_compliance_events where repository = '{repo}' and rule_name = 'pr-approval'")),
+        "compliant"
+    );
+    let seen = github.seen();
+    assert!(
+        seen.iter()
+            .any(|l| l.contains("/repos/") && l.contains("/pulls/2/reviews")),
+        "{seen:?}"
+    );
+}
