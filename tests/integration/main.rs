@@ -4,5 +4,6 @@
 mod common;
 mod events;
 mod local;
+mod rows;
 mod rules;
 mod stack;
