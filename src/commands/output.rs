@@ -5,6 +5,11 @@ use crate::error::Error;
 use crate::github::{self, AnnotationTarget, Level};
 use crate::secret::{redact, Secret};
 
+/// A plain annotation (no file or line) of `level`.
+fn annotation(level: Level, message: &str) -> String {
+    github::annotation(level, &AnnotationTarget::default(), message)
+}
+
 /// Prints for a command.
 #[derive(Debug, Clone)]
 pub struct Output {
@@ -72,11 +77,7 @@ impl Output {
         if self.in_actions {
             println!(
                 "{}",
-                github::annotation(
-                    Level::Notice,
-                    &AnnotationTarget::default(),
-                    &format!("devmetrics: {message}")
-                )
+                annotation(Level::Notice, &format!("devmetrics: {message}"))
             );
         } else {
             println!("devmetrics: notice: {message}");
@@ -89,11 +90,7 @@ impl Output {
         if self.in_actions {
             println!(
                 "{}",
-                github::annotation(
-                    Level::Warning,
-                    &AnnotationTarget::default(),
-                    &format!("devmetrics: {message}")
-                )
+                annotation(Level::Warning, &format!("devmetrics: {message}"))
             );
         } else {
             eprintln!("devmetrics: warning: {message}");
@@ -112,11 +109,7 @@ impl Output {
         if self.in_actions {
             println!(
                 "{}",
-                github::annotation(
-                    Level::Warning,
-                    &AnnotationTarget::default(),
-                    &format!("devmetrics: {}", text.trim_end())
-                )
+                annotation(Level::Warning, &format!("devmetrics: {}", text.trim_end()))
             );
         } else {
             eprint!("devmetrics: warning: {text}");
@@ -134,11 +127,7 @@ impl Output {
                 .trim_start_matches("devmetrics: error: ");
             println!(
                 "{}",
-                github::annotation(
-                    Level::Error,
-                    &AnnotationTarget::default(),
-                    &format!("devmetrics: {first}")
-                )
+                annotation(Level::Error, &format!("devmetrics: {first}"))
             );
         }
         eprint!("{text}");

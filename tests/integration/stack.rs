@@ -104,6 +104,19 @@ fn sink(rest_url: &str, key: &str, attempts: u32, timeout: Duration) -> Postgres
     PostgrestSink::new(rest_url, &Secret::new(key), policy, 100).unwrap()
 }
 
+/// Delivers `rows` through a sink at `rest_url`, spooling into `dir/out`.
+async fn deliver_to(
+    rest_url: &str,
+    key: &str,
+    attempts: u32,
+    timeout: Duration,
+    rows: &Batch,
+    dir: &std::path::Path,
+) -> devmetrics::sinks::Delivery {
+    let writer = sink(rest_url, key, attempts, timeout);
+    deliver(&writer, rows, &Spool::under(&dir.join("out"))).await
+}
+
 fn replay(stack: &Stack, dir: &std::path::Path) -> std::process::Output {
     devmetrics(
         dir,
@@ -243,16 +256,20 @@ fn one_record_makes_one_request_per_table_touched() {
     let out = devmetrics(dir.path(), &[], &env);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(stack.count("pr_events", &repo), 1);
+    // Two tables touched (the PR event and the rule verdicts): two requests, one per table.
+    assert_eq!(stack.count("rule_compliance_events", &repo), 6);
+    let mut lines: Vec<String> = proxy
+        .request_lines()
+        .iter()
+        .map(|l| l.split('?').next().unwrap().to_owned())
+        .collect();
+    lines.sort();
     assert_eq!(
-        proxy.request_lines().len(),
-        1,
-        "{:?}",
-        proxy.request_lines()
-    );
-    assert!(
-        proxy.request_lines()[0].starts_with("POST /rest/v1/pr_events?"),
-        "{:?}",
-        proxy.request_lines()
+        lines,
+        [
+            "POST /rest/v1/pr_events",
+            "POST /rest/v1/rule_compliance_events"
+        ]
     );
 }
 
@@ -329,14 +346,15 @@ async fn server_stopped_rows_are_spooled_then_replayed_exactly_once() {
         .local_addr()
         .unwrap()
         .port();
-    let writer = sink(
+    let delivery = deliver_to(
         &format!("http://127.0.0.1:{port}/rest/v1"),
         &stack.secret_key,
         3,
         Duration::from_secs(2),
-    );
-    let batch = pr_rows(&repo, 250);
-    let delivery = deliver(&writer, &batch, &Spool::under(&dir.path().join("out"))).await;
+        &pr_rows(&repo, 250),
+        dir.path(),
+    )
+    .await;
     assert_eq!(delivery.spooled(), 250);
     assert!(delivery.tables[0].error.as_ref().unwrap().is_unreachable());
     assert_eq!(stack.count("pr_events", &repo), 0);
@@ -373,16 +391,13 @@ async fn server_answering_500_is_retried_then_spooled_then_replayed() {
         status: 500,
         retry_after: None,
     });
-    let writer = sink(
+    let delivery = deliver_to(
         &format!("{}/rest/v1", proxy.url),
         &stack.secret_key,
         3,
         Duration::from_secs(5),
-    );
-    let delivery = deliver(
-        &writer,
         &pr_rows(&repo, 120),
-        &Spool::under(&dir.path().join("out")),
+        dir.path(),
     )
     .await;
     assert_eq!(
@@ -413,17 +428,14 @@ async fn answering_429_with_retry_after_is_honoured() {
             Fault::Pass
         }
     });
-    let writer = sink(
+    let started = Instant::now();
+    let delivery = deliver_to(
         &format!("{}/rest/v1", proxy.url),
         &stack.secret_key,
         4,
         Duration::from_secs(5),
-    );
-    let started = Instant::now();
-    let delivery = deliver(
-        &writer,
         &pr_rows(&repo, 50),
-        &Spool::under(&dir.path().join("out")),
+        dir.path(),
     )
     .await;
     let waited = started.elapsed();
@@ -446,16 +458,13 @@ async fn a_client_error_is_not_retried() {
         status: 400,
         retry_after: None,
     });
-    let writer = sink(
+    let delivery = deliver_to(
         &format!("{}/rest/v1", proxy.url),
         &stack.secret_key,
         4,
         Duration::from_secs(5),
-    );
-    let delivery = deliver(
-        &writer,
         &pr_rows(&repo, 5),
-        &Spool::under(&dir.path().join("out")),
+        dir.path(),
     )
     .await;
     assert_eq!(proxy.requests(), 1);
@@ -471,16 +480,13 @@ async fn too_slow_server_times_out_spools_and_replay_adds_no_duplicates() {
     let proxy = FaultProxy::start(&stack.supabase_url, |_| {
         Fault::DelayBefore(Duration::from_secs(2))
     });
-    let writer = sink(
+    let delivery = deliver_to(
         &format!("{}/rest/v1", proxy.url),
         &stack.secret_key,
         2,
         Duration::from_millis(400),
-    );
-    let delivery = deliver(
-        &writer,
         &pr_rows(&repo, 30),
-        &Spool::under(&dir.path().join("out")),
+        dir.path(),
     )
     .await;
     assert_eq!(delivery.spooled(), 30);
@@ -502,16 +508,13 @@ async fn too_slow_server_times_out_spools_and_replay_adds_no_duplicates() {
     let proxy = FaultProxy::start(&stack.supabase_url, |_| {
         Fault::DelayAfter(Duration::from_secs(2))
     });
-    let writer = sink(
+    let delivery = deliver_to(
         &format!("{}/rest/v1", proxy.url),
         &stack.secret_key,
         1,
         Duration::from_millis(400),
-    );
-    let delivery = deliver(
-        &writer,
         &pr_rows(&repo, 30),
-        &Spool::under(&dir.path().join("out")),
+        dir.path(),
     )
     .await;
     assert_eq!(delivery.spooled(), 30);
@@ -557,7 +560,10 @@ fn record_with_the_database_down_spools_warns_and_exits_0_then_replay_lands_it()
     assert!(log.contains("::warning::devmetrics: could not write 1 rows to metrics.pr_events%0A  cause: could not connect"), "{log}");
     assert!(log.contains("run `devmetrics replay`"), "{log}");
     let outputs = std::fs::read_to_string(dir.path().join("output.txt")).unwrap();
-    assert!(outputs.contains("spooled=1\n"), "{outputs}");
+    assert!(
+        outputs.contains("spooled=7\n"),
+        "1 PR event and 6 rule verdicts: {outputs}"
+    );
 
     // fail-on-spool turns the same situation into exit code 3.
     env.push(("INPUT_FAIL-ON-SPOOL", "true".into()));
@@ -567,6 +573,7 @@ fn record_with_the_database_down_spools_warns_and_exits_0_then_replay_lands_it()
     let out = replay(&stack, dir.path());
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(stack.count("pr_events", &repo), 1);
+    assert_eq!(stack.count("rule_compliance_events", &repo), 6);
 }
 
 #[test]
