@@ -15,7 +15,7 @@ create table metrics.rule_compliance_events (
                          'compliant', 'violation', 'not_applicable')),
   context_type         text not null check (context_type in (
                          'pull_request', 'commit', 'push', 'deployment')),
-  context_id           text not null,          -- PR number, commit sha, push head sha, deployment id
+  context_id           text not null,          -- PR number, commit sha, '<branch>@<head sha>' of a push, deployment id
   event_timestamp      timestamptz not null,
   details              text,                   -- why, in words
   recorded_at          timestamptz not null default now(),

@@ -11,7 +11,7 @@
 use crate::cli::{Cli, Command, RecordArgs};
 use crate::environment::Environment;
 use crate::secret::{KeyKind, Secret};
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -741,11 +741,16 @@ pub fn split_lines(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Compiles branch or workflow globs.
+/// Compiles branch or workflow globs. `*` stops at `/` (`release/*` matches `release/2.1`,
+/// not `release/2.1/hotfix`; `release/**` matches both), as in the event conversion.
 pub fn compile_globs(globs: &[String]) -> Result<GlobSet, String> {
     let mut set = GlobSetBuilder::new();
     for glob in globs {
-        set.add(Glob::new(glob).map_err(|e| format!("bad glob '{glob}': {e}"))?);
+        let compiled = GlobBuilder::new(glob)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| format!("bad glob '{glob}': {e}"))?;
+        set.add(compiled);
     }
     set.build().map_err(|e| e.to_string())
 }
@@ -852,6 +857,17 @@ mod tests {
         // A fork PR: no secrets → local files with a warning.
         assert!(matches!(t.sink, SinkTarget::Jsonl { .. }));
         assert!(t.fallback_warning.unwrap().contains("fork"));
+    }
+
+    #[test]
+    fn a_star_stops_at_a_slash() {
+        let set = compile_globs(&["release/*".into(), "hotfix/**".into()]).unwrap();
+        assert!(set.is_match("release/2.1"));
+        assert!(!set.is_match("release/2.1/x"));
+        assert!(set.is_match("hotfix/a/b"));
+        assert!(compile_globs(&["[".into()])
+            .unwrap_err()
+            .starts_with("bad glob '['"));
     }
 
     #[test]

@@ -27,6 +27,23 @@ pub enum DeploymentStatus {
     Cancelled,
 }
 
+impl DeploymentStatus {
+    /// A GitHub deployment status `state` devmetrics records (`queued`, `pending`,
+    /// `in_progress`, `success`, `failure`, `error`); `None` for `inactive`, `active` and
+    /// anything else, which are not deployments.
+    pub fn from_github_state(state: &str) -> Option<DeploymentStatus> {
+        match state.to_ascii_lowercase().as_str() {
+            "queued" => Some(DeploymentStatus::Queued),
+            "pending" => Some(DeploymentStatus::Pending),
+            "in_progress" => Some(DeploymentStatus::InProgress),
+            "success" => Some(DeploymentStatus::Success),
+            "failure" => Some(DeploymentStatus::Failure),
+            "error" => Some(DeploymentStatus::Error),
+            _ => None,
+        }
+    }
+}
+
 /// What kind of deployment it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -25,7 +25,8 @@ pub enum ContextType {
     PullRequest,
     /// A commit (`context_id` is its sha).
     Commit,
-    /// A push (`context_id` is the head sha after the push).
+    /// A push (`context_id` is `<branch>@<head sha after the push>`: the same sha pushed to two
+    /// branches is two pushes).
     Push,
     /// A deployment (`context_id` is the deployment id).
     Deployment,

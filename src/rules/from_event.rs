@@ -66,15 +66,7 @@ pub fn context(
         }
         Event::Deployment(p) => deployment(&p.deployment, DeploymentStatus::Created, options),
         Event::DeploymentStatus(p) => {
-            let status = match p.deployment_status.state.to_ascii_lowercase().as_str() {
-                "queued" => DeploymentStatus::Queued,
-                "pending" => DeploymentStatus::Pending,
-                "in_progress" => DeploymentStatus::InProgress,
-                "success" => DeploymentStatus::Success,
-                "failure" => DeploymentStatus::Failure,
-                "error" => DeploymentStatus::Error,
-                _ => return None,
-            };
+            let status = DeploymentStatus::from_github_state(&p.deployment_status.state)?;
             deployment(&p.deployment, status, options)
         }
         _ => None,
