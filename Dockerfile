@@ -17,10 +17,13 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN case "${TARGETARCH:-amd64}" in \
+# TARGETARCH is set by BuildKit; the legacy builder leaves it empty: then the build machine's
+# architecture decides.
+RUN arch="${TARGETARCH:-$(dpkg --print-architecture)}" \
+    && case "$arch" in \
         amd64) target=x86_64-unknown-linux-musl ;; \
         arm64) target=aarch64-unknown-linux-musl ;; \
-        *) echo "unsupported TARGETARCH ${TARGETARCH}" >&2; exit 1 ;; \
+        *) echo "unsupported architecture $arch" >&2; exit 1 ;; \
     esac \
     && rustup target add "$target" \
     && cargo build --release --locked --target "$target" \
