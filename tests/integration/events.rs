@@ -656,3 +656,88 @@ mod github_api {
         assert!(!err.contains("ghs_secret"), "{err}");
     }
 }
+
+#[test]
+fn truncated_payloads_are_errors_naming_the_file_never_panics() {
+    let root = fixtures().join("events");
+    let mut checked = 0;
+    for name in [
+        "pull_request",
+        "pull_request_review",
+        "push",
+        "deployment",
+        "deployment_status",
+        "workflow_run",
+        "release",
+        "merge_group",
+    ] {
+        for file in std::fs::read_dir(root.join(name)).unwrap().flatten() {
+            let text = std::fs::read_to_string(file.path()).unwrap();
+            for cut in [1, text.len() / 3, text.len() / 2, text.len() - 2] {
+                let cut = (0..=cut).rev().find(|&i| text.is_char_boundary(i)).unwrap();
+                let origin = file.path();
+                let err = devmetrics::sources::event::parse_event(name, &text[..cut], &origin)
+                    .expect_err("a truncated payload is an error");
+                let message = err.to_string();
+                assert!(message.contains(&*origin.to_string_lossy()), "{message}");
+                assert!(message.contains("line "), "{message}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 200, "{checked}");
+}
+
+mod properties {
+    use super::*;
+    use chrono::{DateTime, Duration, Utc};
+    use proptest::prelude::*;
+
+    fn merged_payload(created: DateTime<Utc>, merged: DateTime<Utc>, login: &str) -> Event {
+        let json = json!({
+            "action": "closed",
+            "pull_request": {
+                "number": 7,
+                "title": "t",
+                "user": {"login": login, "type": "User"},
+                "created_at": created,
+                "updated_at": merged,
+                "closed_at": merged,
+                "merged_at": merged,
+                "merged": true,
+                "merge_commit_sha": "m",
+                "head": {"ref": "feature", "sha": "h"},
+                "base": {"ref": "main", "sha": "b"}
+            }
+        });
+        match devmetrics::sources::event::parse_event(
+            "pull_request",
+            &json.to_string(),
+            Path::new("generated.json"),
+        )
+        .unwrap()
+        {
+            ReadOutcome::Event(e) => *e,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    proptest! {
+        /// Whatever the times, a merge gives one `merged` row whose cycle time is merged −
+        /// created and whose key is built from the merge time alone.
+        #[test]
+        fn merged_rows(start in 0i64..2_000_000_000, cycle in 0i64..50_000_000, bot in any::<bool>()) {
+            let created = DateTime::<Utc>::from_timestamp(start, 0).unwrap();
+            let merged = created + Duration::seconds(cycle);
+            let login = if bot { "renovate[bot]" } else { "octocat" };
+            let c = convert(&merged_payload(created, merged, login), &ctx(), &options(), &EventInputs::default());
+            let Conversion::Rows(rows) = c else { panic!("{c:?}") };
+            prop_assert_eq!(rows.pr_events.len(), 1);
+            let row = &rows.pr_events[0];
+            prop_assert_eq!(row.cycle_time_seconds, Some(cycle));
+            prop_assert_eq!(&row.event_key, &format!("merged@{}", devmetrics::rows::key_timestamp(merged)));
+            prop_assert_eq!(row.is_bot, bot);
+            prop_assert_eq!(row.recorded_at, ctx().recorded_at);
+        }
+    }
+}
