@@ -130,6 +130,9 @@ mod tests {
     fn output_entry_uses_heredoc_for_multiline_values() {
         assert_eq!(output_entry("a", "1"), "a=1\n");
         let entry = output_entry("b", "x\ndevmetrics_EOF");
-        assert_eq!(entry, "b<<devmetrics_EOF_\nx\ndevmetrics_EOF\ndevmetrics_EOF_\n");
+        assert_eq!(
+            entry,
+            "b<<devmetrics_EOF_\nx\ndevmetrics_EOF\ndevmetrics_EOF_\n"
+        );
     }
 }

@@ -161,7 +161,11 @@ impl Batch {
     }
 
     /// Adds already-serialized rows of one table (a replayed spool file).
-    pub fn extend_values(&mut self, table: Table, rows: impl IntoIterator<Item = serde_json::Value>) {
+    pub fn extend_values(
+        &mut self,
+        table: Table,
+        rows: impl IntoIterator<Item = serde_json::Value>,
+    ) {
         let group = self.groups.entry(table).or_default();
         group.extend(rows);
         if group.is_empty() {
