@@ -83,7 +83,7 @@ impl From<Outcome> for TestOutcome {
 }
 
 /// The rows worth keeping: failed, errored and flaky cases, then the slowest ones (as many as
-/// the reader kept: N, or all). One row per (test type, classname, name), so the natural key
+/// the reader kept: N, or all). One row per (test type, suite, classname, name), so the natural key
 /// holds. Messages are cut to `max_message_chars` on a char boundary; file and line come from
 /// the `file`/`line` attributes or, failing that, from the messages and stack traces, checked
 /// against `workspace`.
@@ -96,7 +96,7 @@ pub fn from_test_report(
 ) -> Vec<TestCaseResult> {
     let mut rows = Vec::new();
     for ty in &report.types {
-        let mut seen: HashSet<(&str, &str)> = HashSet::new();
+        let mut seen: HashSet<(&str, &str, &str)> = HashSet::new();
         let kept = ty.kept.iter().filter(|c| {
             matches!(
                 c.outcome,
@@ -104,7 +104,7 @@ pub fn from_test_report(
             )
         });
         for case in kept {
-            seen.insert((&case.classname, &case.name));
+            seen.insert((&case.suite, &case.classname, &case.name));
             rows.push(case_row(
                 case,
                 &ty.test_type,
@@ -116,7 +116,7 @@ pub fn from_test_report(
             ));
         }
         for (rank, case) in ty.slowest.iter().enumerate() {
-            if seen.insert((&case.classname, &case.name)) {
+            if seen.insert((&case.suite, &case.classname, &case.name)) {
                 rows.push(case_row(
                     case,
                     &ty.test_type,

@@ -10,10 +10,14 @@
 //! - within one attempt the most severe result wins: error > failure > skipped > passed;
 //! - `flakyFailure`/`flakyError` are failed attempts before a final pass (flaky);
 //!   `rerunFailure`/`rerunError` are failed reruns (still failed unless the case passed);
-//! - duplicate `<testcase>`s with the same classname and name in one run and test type are one
-//!   test: flaky if any attempt passed and any failed or errored. Passed duplicates are folded
-//!   within a suite; a test kept for failing, erroring or skipping is folded across the whole
-//!   run (so a rerun file that passes a test failed earlier makes it flaky).
+//! - duplicate `<testcase>`s with the same suite name, classname and name (the natural key of
+//!   `test_case_results`) in one run and test type are one test: flaky if any attempt passed
+//!   and any failed or errored, else the most severe result. Duplicates are folded within a
+//!   `<testsuite>` element whatever their result; across suite elements and files, a test kept
+//!   for failing, erroring or skipping is folded with its later attempts (so a rerun file that
+//!   passes a test failed earlier makes it flaky), and a test that passed in a suite element
+//!   already closed is remembered as an 8-byte hash in a sorted list per suite name. Memory is
+//!   then the open suite's tests, the kept cases and 8 bytes per distinct passed test.
 
 pub mod locate;
 mod model;
@@ -28,7 +32,7 @@ pub use parse::parse_time;
 
 use crate::github::Level;
 use model::ResultFlags;
-use parse::{FileResult, SlowHeap};
+use parse::{ClosedPasses, FileResult, RunView, SlowHeap};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
@@ -231,6 +235,7 @@ struct TypeAgg {
     time: Option<f64>,
     kept: Vec<(ResultFlags, CaseRecord)>,
     index: HashMap<u64, usize>,
+    closed: ClosedPasses,
     slowest: SlowHeap,
     files: Vec<String>,
 }
@@ -281,10 +286,15 @@ impl Collector {
                 time: None,
                 kept: Vec::new(),
                 index: HashMap::new(),
+                closed: HashMap::new(),
                 slowest: SlowHeap::new(options.slowest),
                 files: Vec::new(),
             });
-        let result = parse::read_file(input, display, test_type, &options, &agg.index);
+        let run = RunView {
+            index: &agg.index,
+            closed: &agg.closed,
+        };
+        let result = parse::read_file(input, display, test_type, &options, run);
         let result = match result {
             Ok(r) => r,
             Err(e) => {
@@ -342,7 +352,11 @@ impl TypeAgg {
             kept,
             cross,
             slowest,
+            closed,
         } = file;
+        for (suite, keys) in closed {
+            parse::closed_insert(&mut self.closed, suite, keys);
+        }
         self.totals.merge(&summary.totals);
         self.elements.merge(&summary.elements);
         if let Some(t) = summary.time {
@@ -638,6 +652,26 @@ mod tests {
                 .contains("not JUnit: the root element is <suites>"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn attribute_whitespace_is_normalized_like_any_xml_parser() {
+        let xml = "<testsuite><testcase name=\"a\r\nb\tc&#10;d\"/><testcase name=\"a b c&#10;d\"/></testsuite>";
+        let r = read(xml).unwrap();
+        assert_eq!(r.totals(), t(1, 1, 0, 0, 0, 0));
+    }
+
+    #[test]
+    fn passes_in_closed_suite_elements_fold_with_later_ones() {
+        let xml = r#"<testsuites>
+            <testsuite name="s"><testcase classname="c" name="a"/><testcase classname="c" name="b"/></testsuite>
+            <testsuite name="other"><testcase classname="c" name="a"/></testsuite>
+            <testsuite name="s"><testcase classname="c" name="a"/><testcase classname="c" name="b"><failure/></testcase></testsuite>
+        </testsuites>"#;
+        let r = read(xml).unwrap();
+        // s/c/a passed twice: one test; s/c/b passed then failed: flaky; other/c/a: another test.
+        assert_eq!(r.totals(), t(3, 3, 0, 0, 0, 1));
+        assert_eq!(r.types[0].kept[0].attempt_count, 2);
     }
 
     #[test]

@@ -52,12 +52,51 @@ fn count_newlines(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
-/// The identity of a test within a run and test type: classname and name.
-pub(crate) fn case_key(classname: &str, name: &str) -> u64 {
+/// The identity of a test within a run and test type: its suite's name, classname and name (the
+/// natural key of `test_case_results`).
+pub(crate) fn case_key(suite: &str, classname: &str, name: &str) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
+    suite.hash(&mut h);
     classname.hash(&mut h);
     name.hash(&mut h);
     h.finish()
+}
+
+/// Tests that passed in suite elements already closed, per suite name hash: sorted keys, 8 bytes
+/// per test. Lets a later duplicate in another element or file with the same suite name fold.
+pub(crate) type ClosedPasses = HashMap<u64, Vec<u64>>;
+
+fn name_hash(name: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    name.hash(&mut h);
+    h.finish()
+}
+
+/// Adds sorted-or-not keys to the closed passes of one suite name.
+pub(crate) fn closed_insert(closed: &mut ClosedPasses, suite: u64, mut keys: Vec<u64>) {
+    if keys.is_empty() {
+        return;
+    }
+    match closed.get_mut(&suite) {
+        Some(v) => {
+            v.append(&mut keys);
+            v.sort_unstable();
+            v.dedup();
+            v.shrink_to_fit();
+        }
+        None => {
+            keys.sort_unstable();
+            keys.dedup();
+            keys.shrink_to_fit();
+            closed.insert(suite, keys);
+        }
+    }
+}
+
+fn closed_contains(closed: &ClosedPasses, suite: u64, key: u64) -> bool {
+    closed
+        .get(&suite)
+        .is_some_and(|v| v.binary_search(&key).is_ok())
 }
 
 /// A slow-case candidate, ordered by time.
@@ -161,6 +200,7 @@ pub(crate) struct FileResult {
     pub kept: Vec<KeptCase>,
     pub cross: Vec<CrossPass>,
     pub slowest: SlowHeap,
+    pub closed: ClosedPasses,
 }
 
 /// A passed test seen in the current suite.
@@ -174,6 +214,7 @@ struct PassedSeen {
 struct Frame {
     is_suite: bool,
     name: String,
+    name_hash: u64,
     time_attr: Option<f64>,
     case_time: Option<f64>,
     passed: HashMap<u64, PassedSeen>,
@@ -259,19 +300,29 @@ impl CaseState {
     }
 }
 
-/// Reads one JUnit file. `run_index` holds the keys of cases kept by earlier files of the same
-/// test type (read only: the file is merged only once it has been read whole).
+/// What earlier files of the same test type left: read only, as a file is merged only once it
+/// has been read whole.
+pub(crate) struct RunView<'a> {
+    /// Keys of the cases kept (failed, errored, flaky, skipped) → their index.
+    pub index: &'a HashMap<u64, usize>,
+    /// Tests that passed.
+    pub closed: &'a ClosedPasses,
+}
+
+/// Reads one JUnit file.
 pub(crate) fn read_file<R: BufRead>(
     input: R,
     path: &str,
     test_type: &str,
     options: &ReadOptions,
-    run_index: &HashMap<u64, usize>,
+    run: RunView<'_>,
 ) -> Result<FileResult, JunitError> {
     let mut parser = Parser {
         path,
         options,
-        run_index,
+        run_index: run.index,
+        run_closed: run.closed,
+        closed: HashMap::new(),
         totals: Totals::default(),
         elements: ElementCounts::default(),
         time: None,
@@ -299,6 +350,7 @@ pub(crate) fn read_file<R: BufRead>(
         kept: parser.kept,
         cross: parser.cross,
         slowest: parser.slowest,
+        closed: parser.closed,
     })
 }
 
@@ -306,6 +358,8 @@ struct Parser<'a> {
     path: &'a str,
     options: &'a ReadOptions,
     run_index: &'a HashMap<u64, usize>,
+    run_closed: &'a ClosedPasses,
+    closed: ClosedPasses,
     totals: Totals,
     elements: ElementCounts,
     time: Option<f64>,
@@ -503,6 +557,7 @@ impl Parser<'_> {
                 self.frames.push(Frame {
                     is_suite: false,
                     name: String::new(),
+                    name_hash: name_hash(""),
                     time_attr: attr_time(e),
                     case_time: None,
                     passed: HashMap::new(),
@@ -534,6 +589,7 @@ impl Parser<'_> {
         }
         self.frames.push(Frame {
             is_suite: true,
+            name_hash: name_hash(&name),
             name,
             time_attr: time,
             case_time: None,
@@ -640,6 +696,8 @@ impl Parser<'_> {
                     if self.time.is_none() && self.suites == 0 {
                         self.time = frame.time_attr.or(frame.case_time);
                     }
+                    let keys = frame.passed.into_keys().collect();
+                    closed_insert(&mut self.closed, frame.name_hash, keys);
                 }
             }
             Tag::Suite => self.close_suite(),
@@ -657,6 +715,8 @@ impl Parser<'_> {
             return;
         };
         let time = frame.time_attr.or(frame.case_time);
+        let keys = frame.passed.into_keys().collect();
+        closed_insert(&mut self.closed, frame.name_hash, keys);
         match self.frames.last_mut() {
             Some(parent) if parent.is_suite => {
                 if let Some(t) = time {
@@ -767,20 +827,22 @@ impl Parser<'_> {
                 frame.case_time = Some(frame.case_time.unwrap_or(0.0) + t);
             }
         }
+        let suite_idx = self.frames.iter().rposition(|f| f.is_suite);
+        let suite = suite_idx.map_or("", |i| self.frames[i].name.as_str());
+        let suite_hash = suite_idx.map_or_else(|| name_hash(""), |i| self.frames[i].name_hash);
         let (name, key) = match case.name.take() {
             Some(n) if !n.is_empty() => {
-                let key = case_key(&case.classname, &n);
+                let key = case_key(suite, &case.classname, &n);
                 (n, key)
             }
             _ => {
                 // Without a name a case cannot be told apart from another: never folded.
                 self.unnamed += 1;
                 let n = format!("<unnamed testcase {} of {}>", self.unnamed, self.path);
-                let key = case_key(&case.classname, &n);
+                let key = case_key(suite, &case.classname, &n);
                 (n, key)
             }
         };
-        let suite_idx = self.frames.iter().rposition(|f| f.is_suite);
         let suite_name =
             |frames: &[Frame]| suite_idx.map_or(String::new(), |i| frames[i].name.clone());
 
@@ -874,7 +936,47 @@ impl Parser<'_> {
             }
             return;
         }
-        // 3. A new test for this file.
+        // 3. The same test passed in a suite element already closed (this file or an earlier
+        // one): a passed or skipped attempt folds into that pass; a bad one makes it flaky.
+        if closed_contains(&self.closed, suite_hash, key)
+            || closed_contains(self.run_closed, suite_hash, key)
+        {
+            if matches!(element_outcome, Outcome::Passed | Outcome::Skipped) {
+                return;
+            }
+            // Added before removing, so that this file's own totals never go below zero.
+            self.totals.add(Outcome::Flaky);
+            self.totals.remove(Outcome::Passed);
+            let mut all = vec![Attempt {
+                result: AttemptResult::Passed,
+                element: "testcase",
+                message: None,
+                kind: None,
+                detail: None,
+                time: None,
+            }];
+            all.extend(attempts);
+            all.truncate(MAX_ATTEMPTS_KEPT);
+            self.kept_index.insert(key, self.kept.len());
+            self.kept.push(KeptCase {
+                key,
+                flags: flags.with(AttemptResult::Passed),
+                record: CaseRecord {
+                    report: self.path.to_string(),
+                    suite: suite_name(&self.frames),
+                    classname: self.case.classname.clone(),
+                    name,
+                    outcome: Outcome::Flaky,
+                    time,
+                    attempt_count: attempt_count + 1,
+                    attempts: all,
+                    file: self.case.file.take(),
+                    line: self.case.line,
+                },
+            });
+            return;
+        }
+        // 4. A new test for this file.
         self.totals.add(element_outcome);
         if element_outcome == Outcome::Passed {
             if self.run_index.contains_key(&key) {
@@ -930,6 +1032,13 @@ fn add_time(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 
 fn non_empty_detail(detail: &str, max: usize) -> Option<String> {
     let t = detail.trim();
+    let normalized;
+    let t = if t.contains('\r') {
+        normalized = t.replace("\r\n", "\n").replace('\r', "\n");
+        normalized.as_str()
+    } else {
+        t
+    };
     (!t.is_empty()).then(|| truncate_chars(t, max))
 }
 
@@ -949,10 +1058,14 @@ fn push_bounded(dst: &mut String, text: &str) {
     }
 }
 
-/// An attribute value as text: entities resolved (the five predefined ones and character
-/// references only; anything else is kept as written), invalid UTF-8 replaced.
+/// An attribute value as text: literal tabs and line ends become spaces (XML attribute-value
+/// normalization; `&#10;` stays a line feed), entities resolved (the five predefined ones and
+/// character references only; anything else is kept as written), invalid UTF-8 replaced.
 fn attr_text<'a>(raw: &'a Cow<'a, [u8]>) -> Cow<'a, str> {
-    let text = String::from_utf8_lossy(raw);
+    let mut text = String::from_utf8_lossy(raw);
+    if text.contains(['\t', '\n', '\r']) {
+        text = Cow::Owned(text.replace("\r\n", " ").replace(['\t', '\n', '\r'], " "));
+    }
     if !text.contains('&') {
         return text;
     }
