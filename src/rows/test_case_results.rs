@@ -258,6 +258,7 @@ boom</failure></testcase>
         let mut c = Collector::new(ReadOptions {
             slowest: SlowestCases::Top(2),
             max_message_chars: 100,
+            ..ReadOptions::default()
         });
         c.read(xml.as_bytes(), "r.xml", "unit").unwrap();
         let rows = from_test_report(&c.finish(), &run(), &ctx(), &NoFiles, 10);

@@ -119,6 +119,7 @@ pub fn from_test_report(
                     "file_count": ty.files.len(),
                     "testcase_elements": ty.elements.cases,
                     "disabled": ty.elements.disabled,
+                    "cases_not_recorded": ty.unrecorded,
                 }),
             }
         })

@@ -66,13 +66,17 @@ pub struct ReadOptions {
     pub slowest: SlowestCases,
     /// Messages and stack traces are cut to this many chars.
     pub max_message_chars: usize,
+    /// Failed, errored and flaky cases kept with their names and messages, per test type;
+    /// beyond, tests are still counted and folded (8 to 40 bytes each) but get no row.
+    pub max_kept_cases: usize,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
             slowest: SlowestCases::Top(10),
-            max_message_chars: 4000,
+            max_message_chars: 1000,
+            max_kept_cases: 2000,
         }
     }
 }
@@ -233,7 +237,8 @@ struct TypeAgg {
     totals: Totals,
     elements: ElementCounts,
     time: Option<f64>,
-    kept: Vec<(ResultFlags, CaseRecord)>,
+    kept: Vec<(ResultFlags, Option<CaseRecord>)>,
+    records: usize,
     index: HashMap<u64, usize>,
     closed: ClosedPasses,
     slowest: SlowHeap,
@@ -287,12 +292,14 @@ impl Collector {
                 kept: Vec::new(),
                 index: HashMap::new(),
                 closed: HashMap::new(),
+                records: 0,
                 slowest: SlowHeap::new(options.slowest),
                 files: Vec::new(),
             });
         let run = RunView {
             index: &agg.index,
             closed: &agg.closed,
+            records: agg.records,
         };
         let result = parse::read_file(input, display, test_type, &options, run);
         let result = match result {
@@ -314,25 +321,35 @@ impl Collector {
             .types
             .into_iter()
             .map(|(test_type, agg)| {
-                let kept: Vec<CaseRecord> = agg.kept.into_iter().map(|(_, r)| r).collect();
+                let unrecorded = agg
+                    .kept
+                    .iter()
+                    .filter(|(f, r)| r.is_none() && f.outcome() != Outcome::Skipped)
+                    .count() as u64;
                 let mut seen = std::collections::HashSet::new();
                 let slowest = agg
                     .slowest
                     .into_sorted()
                     .into_iter()
                     .filter(|s| seen.insert(s.key))
-                    .map(|s| match agg.index.get(&s.key) {
+                    .map(|s| match agg.index.get(&s.key).map(|&i| &agg.kept[i]) {
                         // The folded record knows the test's real outcome and attempts.
-                        Some(&i) => kept[i].clone(),
+                        Some((_, Some(r))) => r.clone(),
+                        Some((flags, None)) => CaseRecord {
+                            outcome: flags.outcome(),
+                            ..s.record
+                        },
                         None => s.record,
                     })
                     .collect();
+                let kept: Vec<CaseRecord> = agg.kept.into_iter().filter_map(|(_, r)| r).collect();
                 TypeReport {
                     test_type,
                     totals: agg.totals,
                     elements: agg.elements,
                     time: agg.time,
                     kept,
+                    unrecorded,
                     slowest,
                     files: agg.files,
                 }
@@ -358,6 +375,7 @@ impl TypeAgg {
             parse::closed_insert(&mut self.closed, suite, keys);
         }
         self.totals.merge(&summary.totals);
+        self.records += kept.iter().filter(|k| k.record.is_some()).count();
         self.elements.merge(&summary.elements);
         if let Some(t) = summary.time {
             self.time = Some(self.time.unwrap_or(0.0) + t);
@@ -371,20 +389,28 @@ impl TypeAgg {
                     *flags = flags.union(k.flags);
                     let outcome = flags.outcome();
                     self.totals.add(outcome);
-                    rec.outcome = outcome;
-                    rec.attempt_count += k.record.attempt_count;
-                    rec.time = match (rec.time, k.record.time) {
-                        (Some(a), Some(b)) => Some(a + b),
-                        (a, b) => a.or(b),
-                    };
-                    for a in k.record.attempts {
-                        if rec.attempts.len() < MAX_ATTEMPTS_KEPT {
-                            rec.attempts.push(a);
+                    if k.record.is_some() {
+                        // The file kept a record the run has no more use for.
+                        self.records -= 1;
+                    }
+                    if let (Some(rec), Some(new)) = (rec.as_mut(), k.record) {
+                        rec.attempt_count += new.attempt_count;
+                        rec.time = match (rec.time, new.time) {
+                            (Some(a), Some(b)) => Some(a + b),
+                            (a, b) => a.or(b),
+                        };
+                        for a in new.attempts {
+                            if rec.attempts.len() < MAX_ATTEMPTS_KEPT {
+                                rec.attempts.push(a);
+                            }
+                        }
+                        if rec.file.is_none() {
+                            rec.file = new.file;
+                            rec.line = new.line;
                         }
                     }
-                    if rec.file.is_none() {
-                        rec.file = k.record.file;
-                        rec.line = k.record.line;
+                    if let Some(rec) = rec.as_mut() {
+                        rec.outcome = outcome;
                     }
                 }
                 None => {
@@ -403,13 +429,15 @@ impl TypeAgg {
             *flags = flags.with(AttemptResult::Passed);
             let outcome = flags.outcome();
             self.totals.add(outcome);
-            rec.outcome = outcome;
-            rec.attempt_count += 1;
-            if let Some(t) = c.time {
-                rec.time = Some(rec.time.unwrap_or(0.0) + t);
-            }
-            if rec.attempts.len() < MAX_ATTEMPTS_KEPT {
-                rec.attempts.push(c.attempt);
+            if let Some(rec) = rec.as_mut() {
+                rec.outcome = outcome;
+                rec.attempt_count += 1;
+                if let Some(t) = c.time {
+                    rec.time = Some(rec.time.unwrap_or(0.0) + t);
+                }
+                if rec.attempts.len() < MAX_ATTEMPTS_KEPT {
+                    rec.attempts.push(c.attempt);
+                }
             }
         }
         for s in slowest.into_sorted() {
@@ -706,7 +734,28 @@ mod tests {
         let xml = format!("<testsuite><testcase name=\"a\"><failure message=\"{long}\">{long}</failure></testcase></testsuite>");
         let r = read(&xml).unwrap();
         let a = r.types[0].kept[0].main_attempt().unwrap();
-        assert_eq!(a.message.as_ref().unwrap().chars().count(), 4000);
-        assert_eq!(a.detail.as_ref().unwrap().chars().count(), 4000);
+        assert_eq!(a.message.as_ref().unwrap().chars().count(), 1000);
+        assert_eq!(a.detail.as_ref().unwrap().chars().count(), 1000);
+    }
+
+    #[test]
+    fn kept_records_are_bounded_but_every_test_is_counted() {
+        let mut xml = String::from("<testsuite name=\"s\">");
+        for i in 0..50 {
+            xml.push_str(&format!(
+                "<testcase classname=\"c\" name=\"t{i}\"><failure/></testcase>"
+            ));
+        }
+        // A rerun of an unrecorded test still folds.
+        xml.push_str("<testcase classname=\"c\" name=\"t49\"/></testsuite>");
+        let mut c = Collector::new(ReadOptions {
+            max_kept_cases: 10,
+            ..ReadOptions::default()
+        });
+        c.read(xml.as_bytes(), "r.xml", "unit").unwrap();
+        let r = c.finish();
+        assert_eq!(r.totals(), t(50, 1, 49, 0, 0, 1));
+        assert_eq!(r.types[0].kept.len(), 10);
+        assert_eq!(r.types[0].unrecorded, 40);
     }
 }

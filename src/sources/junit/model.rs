@@ -81,7 +81,7 @@ pub struct Attempt {
 }
 
 /// How many attempts of one case are kept with their messages (all are counted).
-pub const MAX_ATTEMPTS_KEPT: usize = 10;
+pub const MAX_ATTEMPTS_KEPT: usize = 5;
 
 /// A test case kept for the rows: failed, errored, flaky or skipped-and-kept, or one of the
 /// slowest. Duplicates (same classname and name in one run and test type) are folded into one.
@@ -304,8 +304,10 @@ pub struct TypeReport {
     pub elements: ElementCounts,
     /// Sum of the files' times.
     pub time: Option<f64>,
-    /// Failed, errored and flaky cases, in reading order.
+    /// Failed, errored and flaky cases, in reading order (at most `max_kept_cases`).
     pub kept: Vec<CaseRecord>,
+    /// Failed, errored and flaky tests counted but not kept (over `max_kept_cases`).
+    pub unrecorded: u64,
     /// The slowest cases (any outcome), slowest first; may repeat a kept case.
     pub slowest: Vec<CaseRecord>,
     /// The files read for this type.

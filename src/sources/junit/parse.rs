@@ -177,12 +177,13 @@ impl SlowHeap {
     }
 }
 
-/// A case kept by one file, with its identity and result flags.
+/// A test that did not simply pass, kept by one file: its identity and result flags, and its
+/// record unless it was skipped or the run already keeps `max_kept_cases` records.
 #[derive(Debug, Clone)]
 pub(crate) struct KeptCase {
     pub key: u64,
     pub flags: ResultFlags,
-    pub record: CaseRecord,
+    pub record: Option<CaseRecord>,
 }
 
 /// A passed case of this file whose test failed in an earlier file of the run.
@@ -307,6 +308,8 @@ pub(crate) struct RunView<'a> {
     pub index: &'a HashMap<u64, usize>,
     /// Tests that passed.
     pub closed: &'a ClosedPasses,
+    /// How many case records the run keeps already.
+    pub records: usize,
 }
 
 /// Reads one JUnit file.
@@ -322,6 +325,8 @@ pub(crate) fn read_file<R: BufRead>(
         options,
         run_index: run.index,
         run_closed: run.closed,
+        run_records: run.records,
+        records: 0,
         closed: HashMap::new(),
         totals: Totals::default(),
         elements: ElementCounts::default(),
@@ -359,6 +364,8 @@ struct Parser<'a> {
     options: &'a ReadOptions,
     run_index: &'a HashMap<u64, usize>,
     run_closed: &'a ClosedPasses,
+    run_records: usize,
+    records: usize,
     closed: ClosedPasses,
     totals: Totals,
     elements: ElementCounts,
@@ -894,23 +901,19 @@ impl Parser<'_> {
                 let flags = flags.with(AttemptResult::Passed);
                 let outcome = flags.outcome();
                 self.totals.add(outcome);
-                self.kept_index.insert(key, self.kept.len());
-                self.kept.push(KeptCase {
-                    key,
-                    flags,
-                    record: CaseRecord {
-                        report: self.path.to_string(),
-                        suite: suite_name(&self.frames),
-                        classname: self.case.classname.clone(),
-                        name,
-                        outcome,
-                        time: add_time(seen.time, time),
-                        attempt_count: seen.attempts + attempt_count,
-                        attempts: earlier,
-                        file: self.case.file.take(),
-                        line: self.case.line,
-                    },
-                });
+                let record = CaseRecord {
+                    report: self.path.to_string(),
+                    suite: suite_name(&self.frames),
+                    classname: self.case.classname.clone(),
+                    name,
+                    outcome,
+                    time: add_time(seen.time, time),
+                    attempt_count: seen.attempts + attempt_count,
+                    attempts: earlier,
+                    file: self.case.file.take(),
+                    line: self.case.line,
+                };
+                self.keep(key, flags, record);
                 return;
             }
         }
@@ -921,18 +924,19 @@ impl Parser<'_> {
             k.flags = k.flags.union(flags);
             let outcome = k.flags.outcome();
             self.totals.add(outcome);
-            let r = &mut k.record;
-            r.outcome = outcome;
-            r.attempt_count += attempt_count;
-            r.time = add_time(r.time, time);
-            for a in attempts {
-                if r.attempts.len() < MAX_ATTEMPTS_KEPT {
-                    r.attempts.push(a);
+            if let Some(r) = &mut k.record {
+                r.outcome = outcome;
+                r.attempt_count += attempt_count;
+                r.time = add_time(r.time, time);
+                for a in attempts {
+                    if r.attempts.len() < MAX_ATTEMPTS_KEPT {
+                        r.attempts.push(a);
+                    }
                 }
-            }
-            if r.file.is_none() {
-                r.file = self.case.file.take();
-                r.line = self.case.line;
+                if r.file.is_none() {
+                    r.file = self.case.file.take();
+                    r.line = self.case.line;
+                }
             }
             return;
         }
@@ -957,23 +961,19 @@ impl Parser<'_> {
             }];
             all.extend(attempts);
             all.truncate(MAX_ATTEMPTS_KEPT);
-            self.kept_index.insert(key, self.kept.len());
-            self.kept.push(KeptCase {
-                key,
-                flags: flags.with(AttemptResult::Passed),
-                record: CaseRecord {
-                    report: self.path.to_string(),
-                    suite: suite_name(&self.frames),
-                    classname: self.case.classname.clone(),
-                    name,
-                    outcome: Outcome::Flaky,
-                    time,
-                    attempt_count: attempt_count + 1,
-                    attempts: all,
-                    file: self.case.file.take(),
-                    line: self.case.line,
-                },
-            });
+            let record = CaseRecord {
+                report: self.path.to_string(),
+                suite: suite_name(&self.frames),
+                classname: self.case.classname.clone(),
+                name,
+                outcome: Outcome::Flaky,
+                time,
+                attempt_count: attempt_count + 1,
+                attempts: all,
+                file: self.case.file.take(),
+                line: self.case.line,
+            };
+            self.keep(key, flags.with(AttemptResult::Passed), record);
             return;
         }
         // 4. A new test for this file.
@@ -997,22 +997,34 @@ impl Parser<'_> {
             }
             return;
         }
+        let record = CaseRecord {
+            report: self.path.to_string(),
+            suite: suite_name(&self.frames),
+            classname: self.case.classname.clone(),
+            name,
+            outcome: element_outcome,
+            time,
+            attempt_count,
+            attempts,
+            file: self.case.file.take(),
+            line: self.case.line,
+        };
+        self.keep(key, flags, record);
+    }
+
+    /// Keeps a test that did not simply pass; its record only when it is not skipped and the
+    /// run keeps fewer than `max_kept_cases` records (memory stays bounded).
+    fn keep(&mut self, key: u64, flags: ResultFlags, record: CaseRecord) {
+        let full = record.outcome != Outcome::Skipped
+            && self.run_records + self.records < self.options.max_kept_cases;
+        if full {
+            self.records += 1;
+        }
         self.kept_index.insert(key, self.kept.len());
         self.kept.push(KeptCase {
             key,
             flags,
-            record: CaseRecord {
-                report: self.path.to_string(),
-                suite: suite_name(&self.frames),
-                classname: self.case.classname.clone(),
-                name,
-                outcome: element_outcome,
-                time,
-                attempt_count,
-                attempts,
-                file: self.case.file.take(),
-                line: self.case.line,
-            },
+            record: full.then_some(record),
         });
     }
 }
