@@ -23,5 +23,6 @@ pub mod secret;
 pub mod sinks;
 pub mod sources;
 pub mod summary;
+pub mod test_report;
 
 pub use commands::run;

@@ -1,8 +1,9 @@
 //! Integration tests, built into one binary: the real stack (`stack`), the local default
-//! (`local`), and each source and stage (`events`, `rules`...).
+//! (`local`), and each source and stage (`events`, `junit`, `rows`, `rules`).
 
 mod common;
 mod events;
+mod junit;
 mod local;
 mod rows;
 mod rules;

@@ -1,0 +1,761 @@
+//! JUnit XML: which files to read ([`paths`]), a streaming reader for every JUnit dialect met in
+//! the wild ([`Collector`]), and where a failure points in the workspace ([`locate`]).
+//!
+//! Reading keeps memory flat: quick-xml events over a `BufRead` with one reused buffer, state
+//! for the current `<testcase>` only, counts added up as elements close, and only the cases the
+//! rows need kept (failed, errored, flaky, skipped, and a bounded heap of the slowest).
+//!
+//! Counting rules (see `docs/junit.md`):
+//! - every `<testcase>` element at any depth counts; suite header counts are ignored;
+//! - within one attempt the most severe result wins: error > failure > skipped > passed;
+//! - `flakyFailure`/`flakyError` are failed attempts before a final pass (flaky);
+//!   `rerunFailure`/`rerunError` are failed reruns (still failed unless the case passed);
+//! - duplicate `<testcase>`s with the same suite name, classname and name (the natural key of
+//!   `test_case_results`) in one run and test type are one test: flaky if any attempt passed
+//!   and any failed or errored, else the most severe result. Duplicates are folded within a
+//!   `<testsuite>` element whatever their result; across suite elements and files, a test kept
+//!   for failing, erroring or skipping is folded with its later attempts (so a rerun file that
+//!   passes a test failed earlier makes it flaky), and a test that passed in a suite element
+//!   already closed is remembered as an 8-byte hash in a sorted list per suite name. Memory is
+//!   then the open suite's tests, the kept cases and 8 bytes per distinct passed test.
+
+pub mod locate;
+mod model;
+mod parse;
+pub mod paths;
+
+pub use model::{
+    truncate_chars, Attempt, AttemptResult, CaseRecord, ElementCounts, FileSummary, Outcome,
+    TestReport, Totals, TypeReport, MAX_ATTEMPTS_KEPT,
+};
+pub use parse::parse_time;
+
+use crate::github::Level;
+use model::ResultFlags;
+use parse::{ClosedPasses, FileResult, RunView, SlowHeap};
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::path::Path;
+
+/// How many slow cases to keep per test type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlowestCases {
+    /// The N slowest.
+    Top(usize),
+    /// Every case (memory then grows with the number of cases).
+    All,
+}
+
+impl SlowestCases {
+    /// Parses `all` or a number.
+    pub fn parse(text: &str) -> Option<SlowestCases> {
+        let t = text.trim();
+        if t.eq_ignore_ascii_case("all") {
+            Some(SlowestCases::All)
+        } else {
+            t.parse().ok().map(SlowestCases::Top)
+        }
+    }
+}
+
+/// What reading keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// How many slow cases to keep per test type.
+    pub slowest: SlowestCases,
+    /// Messages and stack traces are cut to this many chars.
+    pub max_message_chars: usize,
+    /// Failed, errored and flaky cases kept with their names and messages, per test type;
+    /// beyond, tests are still counted and folded (8 to 40 bytes each) but get no row.
+    pub max_kept_cases: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            slowest: SlowestCases::Top(10),
+            max_message_chars: 1000,
+            max_kept_cases: 2000,
+        }
+    }
+}
+
+/// Why a JUnit file was skipped. Each names the file and, when it has one, the line.
+#[derive(Debug, thiserror::Error)]
+pub enum JunitError {
+    /// The file could not be opened or read.
+    #[error("skipped {path}: could not read it: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: io::Error,
+    },
+    /// The file is empty.
+    #[error("skipped {path}: the file is empty")]
+    Empty {
+        /// The file.
+        path: String,
+    },
+    /// A DOCTYPE declaration: refused, as its entities could read files or URLs.
+    #[error("skipped {path}: at line {line}: a DOCTYPE declaration is not allowed")]
+    Doctype {
+        /// The file.
+        path: String,
+        /// 1-based.
+        line: u64,
+    },
+    /// The file ends inside an element.
+    #[error("skipped {path}: at line {line}: the file ends inside a {open} element (truncated)")]
+    Truncated {
+        /// The file.
+        path: String,
+        /// 1-based: the last line.
+        line: u64,
+        /// What was open.
+        open: String,
+    },
+    /// The file is not XML.
+    #[error("skipped {path}: at line {line}: not XML: {cause}")]
+    NotXml {
+        /// The file.
+        path: String,
+        /// 1-based.
+        line: u64,
+        /// What was found.
+        cause: String,
+    },
+    /// XML with a syntax error after the root element started.
+    #[error("skipped {path}: at line {line}: malformed XML: {cause}")]
+    Malformed {
+        /// The file.
+        path: String,
+        /// 1-based.
+        line: u64,
+        /// The XML parser's message.
+        cause: String,
+    },
+    /// Well-formed XML whose root is not `testsuites` or `testsuite`: skipped with a warning.
+    #[error("skipped {path}: at line {line}: not JUnit: the root element is <{root}>, not <testsuites> or <testsuite>")]
+    NotJunit {
+        /// The file.
+        path: String,
+        /// 1-based.
+        line: u64,
+        /// The root element found.
+        root: String,
+    },
+}
+
+impl JunitError {
+    /// The file skipped.
+    pub fn path(&self) -> &str {
+        match self {
+            JunitError::Io { path, .. }
+            | JunitError::Empty { path }
+            | JunitError::Doctype { path, .. }
+            | JunitError::Truncated { path, .. }
+            | JunitError::NotXml { path, .. }
+            | JunitError::Malformed { path, .. }
+            | JunitError::NotJunit { path, .. } => path,
+        }
+    }
+
+    /// The line, when there is one.
+    pub fn line(&self) -> Option<u64> {
+        match self {
+            JunitError::Io { .. } | JunitError::Empty { .. } => None,
+            JunitError::Doctype { line, .. }
+            | JunitError::Truncated { line, .. }
+            | JunitError::NotXml { line, .. }
+            | JunitError::Malformed { line, .. }
+            | JunitError::NotJunit { line, .. } => Some(*line),
+        }
+    }
+
+    /// True for a well-formed XML file that is not JUnit (a warning rather than an error).
+    pub fn is_not_junit(&self) -> bool {
+        matches!(self, JunitError::NotJunit { .. })
+    }
+
+    /// A warning for XML that is not JUnit and empty files, an error otherwise.
+    pub fn level(&self) -> Level {
+        match self {
+            JunitError::NotJunit { .. } | JunitError::Empty { .. } => Level::Warning,
+            _ => Level::Error,
+        }
+    }
+
+    /// The fix, one `help:` line each.
+    pub fn help(&self) -> Vec<String> {
+        match self {
+            JunitError::Io { .. } => vec!["check that the file exists and is readable by the runner user".into()],
+            JunitError::Empty { .. } => vec!["check that the test step wrote its report before this step ran".into()],
+            JunitError::Doctype { .. } => vec![
+                "remove the <!DOCTYPE …> declaration: JUnit reports never need one, and its entities could read files or URLs".into(),
+            ],
+            JunitError::Truncated { .. } => vec![
+                "the test run was probably killed while writing the report; rerun the tests, or exclude the file with a `!` line in junit-paths".into(),
+            ],
+            JunitError::NotXml { .. } | JunitError::Malformed { .. } => vec![
+                "point junit-paths at the JUnit XML reports only, or exclude this file with a `!` line".into(),
+            ],
+            JunitError::NotJunit { .. } => vec![
+                "exclude the file with a `!` line in junit-paths, or configure the test runner to write JUnit XML".into(),
+            ],
+        }
+    }
+
+    /// The whole message in the project style: `devmetrics: warning: skipped …` then `help:`.
+    pub fn render(&self) -> String {
+        let level = match self.level() {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Notice => "notice",
+        };
+        let mut out = format!("devmetrics: {level}: {self}");
+        for h in self.help() {
+            out.push_str("\n  help: ");
+            out.push_str(&h);
+        }
+        out
+    }
+}
+
+/// Reads the JUnit files of one run, file by file, and folds them per test type. A file that
+/// fails to read is left out whole (nothing of it is counted).
+#[derive(Debug)]
+pub struct Collector {
+    options: ReadOptions,
+    types: BTreeMap<String, TypeAgg>,
+    files: Vec<FileSummary>,
+}
+
+#[derive(Debug)]
+struct TypeAgg {
+    totals: Totals,
+    elements: ElementCounts,
+    time: Option<f64>,
+    kept: Vec<(ResultFlags, Option<CaseRecord>)>,
+    records: usize,
+    index: HashMap<u64, usize>,
+    closed: ClosedPasses,
+    slowest: SlowHeap,
+    files: Vec<String>,
+}
+
+impl Collector {
+    /// A collector with nothing read yet.
+    pub fn new(options: ReadOptions) -> Collector {
+        Collector {
+            options,
+            types: BTreeMap::new(),
+            files: Vec::new(),
+        }
+    }
+
+    /// Opens and reads one file. `display` is the path shown in messages (relative to the
+    /// workspace).
+    pub fn read_path(
+        &mut self,
+        path: &Path,
+        display: &str,
+        test_type: &str,
+    ) -> Result<&FileSummary, JunitError> {
+        let file = File::open(path).map_err(|source| JunitError::Io {
+            path: display.to_string(),
+            source,
+        })?;
+        self.read(
+            BufReader::with_capacity(64 * 1024, file),
+            display,
+            test_type,
+        )
+    }
+
+    /// Reads one report from any `BufRead`.
+    pub fn read<R: BufRead>(
+        &mut self,
+        input: R,
+        display: &str,
+        test_type: &str,
+    ) -> Result<&FileSummary, JunitError> {
+        let options = self.options;
+        let agg = self
+            .types
+            .entry(test_type.to_string())
+            .or_insert_with(|| TypeAgg {
+                totals: Totals::default(),
+                elements: ElementCounts::default(),
+                time: None,
+                kept: Vec::new(),
+                index: HashMap::new(),
+                closed: HashMap::new(),
+                records: 0,
+                slowest: SlowHeap::new(options.slowest),
+                files: Vec::new(),
+            });
+        let run = RunView {
+            index: &agg.index,
+            closed: &agg.closed,
+            records: agg.records,
+        };
+        let result = parse::read_file(input, display, test_type, &options, run);
+        let result = match result {
+            Ok(r) => r,
+            Err(e) => {
+                if agg.files.is_empty() {
+                    self.types.remove(test_type);
+                }
+                return Err(e);
+            }
+        };
+        agg.merge(result, &mut self.files);
+        Ok(self.files.last().expect("just pushed"))
+    }
+
+    /// The report: per test type, sorted by type.
+    pub fn finish(self) -> TestReport {
+        let types = self
+            .types
+            .into_iter()
+            .map(|(test_type, agg)| {
+                let unrecorded = agg
+                    .kept
+                    .iter()
+                    .filter(|(f, r)| r.is_none() && f.outcome() != Outcome::Skipped)
+                    .count() as u64;
+                let mut seen = std::collections::HashSet::new();
+                let slowest = agg
+                    .slowest
+                    .into_sorted()
+                    .into_iter()
+                    .filter(|s| seen.insert(s.key))
+                    .map(|s| match agg.index.get(&s.key).map(|&i| &agg.kept[i]) {
+                        // The folded record knows the test's real outcome and attempts.
+                        Some((_, Some(r))) => r.clone(),
+                        Some((flags, None)) => CaseRecord {
+                            outcome: flags.outcome(),
+                            ..s.record
+                        },
+                        None => s.record,
+                    })
+                    .collect();
+                let kept: Vec<CaseRecord> = agg.kept.into_iter().filter_map(|(_, r)| r).collect();
+                TypeReport {
+                    test_type,
+                    totals: agg.totals,
+                    elements: agg.elements,
+                    time: agg.time,
+                    kept,
+                    unrecorded,
+                    slowest,
+                    files: agg.files,
+                }
+            })
+            .collect();
+        TestReport {
+            types,
+            files: self.files,
+        }
+    }
+}
+
+impl TypeAgg {
+    fn merge(&mut self, file: FileResult, files: &mut Vec<FileSummary>) {
+        let FileResult {
+            summary,
+            kept,
+            cross,
+            slowest,
+            closed,
+        } = file;
+        for (suite, keys) in closed {
+            parse::closed_insert(&mut self.closed, suite, keys);
+        }
+        self.totals.merge(&summary.totals);
+        self.records += kept.iter().filter(|k| k.record.is_some()).count();
+        self.elements.merge(&summary.elements);
+        if let Some(t) = summary.time {
+            self.time = Some(self.time.unwrap_or(0.0) + t);
+        }
+        for k in kept {
+            match self.index.get(&k.key) {
+                Some(&i) => {
+                    let (flags, rec) = &mut self.kept[i];
+                    self.totals.remove(flags.outcome());
+                    self.totals.remove(k.flags.outcome());
+                    *flags = flags.union(k.flags);
+                    let outcome = flags.outcome();
+                    self.totals.add(outcome);
+                    if k.record.is_some() {
+                        // The file kept a record the run has no more use for.
+                        self.records -= 1;
+                    }
+                    if let (Some(rec), Some(new)) = (rec.as_mut(), k.record) {
+                        rec.attempt_count += new.attempt_count;
+                        rec.time = match (rec.time, new.time) {
+                            (Some(a), Some(b)) => Some(a + b),
+                            (a, b) => a.or(b),
+                        };
+                        for a in new.attempts {
+                            if rec.attempts.len() < MAX_ATTEMPTS_KEPT {
+                                rec.attempts.push(a);
+                            }
+                        }
+                        if rec.file.is_none() {
+                            rec.file = new.file;
+                            rec.line = new.line;
+                        }
+                    }
+                    if let Some(rec) = rec.as_mut() {
+                        rec.outcome = outcome;
+                    }
+                }
+                None => {
+                    self.index.insert(k.key, self.kept.len());
+                    self.kept.push((k.flags, k.record));
+                }
+            }
+        }
+        for c in cross {
+            let Some(&i) = self.index.get(&c.key) else {
+                continue;
+            };
+            let (flags, rec) = &mut self.kept[i];
+            self.totals.remove(Outcome::Passed);
+            self.totals.remove(flags.outcome());
+            *flags = flags.with(AttemptResult::Passed);
+            let outcome = flags.outcome();
+            self.totals.add(outcome);
+            if let Some(rec) = rec.as_mut() {
+                rec.outcome = outcome;
+                rec.attempt_count += 1;
+                if let Some(t) = c.time {
+                    rec.time = Some(rec.time.unwrap_or(0.0) + t);
+                }
+                if rec.attempts.len() < MAX_ATTEMPTS_KEPT {
+                    rec.attempts.push(c.attempt);
+                }
+            }
+        }
+        for s in slowest.into_sorted() {
+            self.slowest.push(s);
+        }
+        self.files.push(summary.path.clone());
+        files.push(summary);
+    }
+}
+
+/// Reads one report alone (for the bench and the fuzz target): its summary.
+pub fn read_one<R: BufRead>(
+    input: R,
+    display: &str,
+    options: ReadOptions,
+) -> Result<FileSummary, JunitError> {
+    let mut c = Collector::new(options);
+    c.read(input, display, "unit").cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(xml: &str) -> Result<TestReport, JunitError> {
+        let mut c = Collector::new(ReadOptions::default());
+        c.read(xml.as_bytes(), "r.xml", "unit")?;
+        Ok(c.finish())
+    }
+
+    fn totals(xml: &str) -> Totals {
+        read(xml).unwrap().totals()
+    }
+
+    fn t(total: u64, passed: u64, failed: u64, errored: u64, skipped: u64, flaky: u64) -> Totals {
+        Totals {
+            total,
+            passed,
+            failed,
+            errored,
+            skipped,
+            flaky,
+        }
+    }
+
+    #[test]
+    fn testsuite_root_nested_suites_and_lying_headers() {
+        let xml = r#"<testsuite name="a" tests="99" failures="7">
+            <testsuite name="b"><testsuite name="c">
+              <testcase classname="x" name="1" time="1"/>
+              <testcase classname="x" name="2"><failure message="m">trace</failure></testcase>
+            </testsuite></testsuite>
+            <testcase classname="x" name="3"><error/></testcase>
+            <testcase classname="x" name="4"><skipped/></testcase>
+            <testcase classname="x" name="5" status="disabled"/>
+        </testsuite>"#;
+        let r = read(xml).unwrap();
+        assert_eq!(r.totals(), t(5, 1, 1, 1, 2, 0));
+        assert_eq!(r.types[0].elements.disabled, 1);
+        assert_eq!(r.files[0].suites, 3);
+        let failed = &r.types[0].kept[0];
+        assert_eq!((failed.suite.as_str(), failed.name.as_str()), ("c", "2"));
+        assert_eq!(
+            failed.main_attempt().unwrap().detail.as_deref(),
+            Some("trace")
+        );
+    }
+
+    #[test]
+    fn several_results_in_one_case_most_severe_wins() {
+        let xml = r#"<testsuites><testsuite>
+            <testcase classname="c" name="a"><skipped/><failure/><error/></testcase>
+            <testcase classname="c" name="b"><skipped/><failure/></testcase>
+        </testsuite></testsuites>"#;
+        assert_eq!(totals(xml), t(2, 0, 1, 1, 0, 0));
+    }
+
+    #[test]
+    fn surefire_and_nextest_flaky_and_rerun_elements() {
+        let xml = r#"<testsuites><testsuite name="s">
+            <testcase classname="c" name="flaky" time="0.5">
+              <flakyFailure message="first" type="AssertionError"><stackTrace>at x</stackTrace><system-out>noise</system-out></flakyFailure>
+              <flakyError message="second"/>
+            </testcase>
+            <testcase classname="c" name="rerun">
+              <failure message="boom"/>
+              <rerunFailure message="again"/><rerunError message="again2"/>
+            </testcase>
+        </testsuite></testsuites>"#;
+        let r = read(xml).unwrap();
+        assert_eq!(r.totals(), t(2, 1, 1, 0, 0, 1));
+        let ty = &r.types[0];
+        let flaky = ty.kept.iter().find(|c| c.name == "flaky").unwrap();
+        assert_eq!(flaky.outcome, Outcome::Flaky);
+        assert_eq!(flaky.attempt_count, 3);
+        assert_eq!(flaky.attempts[0].element, "flakyFailure");
+        assert_eq!(flaky.attempts[0].detail.as_deref(), Some("at x"));
+        assert_eq!(flaky.attempts[2].result, AttemptResult::Passed);
+        let rerun = ty.kept.iter().find(|c| c.name == "rerun").unwrap();
+        assert_eq!((rerun.outcome, rerun.attempt_count), (Outcome::Failed, 3));
+        assert_eq!(
+            rerun.main_attempt().unwrap().message.as_deref(),
+            Some("again2")
+        );
+    }
+
+    #[test]
+    fn duplicate_testcases_fold_by_classname_and_name() {
+        let xml = r#"<testsuite name="s">
+            <testcase classname="A" name="t" time="1"><failure/></testcase>
+            <testcase classname="A" name="t" time="2"/>
+            <testcase classname="B" name="t"><failure/></testcase>
+            <testcase classname="A" name="u"/>
+            <testcase classname="A" name="u"/>
+            <testcase classname="A" name="v"/>
+            <testcase classname="A" name="v"><error/></testcase>
+        </testsuite>"#;
+        let r = read(xml).unwrap();
+        // A.t flaky, B.t failed (not merged across classnames), A.u passed once, A.v flaky.
+        assert_eq!(r.totals(), t(4, 3, 1, 0, 0, 2));
+        assert_eq!(r.types[0].elements.cases, 7);
+        let at = r.types[0]
+            .kept
+            .iter()
+            .find(|c| c.classname == "A" && c.name == "t")
+            .unwrap();
+        assert_eq!((at.attempt_count, at.time), (2, Some(3.0)));
+        let av = r.types[0].kept.iter().find(|c| c.name == "v").unwrap();
+        assert_eq!((av.outcome, av.attempt_count), (Outcome::Flaky, 2));
+    }
+
+    #[test]
+    fn reruns_across_files_are_folded_in_the_run() {
+        let mut c = Collector::new(ReadOptions::default());
+        c.read(
+            &br#"<testsuite name="s"><testcase classname="A" name="t"><failure/></testcase><testcase classname="A" name="ok"/></testsuite>"#[..],
+            "attempt_1.xml",
+            "unit",
+        )
+        .unwrap();
+        c.read(
+            &br#"<testsuite name="s"><testcase classname="A" name="t"/><testcase classname="A" name="new"/></testsuite>"#[..],
+            "attempt_2.xml",
+            "unit",
+        )
+        .unwrap();
+        let r = c.finish();
+        assert_eq!(r.totals(), t(3, 3, 0, 0, 0, 1));
+        assert_eq!(r.types[0].kept[0].attempt_count, 2);
+    }
+
+    #[test]
+    fn a_bad_file_counts_for_nothing() {
+        let mut c = Collector::new(ReadOptions::default());
+        let err = c
+            .read(
+                &b"<testsuite><testcase name=\"a\"/>\n<testcase name=\"b\">"[..],
+                "bad.xml",
+                "unit",
+            )
+            .unwrap_err();
+        assert!(
+            matches!(err, JunitError::Truncated { line: 2, .. }),
+            "{err:?}"
+        );
+        c.read(
+            &b"<testsuite><testcase name=\"a\"/></testsuite>"[..],
+            "ok.xml",
+            "unit",
+        )
+        .unwrap();
+        assert_eq!(c.finish().totals(), t(1, 1, 0, 0, 0, 0));
+    }
+
+    #[test]
+    fn times() {
+        for (text, want) in [
+            ("1.5", Some(1.5)),
+            ("0,014", Some(0.014)),
+            ("14,029.255", Some(14029.255)),
+            ("1,234,567", Some(1234567.0)),
+            ("1e-3", Some(0.001)),
+            (" 2 ", Some(2.0)),
+            ("", None),
+            ("abc", None),
+            ("-1", None),
+            ("NaN", None),
+            ("inf", None),
+            ("1,2,3", None),
+            ("12,34.5", None),
+        ] {
+            assert_eq!(parse_time(text), want, "{text}");
+        }
+        let r = read(r#"<testsuites><testsuite time="junk"><testcase name="a" time="0,5"/><testcase name="b" time="x"/></testsuite></testsuites>"#).unwrap();
+        assert_eq!(r.types[0].time, Some(0.5));
+    }
+
+    #[test]
+    fn bom_entities_and_astral_unicode() {
+        let xml = "\u{feff}<?xml version=\"1.0\"?>\n<testsuites><testsuite name=\"s\"><testcase classname=\"c\" name=\"a &amp; &lt;b&gt; &#x1F600; \u{1D11E}\"><failure message=\"&quot;q&quot; &#233;\">x &lt; y</failure></testcase></testsuite></testsuites>";
+        let r = read(xml).unwrap();
+        let c = &r.types[0].kept[0];
+        assert_eq!(c.name, "a & <b> 😀 𝄞");
+        let a = c.main_attempt().unwrap();
+        assert_eq!(a.message.as_deref(), Some("\"q\" é"));
+        assert_eq!(a.detail.as_deref(), Some("x < y"));
+    }
+
+    #[test]
+    fn file_and_line_attributes() {
+        let r = read(r#"<testsuite><testcase name="a" file="src/x.py" line="12"><failure/></testcase></testsuite>"#).unwrap();
+        let c = &r.types[0].kept[0];
+        assert_eq!((c.file.as_deref(), c.line), (Some("src/x.py"), Some(12)));
+    }
+
+    #[test]
+    fn refusals_name_the_file_and_line() {
+        let e = read("<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n<testsuites>&xxe;</testsuites>").unwrap_err();
+        assert!(matches!(e, JunitError::Doctype { line: 2, .. }), "{e:?}");
+        assert_eq!(
+            e.render(),
+            "devmetrics: error: skipped r.xml: at line 2: a DOCTYPE declaration is not allowed\n  help: remove the <!DOCTYPE …> declaration: JUnit reports never need one, and its entities could read files or URLs"
+        );
+        let e = read("this is not an xml file").unwrap_err();
+        assert!(matches!(e, JunitError::NotXml { line: 1, .. }), "{e:?}");
+        let e = read("\n\n  {\"json\": true}").unwrap_err();
+        assert!(matches!(e, JunitError::NotXml { line: 3, .. }), "{e:?}");
+        let e = read("").unwrap_err();
+        assert!(matches!(e, JunitError::Empty { .. }), "{e:?}");
+        let e = read("<testsuites>\n<testsuite>\n<testcase name=\"a").unwrap_err();
+        assert!(matches!(e, JunitError::Truncated { line: 3, .. }), "{e:?}");
+        let e = read("<testsuites>\n<testsuite>\n</testsuites>").unwrap_err();
+        assert!(matches!(e, JunitError::Malformed { line: 3, .. }), "{e:?}");
+        let e = read("<?xml version=\"1.0\"?>\n\n<suites><suite/></suites>").unwrap_err();
+        assert!(e.is_not_junit());
+        assert_eq!(e.line(), Some(3));
+        assert_eq!(e.level(), Level::Warning);
+        assert!(
+            e.to_string()
+                .contains("not JUnit: the root element is <suites>"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn attribute_whitespace_is_normalized_like_any_xml_parser() {
+        let xml = "<testsuite><testcase name=\"a\r\nb\tc&#10;d\"/><testcase name=\"a b c&#10;d\"/></testsuite>";
+        let r = read(xml).unwrap();
+        assert_eq!(r.totals(), t(1, 1, 0, 0, 0, 0));
+    }
+
+    #[test]
+    fn passes_in_closed_suite_elements_fold_with_later_ones() {
+        let xml = r#"<testsuites>
+            <testsuite name="s"><testcase classname="c" name="a"/><testcase classname="c" name="b"/></testsuite>
+            <testsuite name="other"><testcase classname="c" name="a"/></testsuite>
+            <testsuite name="s"><testcase classname="c" name="a"/><testcase classname="c" name="b"><failure/></testcase></testsuite>
+        </testsuites>"#;
+        let r = read(xml).unwrap();
+        // s/c/a passed twice: one test; s/c/b passed then failed: flaky; other/c/a: another test.
+        assert_eq!(r.totals(), t(3, 3, 0, 0, 0, 1));
+        assert_eq!(r.types[0].kept[0].attempt_count, 2);
+    }
+
+    #[test]
+    fn unnamed_cases_are_never_folded() {
+        let xml = r#"<testsuites><testsuite><testcase/><testcase><skipped/></testcase><testcase><failure/></testcase><testcase><error/></testcase></testsuite></testsuites>"#;
+        assert_eq!(totals(xml), t(4, 1, 1, 1, 1, 0));
+    }
+
+    #[test]
+    fn slowest_are_bounded_and_sorted() {
+        let mut xml = String::from("<testsuite>");
+        for i in 0..100 {
+            xml.push_str(&format!(
+                "<testcase classname=\"c\" name=\"t{i}\" time=\"{i}\"/>"
+            ));
+        }
+        xml.push_str("</testsuite>");
+        let mut c = Collector::new(ReadOptions {
+            slowest: SlowestCases::Top(3),
+            ..ReadOptions::default()
+        });
+        c.read(xml.as_bytes(), "r.xml", "unit").unwrap();
+        let r = c.finish();
+        let names: Vec<&str> = r.types[0].slowest.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["t99", "t98", "t97"]);
+        assert_eq!(r.types[0].time, Some((0..100).sum::<i32>() as f64));
+    }
+
+    #[test]
+    fn messages_are_truncated() {
+        let long = "é".repeat(10_000);
+        let xml = format!("<testsuite><testcase name=\"a\"><failure message=\"{long}\">{long}</failure></testcase></testsuite>");
+        let r = read(&xml).unwrap();
+        let a = r.types[0].kept[0].main_attempt().unwrap();
+        assert_eq!(a.message.as_ref().unwrap().chars().count(), 1000);
+        assert_eq!(a.detail.as_ref().unwrap().chars().count(), 1000);
+    }
+
+    #[test]
+    fn kept_records_are_bounded_but_every_test_is_counted() {
+        let mut xml = String::from("<testsuite name=\"s\">");
+        for i in 0..50 {
+            xml.push_str(&format!(
+                "<testcase classname=\"c\" name=\"t{i}\"><failure/></testcase>"
+            ));
+        }
+        // A rerun of an unrecorded test still folds.
+        xml.push_str("<testcase classname=\"c\" name=\"t49\"/></testsuite>");
+        let mut c = Collector::new(ReadOptions {
+            max_kept_cases: 10,
+            ..ReadOptions::default()
+        });
+        c.read(xml.as_bytes(), "r.xml", "unit").unwrap();
+        let r = c.finish();
+        assert_eq!(r.totals(), t(50, 1, 49, 0, 0, 1));
+        assert_eq!(r.types[0].kept.len(), 10);
+        assert_eq!(r.types[0].unrecorded, 40);
+    }
+}

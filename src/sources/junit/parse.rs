@@ -1,0 +1,1139 @@
+//! The streaming reader: quick-xml events over a `BufRead`, one reused buffer, and state for the
+//! current `<testcase>` only. Counts are added up as elements close; only failed, errored, flaky
+//! and skipped cases and a bounded heap of the slowest are kept.
+
+use super::model::{
+    truncate_chars, Attempt, AttemptResult, CaseRecord, ElementCounts, FileSummary, Outcome,
+    ResultFlags, Totals, MAX_ATTEMPTS_KEPT,
+};
+use super::{JunitError, ReadOptions, SlowestCases};
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+use std::borrow::Cow;
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BinaryHeap, HashMap};
+use std::hash::{Hash, Hasher};
+use std::io::{self, BufRead, Read};
+
+/// Bytes of element text kept per result before truncation to `max_message_chars`.
+const MAX_DETAIL_BYTES: usize = 64 * 1024;
+/// A buffer that grew past this (one huge `<system-out>`) is given back after the event.
+const BUFFER_SHRINK_ABOVE: usize = 1 << 20;
+
+/// A `BufRead` that counts the newlines the parser has consumed, for error locations.
+struct LineCounter<R> {
+    inner: R,
+    newlines: u64,
+}
+
+impl<R: BufRead> Read for LineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.newlines += count_newlines(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for LineCounter<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        if let Ok(buf) = self.inner.fill_buf() {
+            let n = amt.min(buf.len());
+            self.newlines += count_newlines(&buf[..n]);
+        }
+        self.inner.consume(amt);
+    }
+}
+
+fn count_newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+/// The identity of a test within a run and test type: its suite's name, classname and name (the
+/// natural key of `test_case_results`).
+pub(crate) fn case_key(suite: &str, classname: &str, name: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    suite.hash(&mut h);
+    classname.hash(&mut h);
+    name.hash(&mut h);
+    h.finish()
+}
+
+/// Tests that passed in suite elements already closed, per suite name hash: sorted keys, 8 bytes
+/// per test. Lets a later duplicate in another element or file with the same suite name fold.
+pub(crate) type ClosedPasses = HashMap<u64, Vec<u64>>;
+
+fn name_hash(name: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    name.hash(&mut h);
+    h.finish()
+}
+
+/// Adds sorted-or-not keys to the closed passes of one suite name.
+pub(crate) fn closed_insert(closed: &mut ClosedPasses, suite: u64, mut keys: Vec<u64>) {
+    if keys.is_empty() {
+        return;
+    }
+    match closed.get_mut(&suite) {
+        Some(v) => {
+            v.append(&mut keys);
+            v.sort_unstable();
+            v.dedup();
+            v.shrink_to_fit();
+        }
+        None => {
+            keys.sort_unstable();
+            keys.dedup();
+            keys.shrink_to_fit();
+            closed.insert(suite, keys);
+        }
+    }
+}
+
+fn closed_contains(closed: &ClosedPasses, suite: u64, key: u64) -> bool {
+    closed
+        .get(&suite)
+        .is_some_and(|v| v.binary_search(&key).is_ok())
+}
+
+/// A slow-case candidate, ordered by time.
+#[derive(Debug, Clone)]
+pub(crate) struct Slow {
+    pub time: f64,
+    pub seq: u64,
+    pub key: u64,
+    pub record: CaseRecord,
+}
+
+impl PartialEq for Slow {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+impl Eq for Slow {}
+impl PartialOrd for Slow {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Slow {
+    fn cmp(&self, o: &Self) -> Ordering {
+        // Slower first; among equal times, the earlier read first.
+        self.time
+            .total_cmp(&o.time)
+            .then_with(|| o.seq.cmp(&self.seq))
+    }
+}
+
+/// The N slowest cases: a min-heap of at most N entries (unbounded with `all`).
+#[derive(Debug, Clone)]
+pub(crate) struct SlowHeap {
+    limit: Option<usize>,
+    heap: BinaryHeap<Reverse<Slow>>,
+}
+
+impl SlowHeap {
+    pub fn new(slowest: SlowestCases) -> SlowHeap {
+        let limit = match slowest {
+            SlowestCases::Top(n) => Some(n),
+            SlowestCases::All => None,
+        };
+        SlowHeap {
+            limit,
+            heap: BinaryHeap::new(),
+        }
+    }
+
+    /// Whether a case of this time would enter the heap (checked before building its record).
+    pub fn admits(&self, time: f64) -> bool {
+        match self.limit {
+            None => true,
+            Some(0) => false,
+            Some(n) if self.heap.len() < n => true,
+            Some(_) => self.heap.peek().is_some_and(|Reverse(min)| time > min.time),
+        }
+    }
+
+    pub fn push(&mut self, slow: Slow) {
+        if !self.admits(slow.time) {
+            return;
+        }
+        self.heap.push(Reverse(slow));
+        if let Some(n) = self.limit {
+            while self.heap.len() > n {
+                self.heap.pop();
+            }
+        }
+    }
+
+    /// Slowest first.
+    pub fn into_sorted(self) -> Vec<Slow> {
+        let mut v: Vec<Slow> = self.heap.into_iter().map(|Reverse(s)| s).collect();
+        v.sort_by(|a, b| b.cmp(a));
+        v
+    }
+}
+
+/// A test that did not simply pass, kept by one file: its identity and result flags, and its
+/// record unless it was skipped or the run already keeps `max_kept_cases` records.
+#[derive(Debug, Clone)]
+pub(crate) struct KeptCase {
+    pub key: u64,
+    pub flags: ResultFlags,
+    pub record: Option<CaseRecord>,
+}
+
+/// A passed case of this file whose test failed in an earlier file of the run.
+#[derive(Debug, Clone)]
+pub(crate) struct CrossPass {
+    pub key: u64,
+    pub attempt: Attempt,
+    pub time: Option<f64>,
+}
+
+/// What one file gave, before it is merged into its test type.
+#[derive(Debug)]
+pub(crate) struct FileResult {
+    pub summary: FileSummary,
+    pub kept: Vec<KeptCase>,
+    pub cross: Vec<CrossPass>,
+    pub slowest: SlowHeap,
+    pub closed: ClosedPasses,
+}
+
+/// A passed test seen in the current suite.
+#[derive(Debug, Clone, Copy)]
+struct PassedSeen {
+    attempts: u32,
+    time: Option<f64>,
+}
+
+#[derive(Debug)]
+struct Frame {
+    is_suite: bool,
+    name: String,
+    name_hash: u64,
+    time_attr: Option<f64>,
+    case_time: Option<f64>,
+    passed: HashMap<u64, PassedSeen>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    Root,
+    Suite,
+    Case,
+    /// A result element of the current case (index into its results).
+    Result,
+    /// `system-out`, `system-err` and `properties` inside a case: their text is not kept.
+    Ignored,
+    /// `system-out`, `system-err` inside a flaky or rerun element.
+    IgnoredInResult,
+    Other,
+}
+
+/// Which element a result came from.
+fn result_element(local: &[u8]) -> Option<(&'static str, AttemptResult, ResultRole)> {
+    Some(match local {
+        b"failure" => ("failure", AttemptResult::Failed, ResultRole::Primary),
+        b"error" => ("error", AttemptResult::Errored, ResultRole::Primary),
+        b"skipped" => ("skipped", AttemptResult::Skipped, ResultRole::Primary),
+        b"flakyFailure" => ("flakyFailure", AttemptResult::Failed, ResultRole::Flaky),
+        b"flakyError" => ("flakyError", AttemptResult::Errored, ResultRole::Flaky),
+        b"rerunFailure" => ("rerunFailure", AttemptResult::Failed, ResultRole::Rerun),
+        b"rerunError" => ("rerunError", AttemptResult::Errored, ResultRole::Rerun),
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ResultRole {
+    /// `failure`, `error`, `skipped`: the case's own result.
+    Primary,
+    /// `flakyFailure`, `flakyError`: failed attempts before the final pass.
+    Flaky,
+    /// `rerunFailure`, `rerunError`: failed attempts after the first failure.
+    Rerun,
+}
+
+#[derive(Debug)]
+struct PendingResult {
+    role: ResultRole,
+    attempt: Attempt,
+    detail: String,
+}
+
+/// The state of the `<testcase>` being read (reused from case to case).
+#[derive(Debug, Default)]
+struct CaseState {
+    classname: String,
+    name: Option<String>,
+    time: Option<f64>,
+    file: Option<String>,
+    line: Option<u32>,
+    status: Option<String>,
+    results: Vec<PendingResult>,
+    /// Index of the result element that is open.
+    open_result: Option<usize>,
+    /// `<system-out>`/`<system-err>` open inside that result element (their text is not kept).
+    ignored_inside: u32,
+}
+
+impl CaseState {
+    fn clear(&mut self) {
+        self.classname.clear();
+        self.name = None;
+        self.time = None;
+        self.file = None;
+        self.line = None;
+        self.status = None;
+        self.results.clear();
+        self.open_result = None;
+        self.ignored_inside = 0;
+    }
+
+    /// The result whose text is being captured.
+    fn capturing(&self) -> Option<usize> {
+        self.open_result.filter(|_| self.ignored_inside == 0)
+    }
+}
+
+/// What earlier files of the same test type left: read only, as a file is merged only once it
+/// has been read whole.
+pub(crate) struct RunView<'a> {
+    /// Keys of the cases kept (failed, errored, flaky, skipped) → their index.
+    pub index: &'a HashMap<u64, usize>,
+    /// Tests that passed.
+    pub closed: &'a ClosedPasses,
+    /// How many case records the run keeps already.
+    pub records: usize,
+}
+
+/// Reads one JUnit file.
+pub(crate) fn read_file<R: BufRead>(
+    input: R,
+    path: &str,
+    test_type: &str,
+    options: &ReadOptions,
+    run: RunView<'_>,
+) -> Result<FileResult, JunitError> {
+    let mut parser = Parser {
+        path,
+        options,
+        run_index: run.index,
+        run_closed: run.closed,
+        run_records: run.records,
+        records: 0,
+        closed: HashMap::new(),
+        totals: Totals::default(),
+        elements: ElementCounts::default(),
+        time: None,
+        suites: 0,
+        kept: Vec::new(),
+        kept_index: HashMap::new(),
+        cross: Vec::new(),
+        slowest: SlowHeap::new(options.slowest),
+        frames: Vec::new(),
+        case: CaseState::default(),
+        seq: 0,
+        unnamed: 0,
+    };
+    let root = parser.run(input)?;
+    Ok(FileResult {
+        summary: FileSummary {
+            path: path.to_string(),
+            test_type: test_type.to_string(),
+            root,
+            suites: parser.suites,
+            totals: parser.totals,
+            elements: parser.elements,
+            time: parser.time,
+        },
+        kept: parser.kept,
+        cross: parser.cross,
+        slowest: parser.slowest,
+        closed: parser.closed,
+    })
+}
+
+struct Parser<'a> {
+    path: &'a str,
+    options: &'a ReadOptions,
+    run_index: &'a HashMap<u64, usize>,
+    run_closed: &'a ClosedPasses,
+    run_records: usize,
+    records: usize,
+    closed: ClosedPasses,
+    totals: Totals,
+    elements: ElementCounts,
+    time: Option<f64>,
+    suites: u64,
+    kept: Vec<KeptCase>,
+    kept_index: HashMap<u64, usize>,
+    cross: Vec<CrossPass>,
+    slowest: SlowHeap,
+    frames: Vec<Frame>,
+    case: CaseState,
+    seq: u64,
+    unnamed: u64,
+}
+
+impl Parser<'_> {
+    /// Reads events to the end of the root element; returns the root's name.
+    fn run<R: BufRead>(&mut self, input: R) -> Result<String, JunitError> {
+        let mut reader = Reader::from_reader(LineCounter {
+            inner: input,
+            newlines: 0,
+        });
+        {
+            let config = reader.config_mut();
+            config.check_end_names = true;
+            config.expand_empty_elements = false;
+            config.trim_text(false);
+        }
+        let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
+        let mut stack: Vec<Tag> = Vec::with_capacity(16);
+        let mut root: Option<String> = None;
+        let mut read_anything = false;
+        loop {
+            let line = reader.get_ref().newlines + 1;
+            let event = match reader.read_event_into(&mut buf) {
+                Ok(e) => e,
+                Err(err) => {
+                    let line = reader.get_ref().newlines + 1;
+                    return Err(self.xml_error(err, line, root.is_some() || read_anything));
+                }
+            };
+            match event {
+                Event::DocType(_) => {
+                    return Err(JunitError::Doctype {
+                        path: self.path.to_string(),
+                        line,
+                    })
+                }
+                Event::Decl(_) | Event::PI(_) | Event::Comment(_) => read_anything = true,
+                Event::Eof => {
+                    if let Some(open) = stack.last() {
+                        let _ = open;
+                        return Err(JunitError::Truncated {
+                            path: self.path.to_string(),
+                            line: reader.get_ref().newlines + 1,
+                            open: self.open_elements(&stack),
+                        });
+                    }
+                    return match root {
+                        Some(r) => Ok(r),
+                        None if !read_anything => Err(JunitError::Empty {
+                            path: self.path.to_string(),
+                        }),
+                        None => Err(JunitError::NotXml {
+                            path: self.path.to_string(),
+                            line,
+                            cause: "no root element".to_string(),
+                        }),
+                    };
+                }
+                Event::Text(t) => {
+                    if stack.is_empty() {
+                        if t.iter().any(|b| !b.is_ascii_whitespace()) {
+                            return Err(JunitError::NotXml {
+                                path: self.path.to_string(),
+                                line: line + count_newlines(leading_ws(&t)),
+                                cause: if root.is_some() {
+                                    "text after the root element".to_string()
+                                } else {
+                                    "text where the root element should start".to_string()
+                                },
+                            });
+                        }
+                    } else if let Some(i) = self.case.capturing() {
+                        let text = match t.unescape() {
+                            Ok(s) => s,
+                            Err(_) => String::from_utf8_lossy(&t).into_owned().into(),
+                        };
+                        push_bounded(&mut self.case.results[i].detail, &text);
+                    }
+                }
+                Event::CData(t) => {
+                    if let Some(i) = self.case.capturing() {
+                        push_bounded(
+                            &mut self.case.results[i].detail,
+                            &String::from_utf8_lossy(&t),
+                        );
+                    }
+                }
+                Event::Start(e) => {
+                    if stack.is_empty() {
+                        if root.is_some() {
+                            return Err(JunitError::NotXml {
+                                path: self.path.to_string(),
+                                line,
+                                cause: "a second root element".to_string(),
+                            });
+                        }
+                        let tag = self.open_root(&e, line)?;
+                        root = Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
+                        stack.push(tag);
+                    } else {
+                        let tag = self.open(&e, &stack, false);
+                        stack.push(tag);
+                    }
+                }
+                Event::Empty(e) => {
+                    if stack.is_empty() {
+                        if root.is_some() {
+                            return Err(JunitError::NotXml {
+                                path: self.path.to_string(),
+                                line,
+                                cause: "a second root element".to_string(),
+                            });
+                        }
+                        let tag = self.open_root(&e, line)?;
+                        root = Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
+                        self.close(tag);
+                    } else {
+                        let tag = self.open(&e, &stack, true);
+                        self.close(tag);
+                    }
+                }
+                Event::End(_) => {
+                    if let Some(tag) = stack.pop() {
+                        self.close(tag);
+                    }
+                }
+            }
+            if buf.capacity() > BUFFER_SHRINK_ABOVE {
+                buf = Vec::with_capacity(16 * 1024);
+            } else {
+                buf.clear();
+            }
+        }
+    }
+
+    fn open_elements(&self, stack: &[Tag]) -> String {
+        let names: Vec<&str> = stack
+            .iter()
+            .map(|t| match t {
+                Tag::Root => "root",
+                Tag::Suite => "testsuite",
+                Tag::Case => "testcase",
+                Tag::Result => "result",
+                Tag::Ignored | Tag::IgnoredInResult | Tag::Other => "element",
+            })
+            .collect();
+        names.last().copied().unwrap_or("root").to_string()
+    }
+
+    fn xml_error(&self, err: quick_xml::Error, line: u64, started: bool) -> JunitError {
+        use quick_xml::errors::SyntaxError;
+        match err {
+            quick_xml::Error::Io(e) => JunitError::Io {
+                path: self.path.to_string(),
+                source: io::Error::new(e.kind(), e.to_string()),
+            },
+            quick_xml::Error::Syntax(
+                SyntaxError::UnclosedTag
+                | SyntaxError::UnclosedCData
+                | SyntaxError::UnclosedComment
+                | SyntaxError::UnclosedDoctype
+                | SyntaxError::UnclosedPIOrXmlDecl,
+            ) if started => JunitError::Truncated {
+                path: self.path.to_string(),
+                line,
+                open: "markup".to_string(),
+            },
+            other if !started => JunitError::NotXml {
+                path: self.path.to_string(),
+                line,
+                cause: other.to_string(),
+            },
+            other => JunitError::Malformed {
+                path: self.path.to_string(),
+                line,
+                cause: other.to_string(),
+            },
+        }
+    }
+
+    fn open_root(&mut self, e: &BytesStart<'_>, line: u64) -> Result<Tag, JunitError> {
+        match e.local_name().as_ref() {
+            b"testsuites" => {
+                self.frames.push(Frame {
+                    is_suite: false,
+                    name: String::new(),
+                    name_hash: name_hash(""),
+                    time_attr: attr_time(e),
+                    case_time: None,
+                    passed: HashMap::new(),
+                });
+                Ok(Tag::Root)
+            }
+            b"testsuite" => {
+                self.open_suite(e);
+                Ok(Tag::Suite)
+            }
+            other => Err(JunitError::NotJunit {
+                path: self.path.to_string(),
+                line,
+                root: String::from_utf8_lossy(other).into_owned(),
+            }),
+        }
+    }
+
+    fn open_suite(&mut self, e: &BytesStart<'_>) {
+        self.suites += 1;
+        let mut name = String::new();
+        let mut time = None;
+        for a in e.attributes().with_checks(false).flatten() {
+            match a.key.local_name().as_ref() {
+                b"name" => name = attr_text(&a.value).into_owned(),
+                b"time" => time = parse_time(&attr_text(&a.value)),
+                _ => {}
+            }
+        }
+        self.frames.push(Frame {
+            is_suite: true,
+            name_hash: name_hash(&name),
+            name,
+            time_attr: time,
+            case_time: None,
+            passed: HashMap::new(),
+        });
+    }
+
+    /// Opens a non-root element; `empty` when it has no content (`<x/>`).
+    fn open(&mut self, e: &BytesStart<'_>, stack: &[Tag], empty: bool) -> Tag {
+        let parent = stack.last().copied().unwrap_or(Tag::Other);
+        let local = e.local_name();
+        let local = local.as_ref();
+        match parent {
+            Tag::Root | Tag::Suite if local == b"testsuite" => {
+                self.open_suite(e);
+                Tag::Suite
+            }
+            Tag::Root | Tag::Suite if local == b"testcase" => {
+                self.open_case(e);
+                Tag::Case
+            }
+            Tag::Case => {
+                if let Some((element, result, role)) = result_element(local) {
+                    let mut attempt = Attempt {
+                        result,
+                        element,
+                        message: None,
+                        kind: None,
+                        detail: None,
+                        time: None,
+                    };
+                    let max = self.options.max_message_chars;
+                    for a in e.attributes().with_checks(false).flatten() {
+                        match a.key.local_name().as_ref() {
+                            b"message" => {
+                                attempt.message = Some(truncate_chars(&attr_text(&a.value), max))
+                            }
+                            b"type" => {
+                                let t = attr_text(&a.value);
+                                if !t.is_empty() {
+                                    attempt.kind = Some(truncate_chars(&t, 200));
+                                }
+                            }
+                            b"time" => attempt.time = parse_time(&attr_text(&a.value)),
+                            _ => {}
+                        }
+                    }
+                    self.case.results.push(PendingResult {
+                        role,
+                        attempt,
+                        detail: String::new(),
+                    });
+                    if !empty {
+                        self.case.open_result = Some(self.case.results.len() - 1);
+                        self.case.ignored_inside = 0;
+                    }
+                    Tag::Result
+                } else if matches!(local, b"system-out" | b"system-err" | b"properties") {
+                    Tag::Ignored
+                } else {
+                    Tag::Other
+                }
+            }
+            // `<stackTrace>` inside a flaky or rerun element keeps being captured;
+            // `<system-out>`/`<system-err>` inside it stop the capture until they close.
+            Tag::Result if matches!(local, b"system-out" | b"system-err") => {
+                if empty {
+                    Tag::Other
+                } else {
+                    self.case.ignored_inside += 1;
+                    Tag::IgnoredInResult
+                }
+            }
+            _ => Tag::Other,
+        }
+    }
+
+    fn open_case(&mut self, e: &BytesStart<'_>) {
+        self.case.clear();
+        for a in e.attributes().with_checks(false).flatten() {
+            match a.key.local_name().as_ref() {
+                b"name" => self.case.name = Some(attr_text(&a.value).into_owned()),
+                b"classname" => self.case.classname.push_str(&attr_text(&a.value)),
+                b"time" => self.case.time = parse_time(&attr_text(&a.value)),
+                b"file" => {
+                    let f = attr_text(&a.value);
+                    if !f.trim().is_empty() {
+                        self.case.file = Some(f.trim().to_string());
+                    }
+                }
+                b"line" => self.case.line = attr_text(&a.value).trim().parse().ok(),
+                b"status" | b"result" => {
+                    self.case.status = Some(attr_text(&a.value).trim().to_ascii_lowercase())
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn close(&mut self, tag: Tag) {
+        match tag {
+            Tag::Root => {
+                if let Some(frame) = self.frames.pop() {
+                    if self.time.is_none() && self.suites == 0 {
+                        self.time = frame.time_attr.or(frame.case_time);
+                    }
+                    let keys = frame.passed.into_keys().collect();
+                    closed_insert(&mut self.closed, frame.name_hash, keys);
+                }
+            }
+            Tag::Suite => self.close_suite(),
+            Tag::Case => self.close_case(),
+            Tag::Result => self.case.open_result = None,
+            Tag::IgnoredInResult => {
+                self.case.ignored_inside = self.case.ignored_inside.saturating_sub(1)
+            }
+            Tag::Ignored | Tag::Other => {}
+        }
+    }
+
+    fn close_suite(&mut self) {
+        let Some(frame) = self.frames.pop() else {
+            return;
+        };
+        let time = frame.time_attr.or(frame.case_time);
+        let keys = frame.passed.into_keys().collect();
+        closed_insert(&mut self.closed, frame.name_hash, keys);
+        match self.frames.last_mut() {
+            Some(parent) if parent.is_suite => {
+                if let Some(t) = time {
+                    parent.case_time = Some(parent.case_time.unwrap_or(0.0) + t);
+                }
+            }
+            // An outermost suite: its time counts for the file.
+            _ => {
+                if let Some(t) = time {
+                    self.time = Some(self.time.unwrap_or(0.0) + t);
+                }
+            }
+        }
+    }
+
+    fn close_case(&mut self) {
+        self.seq += 1;
+        let case = &mut self.case;
+        // The case's own result: the most severe primary result, else its status attribute.
+        let mut own = case
+            .results
+            .iter()
+            .filter(|r| r.role == ResultRole::Primary)
+            .map(|r| r.attempt.result)
+            .max()
+            .unwrap_or(AttemptResult::Passed);
+        let mut disabled = false;
+        if let Some(status) = case.status.as_deref() {
+            match status {
+                "disabled" => {
+                    disabled = true;
+                    if own == AttemptResult::Passed {
+                        own = AttemptResult::Skipped;
+                    }
+                }
+                "skipped" | "notrun" | "not_run" | "ignored" if own == AttemptResult::Passed => {
+                    own = AttemptResult::Skipped
+                }
+                _ => {}
+            }
+        }
+        let max = self.options.max_message_chars;
+        let primary_bad = matches!(own, AttemptResult::Failed | AttemptResult::Errored);
+        // The case's own attempt carries the message of its most severe primary result.
+        let mut own_attempt = Attempt {
+            result: own,
+            element: "testcase",
+            message: None,
+            kind: None,
+            detail: None,
+            time: case.time,
+        };
+        if let Some(r) = case
+            .results
+            .iter_mut()
+            .find(|r| r.role == ResultRole::Primary && r.attempt.result == own)
+        {
+            own_attempt.message = r.attempt.message.take();
+            own_attempt.kind = r.attempt.kind.take();
+            own_attempt.detail = non_empty_detail(&r.detail, max);
+        }
+        let mut flags = ResultFlags::default().with(own);
+        let mut extra: Vec<Attempt> = Vec::new();
+        let mut extra_count = 0u32;
+        for r in case
+            .results
+            .iter_mut()
+            .filter(|r| r.role != ResultRole::Primary)
+        {
+            // With a failing primary result, reruns failed too and the primary result is the
+            // verdict (as Surefire counts it). Without one, the last run passed: flaky.
+            if !primary_bad {
+                flags = flags.with(r.attempt.result);
+            }
+            extra_count += 1;
+            if extra.len() < MAX_ATTEMPTS_KEPT {
+                let mut a = r.attempt.clone();
+                a.detail = non_empty_detail(&r.detail, max);
+                extra.push(a);
+            }
+        }
+        let element_outcome = flags.outcome();
+        let el = &mut self.elements;
+        el.cases += 1;
+        match element_outcome {
+            Outcome::Passed | Outcome::Flaky => el.passed += 1,
+            Outcome::Skipped if disabled => el.disabled += 1,
+            Outcome::Skipped => el.skipped += 1,
+            Outcome::Failed => el.failed += 1,
+            Outcome::Errored => el.errored += 1,
+        }
+        // Attempts in the order they ran: flaky failures before the final pass; reruns after
+        // the first failure.
+        let mut attempts = Vec::with_capacity(extra.len() + 1);
+        if primary_bad {
+            attempts.push(own_attempt);
+            attempts.extend(extra);
+        } else {
+            attempts.extend(extra);
+            attempts.push(own_attempt);
+        }
+        attempts.truncate(MAX_ATTEMPTS_KEPT);
+        let attempt_count = 1 + extra_count;
+
+        let time = case.time;
+        if let Some(frame) = self.frames.last_mut() {
+            if let Some(t) = time {
+                frame.case_time = Some(frame.case_time.unwrap_or(0.0) + t);
+            }
+        }
+        let suite_idx = self.frames.iter().rposition(|f| f.is_suite);
+        let suite = suite_idx.map_or("", |i| self.frames[i].name.as_str());
+        let suite_hash = suite_idx.map_or_else(|| name_hash(""), |i| self.frames[i].name_hash);
+        let (name, key) = match case.name.take() {
+            Some(n) if !n.is_empty() => {
+                let key = case_key(suite, &case.classname, &n);
+                (n, key)
+            }
+            _ => {
+                // Without a name a case cannot be told apart from another: never folded.
+                self.unnamed += 1;
+                let n = format!("<unnamed testcase {} of {}>", self.unnamed, self.path);
+                let key = case_key(suite, &case.classname, &n);
+                (n, key)
+            }
+        };
+        let suite_name =
+            |frames: &[Frame]| suite_idx.map_or(String::new(), |i| frames[i].name.clone());
+
+        if let Some(t) = time {
+            if self.slowest.admits(t) {
+                self.slowest.push(Slow {
+                    time: t,
+                    seq: self.seq,
+                    key,
+                    record: CaseRecord {
+                        report: self.path.to_string(),
+                        suite: suite_name(&self.frames),
+                        classname: self.case.classname.clone(),
+                        name: name.clone(),
+                        outcome: element_outcome,
+                        time: Some(t),
+                        attempt_count,
+                        attempts: Vec::new(),
+                        file: self.case.file.clone(),
+                        line: self.case.line,
+                    },
+                });
+            }
+        }
+
+        let frame_passed = self.frames.last_mut().map(|f| &mut f.passed);
+        // 1. The same test already passed in this suite.
+        if let Some(passed) = frame_passed {
+            if let Some(seen) = passed.get_mut(&key) {
+                if element_outcome == Outcome::Passed {
+                    seen.attempts += attempt_count;
+                    seen.time = add_time(seen.time, time);
+                    return;
+                }
+                let seen = passed.remove(&key).expect("present");
+                self.totals.remove(Outcome::Passed);
+                let mut earlier: Vec<Attempt> = (0..seen.attempts.min(MAX_ATTEMPTS_KEPT as u32))
+                    .map(|_| Attempt {
+                        result: AttemptResult::Passed,
+                        element: "testcase",
+                        message: None,
+                        kind: None,
+                        detail: None,
+                        time: None,
+                    })
+                    .collect();
+                earlier.extend(attempts);
+                earlier.truncate(MAX_ATTEMPTS_KEPT);
+                let flags = flags.with(AttemptResult::Passed);
+                let outcome = flags.outcome();
+                self.totals.add(outcome);
+                let record = CaseRecord {
+                    report: self.path.to_string(),
+                    suite: suite_name(&self.frames),
+                    classname: self.case.classname.clone(),
+                    name,
+                    outcome,
+                    time: add_time(seen.time, time),
+                    attempt_count: seen.attempts + attempt_count,
+                    attempts: earlier,
+                    file: self.case.file.take(),
+                    line: self.case.line,
+                };
+                self.keep(key, flags, record);
+                return;
+            }
+        }
+        // 2. The same test was kept earlier in this file.
+        if let Some(&i) = self.kept_index.get(&key) {
+            let k = &mut self.kept[i];
+            self.totals.remove(k.flags.outcome());
+            k.flags = k.flags.union(flags);
+            let outcome = k.flags.outcome();
+            self.totals.add(outcome);
+            if let Some(r) = &mut k.record {
+                r.outcome = outcome;
+                r.attempt_count += attempt_count;
+                r.time = add_time(r.time, time);
+                for a in attempts {
+                    if r.attempts.len() < MAX_ATTEMPTS_KEPT {
+                        r.attempts.push(a);
+                    }
+                }
+                if r.file.is_none() {
+                    r.file = self.case.file.take();
+                    r.line = self.case.line;
+                }
+            }
+            return;
+        }
+        // 3. The same test passed in a suite element already closed (this file or an earlier
+        // one): a passed or skipped attempt folds into that pass; a bad one makes it flaky.
+        if closed_contains(&self.closed, suite_hash, key)
+            || closed_contains(self.run_closed, suite_hash, key)
+        {
+            if matches!(element_outcome, Outcome::Passed | Outcome::Skipped) {
+                return;
+            }
+            // Added before removing, so that this file's own totals never go below zero.
+            self.totals.add(Outcome::Flaky);
+            self.totals.remove(Outcome::Passed);
+            let mut all = vec![Attempt {
+                result: AttemptResult::Passed,
+                element: "testcase",
+                message: None,
+                kind: None,
+                detail: None,
+                time: None,
+            }];
+            all.extend(attempts);
+            all.truncate(MAX_ATTEMPTS_KEPT);
+            let record = CaseRecord {
+                report: self.path.to_string(),
+                suite: suite_name(&self.frames),
+                classname: self.case.classname.clone(),
+                name,
+                outcome: Outcome::Flaky,
+                time,
+                attempt_count: attempt_count + 1,
+                attempts: all,
+                file: self.case.file.take(),
+                line: self.case.line,
+            };
+            self.keep(key, flags.with(AttemptResult::Passed), record);
+            return;
+        }
+        // 4. A new test for this file.
+        self.totals.add(element_outcome);
+        if element_outcome == Outcome::Passed {
+            if self.run_index.contains_key(&key) {
+                // Failed in an earlier file: folded when this file is merged.
+                self.cross.push(CrossPass {
+                    key,
+                    attempt: attempts.pop().expect("one attempt at least"),
+                    time,
+                });
+            } else if let Some(frame) = self.frames.last_mut() {
+                frame.passed.insert(
+                    key,
+                    PassedSeen {
+                        attempts: attempt_count,
+                        time,
+                    },
+                );
+            }
+            return;
+        }
+        let record = CaseRecord {
+            report: self.path.to_string(),
+            suite: suite_name(&self.frames),
+            classname: self.case.classname.clone(),
+            name,
+            outcome: element_outcome,
+            time,
+            attempt_count,
+            attempts,
+            file: self.case.file.take(),
+            line: self.case.line,
+        };
+        self.keep(key, flags, record);
+    }
+
+    /// Keeps a test that did not simply pass; its record only when it is not skipped and the
+    /// run keeps fewer than `max_kept_cases` records (memory stays bounded).
+    fn keep(&mut self, key: u64, flags: ResultFlags, record: CaseRecord) {
+        let full = record.outcome != Outcome::Skipped
+            && self.run_records + self.records < self.options.max_kept_cases;
+        if full {
+            self.records += 1;
+        }
+        self.kept_index.insert(key, self.kept.len());
+        self.kept.push(KeptCase {
+            key,
+            flags,
+            record: full.then_some(record),
+        });
+    }
+}
+
+fn leading_ws(t: &[u8]) -> &[u8] {
+    let n = t.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    &t[..n]
+}
+
+fn add_time(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x + y),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+fn non_empty_detail(detail: &str, max: usize) -> Option<String> {
+    let t = detail.trim();
+    let normalized;
+    let t = if t.contains('\r') {
+        normalized = t.replace("\r\n", "\n").replace('\r', "\n");
+        normalized.as_str()
+    } else {
+        t
+    };
+    (!t.is_empty()).then(|| truncate_chars(t, max))
+}
+
+fn push_bounded(dst: &mut String, text: &str) {
+    let room = MAX_DETAIL_BYTES.saturating_sub(dst.len());
+    if room == 0 {
+        return;
+    }
+    if text.len() <= room {
+        dst.push_str(text);
+    } else {
+        let mut cut = room;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        dst.push_str(&text[..cut]);
+    }
+}
+
+/// An attribute value as text: literal tabs and line ends become spaces (XML attribute-value
+/// normalization; `&#10;` stays a line feed), entities resolved (the five predefined ones and
+/// character references only; anything else is kept as written), invalid UTF-8 replaced.
+fn attr_text<'a>(raw: &'a Cow<'a, [u8]>) -> Cow<'a, str> {
+    let mut text = String::from_utf8_lossy(raw);
+    if text.contains(['\t', '\n', '\r']) {
+        text = Cow::Owned(text.replace("\r\n", " ").replace(['\t', '\n', '\r'], " "));
+    }
+    if !text.contains('&') {
+        return text;
+    }
+    match quick_xml::escape::unescape(&text) {
+        Ok(s) => Cow::Owned(s.into_owned()),
+        Err(_) => text,
+    }
+}
+
+fn attr_time(e: &BytesStart<'_>) -> Option<f64> {
+    e.attributes()
+        .with_checks(false)
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == b"time")
+        .and_then(|a| parse_time(&attr_text(&a.value)))
+}
+
+/// Parses a `time` attribute in seconds: `1.5`, `0,014` (decimal comma), `14,029.255`
+/// (thousands separators), `1e-3`. Missing, negative, infinite or junk values are unknown.
+pub fn parse_time(text: &str) -> Option<f64> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let normalized: Cow<'_, str> = if t.contains(',') {
+        let commas = t.matches(',').count();
+        if commas == 1 && !t.contains('.') {
+            // `0,014`, `1,5`: a decimal comma (durations over 999 s without a dot are rarer
+            // than locales that write a decimal comma).
+            Cow::Owned(t.replace(',', "."))
+        } else if is_thousands_grouped(t.split('.').next().unwrap_or("")) {
+            // `14,029.255`, `1,234,567`: commas group thousands.
+            Cow::Owned(t.replace(',', ""))
+        } else {
+            return None;
+        }
+    } else {
+        Cow::Borrowed(t)
+    };
+    let v: f64 = normalized.parse().ok()?;
+    (v.is_finite() && v >= 0.0).then_some(v)
+}
+
+/// `1,234` or `12,345,678`: digit groups of three after the first, more than one group.
+fn is_thousands_grouped(t: &str) -> bool {
+    let mut groups = t.split(',');
+    let first = groups.next().unwrap_or("");
+    if first.is_empty() || first.len() > 3 || !first.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let mut n = 0;
+    for g in groups {
+        if g.len() != 3 || !g.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        n += 1;
+    }
+    n > 0
+}
