@@ -11,7 +11,7 @@
 use crate::cli::{Cli, Command, RecordArgs};
 use crate::environment::Environment;
 use crate::secret::{KeyKind, Secret};
-use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -188,10 +188,10 @@ impl Default for HttpSettings {
 /// Settings of `record` about test results.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JunitSettings {
-    /// Globs, `!` to exclude.
-    pub paths: Vec<String>,
-    /// `glob=type` pairs, first match wins.
-    pub test_types: Vec<(String, String)>,
+    /// `junit-paths`: globs one per line, `!` to exclude (expanded when the files are read).
+    pub paths: String,
+    /// `test-types`: `glob=type` lines, first match wins; empty = the default mapping.
+    pub test_types: String,
     /// How many slowest cases to keep; `None` = all.
     pub slowest: Option<usize>,
     /// Alert under this pass rate (percent).
@@ -527,26 +527,17 @@ impl Config {
                 problem: format!("'{v}' is not a count; expected a whole number or `all`"),
             })?),
         };
-        let test_types = split_list(raw.test_types.as_deref().unwrap_or(""))
-            .into_iter()
-            .map(|pair| match pair.split_once('=') {
-                Some((glob, kind)) if !glob.trim().is_empty() && !kind.trim().is_empty() => {
-                    Glob::new(glob.trim()).map_err(|e| ConfigError::BadValue {
-                        origin: origin("test-types"),
-                        problem: format!("bad glob '{}': {e}", glob.trim()),
-                    })?;
-                    Ok((glob.trim().to_owned(), kind.trim().to_owned()))
-                }
-                _ => Err(ConfigError::BadValue {
+        let test_types = raw.test_types.clone().unwrap_or_default();
+        if !test_types.trim().is_empty() {
+            crate::sources::junit::paths::TestTypes::parse(&test_types).map_err(|e| {
+                ConfigError::BadValue {
                     origin: origin("test-types"),
-                    problem: format!(
-                        "'{pair}' is not `glob=type`; expected e.g. **/integration/**=integration"
-                    ),
-                }),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+                    problem: format!("{e}; {}", e.help().join("; ")),
+                }
+            })?;
+        }
         let junit = JunitSettings {
-            paths: split_lines(raw.junit_paths.as_deref().unwrap_or("")),
+            paths: raw.junit_paths.clone().unwrap_or_default(),
             test_types,
             slowest,
             min_pass_rate: number("min-pass-rate", raw.min_pass_rate.as_deref(), 0.0, 100.0)?
@@ -726,15 +717,6 @@ impl Config {
 /// Splits a list given with commas or newlines; blanks dropped.
 pub fn split_list(text: &str) -> Vec<String> {
     text.split([',', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Splits a list given one item per line (globs may contain commas: `{a,b}`).
-pub fn split_lines(text: &str) -> Vec<String> {
-    text.lines()
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)

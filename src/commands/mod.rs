@@ -5,6 +5,7 @@ pub mod doctor;
 pub mod output;
 pub mod record;
 pub mod replay;
+pub mod test_results;
 
 use crate::cli::{Cli, Command};
 use crate::config::{Config, SinkTarget, Target};

@@ -100,19 +100,34 @@ impl Output {
     /// A problem that did not stop the run, rendered like an error (cause and help lines) but
     /// labelled a warning.
     pub fn warning_block(&self, err: &Error) {
-        self.warning_text(&err.render().replacen("devmetrics: error: ", "", 1));
+        self.warning_text(&err.render());
     }
 
     /// A warning of several lines (what failed, cause, help).
     pub fn warning_text(&self, text: &str) {
-        let text = self.redact(text);
-        if self.in_actions {
-            println!(
-                "{}",
-                annotation(Level::Warning, &format!("devmetrics: {}", text.trim_end()))
-            );
+        self.problem_text(Level::Warning, text);
+    }
+
+    /// An error of several lines that did not stop the run (it shows in the exit code).
+    pub fn error_text(&self, text: &str) {
+        self.problem_text(Level::Error, text);
+    }
+
+    fn problem_text(&self, level: Level, text: &str) {
+        let label = if level == Level::Error {
+            "error"
         } else {
-            eprint!("devmetrics: warning: {text}");
+            "warning"
+        };
+        let text = self.redact(text);
+        let text = text
+            .trim_start_matches("devmetrics: error: ")
+            .trim_start_matches("devmetrics: warning: ")
+            .trim_end();
+        if self.in_actions {
+            println!("{}", annotation(level, &format!("devmetrics: {text}")));
+        } else {
+            eprintln!("devmetrics: {label}: {text}");
         }
     }
 

@@ -1,6 +1,7 @@
 //! `devmetrics record`: the workflow event (and, with their issues, JUnit results and rule
 //! verdicts) → rows → the sink, with the job summary and step outputs on the side.
 
+use super::test_results::record_test_results;
 use super::{open_sink, output::Output};
 use crate::cli::RecordArgs;
 use crate::config::{Config, ConfigError, Target};
@@ -107,6 +108,15 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
         }
     }
 
+    // Rows: test results.
+    let pr_number = match event.as_deref() {
+        Some(Event::PullRequest(p)) => Some(p.pull_request.number),
+        _ => None,
+    };
+    let tests = record_test_results(config, pr_number, &ctx, out, &mut batch)?;
+    exit_code = exit_code.max(tests.exit_code);
+    report.sections.extend(tests.section);
+
     // Rows: the team's rules, judged on the event.
     if let Some(event) = &event {
         let options = event_options(config);
@@ -127,7 +137,7 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
     let spool = Spool::under(&config.output_dir);
     let delivery = deliver(&sink, &batch, &spool).await;
     report_delivery(&delivery, &target, out, &mut report);
-    write_step_files(config, &target, &delivery, &report, out);
+    write_step_files(config, &target, &delivery, &report, &tests.outputs, out);
 
     let spooled = delivery.spooled();
     if let Some(source) = delivery.spool_error {
@@ -476,6 +486,7 @@ fn write_step_files(
     target: &Target,
     delivery: &Delivery,
     report: &RecordReport,
+    test_outputs: &[(&str, String)],
     out: &Output,
 ) {
     if let Some(path) = &config.github.output {
@@ -491,6 +502,9 @@ fn write_step_files(
             text += &github::output_entry(&table.name().replace('_', "-"), &rows.to_string());
         }
         text += &github::output_entry("spooled", &delivery.spooled().to_string());
+        for (name, value) in test_outputs {
+            text += &github::output_entry(name, value);
+        }
         append(path, &text, "step outputs", out);
     }
     if let Some(path) = &config.github.step_summary {

@@ -881,3 +881,64 @@ fn with_a_token_a_merged_pr_gets_its_stages_and_approvals_from_the_api() {
         "{seen:?}"
     );
 }
+
+#[test]
+fn junit_results_land_once_with_totals_from_the_peer_oracle() {
+    let stack = Stack::get();
+    let repo = unique_repository("junit");
+    let dir = workdir();
+    std::fs::create_dir_all(dir.path().join("reports/unit")).unwrap();
+    std::fs::copy(
+        fixture("junit/enricomi/junit-xml/pytest/junit.fail.xml"),
+        dir.path().join("reports/unit/junit.fail.xml"),
+    )
+    .unwrap();
+    let mut env = runner_env(
+        dir.path(),
+        &repo,
+        "pull_request",
+        MERGED_PR,
+        &remote(&stack, &stack.secret_key),
+    );
+    env.push((
+        "INPUT_JUNIT-PATHS",
+        "reports/**/*.xml\n!reports/**/ignored.xml".into(),
+    ));
+    env.push(("GITHUB_ACTION", "record-tests".into()));
+    env.push(("INPUT_MIN-PASS-RATE", "90".into()));
+    for _ in 0..2 {
+        let out = devmetrics(dir.path(), &[], &env);
+        let log = text(&out);
+        assert!(out.status.success(), "{log}");
+        // 3 of 4 tests that ran passed: 75% < 90%, an alert but not a failure.
+        assert!(log.contains("::error"), "{log}");
+    }
+    // EnricoMi's expected_totals.csv for junit.fail.xml: tests 5, succ 3, skip 1, fail 1, error 0.
+    assert_eq!(
+        stack.column(
+            "test_runs",
+            "run_id || ' ' || test_type || ' ' || total_tests || ' ' || passed_tests || ' ' || skipped_tests || ' ' || failed_tests || ' ' || errored_tests || ' ' || pr_number",
+            &repo
+        ),
+        ["gh:4242:1:metrics:record-tests unit 5 3 1 1 0 2"]
+    );
+    assert_eq!(
+        stack.psql("postgres", &format!("select count(*) from metrics.test_case_results where repository = '{repo}' and outcome = 'failed'")),
+        "1"
+    );
+    let outputs = std::fs::read_to_string(dir.path().join("output.txt")).unwrap();
+    assert!(
+        outputs.contains("total=5\n")
+            && outputs.contains("failed=1\n")
+            && outputs.contains("pass-rate=75.00\n"),
+        "{outputs}"
+    );
+    let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(summary.contains("75"), "{summary}");
+
+    // fail-on-threshold turns the alert into a failed step (exit 1), rows still recorded.
+    env.push(("INPUT_FAIL-ON-THRESHOLD", "true".into()));
+    let out = devmetrics(dir.path(), &[], &env);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(stack.count("test_runs", &repo), 1);
+}
