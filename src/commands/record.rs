@@ -1,5 +1,9 @@
-//! `devmetrics record`: the workflow event (and, with their issues, JUnit results and rule
-//! verdicts) → rows → the sink, with the job summary and step outputs on the side.
+//! `devmetrics record`: the workflow event, the JUnit results and the rule verdicts → rows →
+//! the sink, with the job summary, step outputs and annotations on the side.
+//!
+//! A problem in one source (an unreadable payload, a broken rules file, a truncated report) is
+//! reported and reflected in the exit code, but never stops the rows of the other sources from
+//! being written.
 
 use super::test_results::record_test_results;
 use super::{open_sink, output::Output};
@@ -75,6 +79,9 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
                 .and_then(|e| e.repository())
                 .map(|r| r.full_name.clone())
         });
+    if repository.is_none() {
+        out.warning("no repository known (GITHUB_REPOSITORY, --repository or the payload's): rows are recorded for 'unknown/unknown'");
+    }
     let ctx = RecordContext {
         repository: repository.unwrap_or_else(|| "unknown/unknown".to_owned()),
         environment: target.environment,
@@ -113,7 +120,15 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
         Some(Event::PullRequest(p)) => Some(p.pull_request.number),
         _ => None,
     };
-    let tests = record_test_results(config, pr_number, &ctx, out, &mut batch)?;
+    let tests = match record_test_results(config, pr_number, &ctx, out, &mut batch) {
+        Ok(tests) => tests,
+        Err(err) => {
+            out.error(&err);
+            report.warnings.push(err.to_string());
+            exit_code = exit_code.max(err.exit_code());
+            Default::default()
+        }
+    };
     exit_code = exit_code.max(tests.exit_code);
     report.sections.extend(tests.section);
 
@@ -125,10 +140,14 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
                 sink: &sink,
                 github: github.as_ref(),
             };
-            let failing =
-                judge_rules(config, context, &ctx, lookups, out, &mut batch, &mut report).await?;
-            if failing > 0 {
-                exit_code = exit_code.max(exit::CHECK_FAILED);
+            match judge_rules(config, context, &ctx, lookups, out, &mut batch, &mut report).await {
+                Ok(0) => {}
+                Ok(_) => exit_code = exit_code.max(exit::CHECK_FAILED),
+                Err(err) => {
+                    out.error(&err);
+                    report.warnings.push(err.to_string());
+                    exit_code = exit_code.max(err.exit_code());
+                }
             }
         }
     }

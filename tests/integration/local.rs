@@ -130,3 +130,43 @@ fn an_unreadable_payload_is_named_and_nothing_is_lost() {
     assert!(log.contains("event.json"), "{log}");
     assert!(log.contains("line 1"), "{log}");
 }
+
+#[test]
+fn a_broken_rules_file_is_named_with_its_line_and_the_event_is_still_recorded() {
+    let dir = workdir();
+    std::fs::create_dir_all(dir.path().join(".github")).unwrap();
+    std::fs::write(
+        dir.path().join(".github/devmetrics.yml"),
+        "rules:\n  - name: size\n    category: quality\n    check: pr_size\n    params: { max_lines: 10 }\n",
+    )
+    .unwrap();
+    let payload = fixture("events/pull_request/90-closed-merged.json");
+    let out = devmetrics(
+        dir.path(),
+        &[
+            "record",
+            "--event-name",
+            "pull_request",
+            "--event-path",
+            payload.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{log}");
+    assert!(
+        log.contains("invalid rules file .github/devmetrics.yml at line 5"),
+        "{log}"
+    );
+    assert!(
+        log.contains("unknown field `max_lines`, expected `max_changed_lines`"),
+        "{log}"
+    );
+    let rows =
+        std::fs::read_to_string(dir.path().join("development-metrics/pr_events.jsonl")).unwrap();
+    assert_eq!(
+        rows.lines().count(),
+        1,
+        "the event is recorded all the same"
+    );
+}
