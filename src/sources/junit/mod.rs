@@ -31,9 +31,8 @@ pub use model::{
 pub use parse::parse_time;
 
 use crate::github::Level;
-use model::ResultFlags;
-use parse::{ClosedPasses, FileResult, RunView, SlowHeap};
-use std::collections::{BTreeMap, HashMap};
+use parse::{ClosedPasses, FileResult, KeepMap, KeptCase, RunView, SlowHeap};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::Path;
@@ -237,9 +236,9 @@ struct TypeAgg {
     totals: Totals,
     elements: ElementCounts,
     time: Option<f64>,
-    kept: Vec<(ResultFlags, Option<CaseRecord>)>,
+    kept: Vec<KeptCase>,
     records: usize,
-    index: HashMap<u64, usize>,
+    index: KeepMap,
     closed: ClosedPasses,
     slowest: SlowHeap,
     files: Vec<String>,
@@ -290,8 +289,8 @@ impl Collector {
                 elements: ElementCounts::default(),
                 time: None,
                 kept: Vec::new(),
-                index: HashMap::new(),
-                closed: HashMap::new(),
+                index: KeepMap::default(),
+                closed: ClosedPasses::default(),
                 records: 0,
                 slowest: SlowHeap::new(options.slowest),
                 files: Vec::new(),
@@ -324,7 +323,7 @@ impl Collector {
                 let unrecorded = agg
                     .kept
                     .iter()
-                    .filter(|(f, r)| r.is_none() && f.outcome() != Outcome::Skipped)
+                    .filter(|k| k.record.is_none() && k.flags.outcome() != Outcome::Skipped)
                     .count() as u64;
                 let mut seen = std::collections::HashSet::new();
                 let slowest = agg
@@ -334,15 +333,21 @@ impl Collector {
                     .filter(|s| seen.insert(s.key))
                     .map(|s| match agg.index.get(&s.key).map(|&i| &agg.kept[i]) {
                         // The folded record knows the test's real outcome and attempts.
-                        Some((_, Some(r))) => r.clone(),
-                        Some((flags, None)) => CaseRecord {
-                            outcome: flags.outcome(),
+                        Some(KeptCase {
+                            record: Some(r), ..
+                        }) => (**r).clone(),
+                        Some(k) => CaseRecord {
+                            outcome: k.flags.outcome(),
                             ..s.record
                         },
                         None => s.record,
                     })
                     .collect();
-                let kept: Vec<CaseRecord> = agg.kept.into_iter().filter_map(|(_, r)| r).collect();
+                let kept: Vec<CaseRecord> = agg
+                    .kept
+                    .into_iter()
+                    .filter_map(|k| k.record.map(|b| *b))
+                    .collect();
                 TypeReport {
                     test_type,
                     totals: agg.totals,
@@ -370,20 +375,38 @@ impl TypeAgg {
             cross,
             slowest,
             closed,
+            kept_index,
         } = file;
-        for (suite, keys) in closed {
-            parse::closed_insert(&mut self.closed, suite, keys);
-        }
+        self.closed.absorb(closed);
         self.totals.merge(&summary.totals);
         self.records += kept.iter().filter(|k| k.record.is_some()).count();
+        if self.kept.is_empty() {
+            // The first file: its cases and index are moved, not copied.
+            self.kept = kept;
+            self.index = kept_index;
+        } else {
+            drop(kept_index);
+            self.merge_kept(kept);
+        }
         self.elements.merge(&summary.elements);
         if let Some(t) = summary.time {
             self.time = Some(self.time.unwrap_or(0.0) + t);
         }
+        self.merge_cross(cross);
+        for s in slowest.into_sorted() {
+            self.slowest.push(s);
+        }
+        self.files.push(summary.path.clone());
+        files.push(summary);
+    }
+
+    fn merge_kept(&mut self, kept: Vec<KeptCase>) {
         for k in kept {
             match self.index.get(&k.key) {
                 Some(&i) => {
-                    let (flags, rec) = &mut self.kept[i];
+                    let KeptCase {
+                        flags, record: rec, ..
+                    } = &mut self.kept[i];
                     self.totals.remove(flags.outcome());
                     self.totals.remove(k.flags.outcome());
                     *flags = flags.union(k.flags);
@@ -399,6 +422,7 @@ impl TypeAgg {
                             (Some(a), Some(b)) => Some(a + b),
                             (a, b) => a.or(b),
                         };
+                        let new = *new;
                         for a in new.attempts {
                             if rec.attempts.len() < MAX_ATTEMPTS_KEPT {
                                 rec.attempts.push(a);
@@ -415,15 +439,20 @@ impl TypeAgg {
                 }
                 None => {
                     self.index.insert(k.key, self.kept.len());
-                    self.kept.push((k.flags, k.record));
+                    self.kept.push(k);
                 }
             }
         }
+    }
+
+    fn merge_cross(&mut self, cross: Vec<parse::CrossPass>) {
         for c in cross {
             let Some(&i) = self.index.get(&c.key) else {
                 continue;
             };
-            let (flags, rec) = &mut self.kept[i];
+            let KeptCase {
+                flags, record: rec, ..
+            } = &mut self.kept[i];
             self.totals.remove(Outcome::Passed);
             self.totals.remove(flags.outcome());
             *flags = flags.with(AttemptResult::Passed);
@@ -440,11 +469,6 @@ impl TypeAgg {
                 }
             }
         }
-        for s in slowest.into_sorted() {
-            self.slowest.push(s);
-        }
-        self.files.push(summary.path.clone());
-        files.push(summary);
     }
 }
 

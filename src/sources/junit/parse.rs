@@ -12,7 +12,8 @@ use quick_xml::Reader;
 use std::borrow::Cow;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap};
-use std::hash::{Hash, Hasher};
+use std::fmt::Write as _;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, BufRead, Read};
 
 /// Bytes of element text kept per result before truncation to `max_message_chars`.
@@ -49,54 +50,141 @@ impl<R: BufRead> BufRead for LineCounter<R> {
 }
 
 fn count_newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// A fast 64-bit hash of byte strings (multiply-xorshift over 8-byte words, murmur3's
+/// finalizer): test identities are hashed once per `<testcase>`, so SipHash would show.
+fn hash_bytes(mut h: u64, bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        h = (h ^ w).wrapping_mul(K).rotate_left(31);
+    }
+    let rest = chunks.remainder();
+    let mut tail = [0u8; 8];
+    tail[..rest.len()].copy_from_slice(rest);
+    h = (h ^ u64::from_le_bytes(tail) ^ (bytes.len() as u64) << 56).wrapping_mul(K);
+    fmix(h)
+}
+
+fn fmix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }
 
 /// The identity of a test within a run and test type: its suite's name, classname and name (the
 /// natural key of `test_case_results`).
 pub(crate) fn case_key(suite: &str, classname: &str, name: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    suite.hash(&mut h);
-    classname.hash(&mut h);
-    name.hash(&mut h);
-    h.finish()
+    let h = hash_bytes(0x243F_6A88_85A3_08D3, suite.as_bytes());
+    let h = hash_bytes(h, classname.as_bytes());
+    hash_bytes(h, name.as_bytes())
 }
 
-/// Tests that passed in suite elements already closed, per suite name hash: sorted keys, 8 bytes
-/// per test. Lets a later duplicate in another element or file with the same suite name fold.
-pub(crate) type ClosedPasses = HashMap<u64, Vec<u64>>;
+/// Hashes `u64` keys that are already hashes: as they are.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = hash_bytes(self.0, bytes);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A map keyed by test or suite hashes.
+pub(crate) type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+/// Test key → index of its kept case.
+pub(crate) type KeepMap = KeyMap<usize>;
 
 fn name_hash(name: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    name.hash(&mut h);
-    h.finish()
+    hash_bytes(0x1319_8A2E_0370_7344, name.as_bytes())
 }
 
-/// Adds sorted-or-not keys to the closed passes of one suite name.
-pub(crate) fn closed_insert(closed: &mut ClosedPasses, suite: u64, mut keys: Vec<u64>) {
-    if keys.is_empty() {
-        return;
-    }
-    match closed.get_mut(&suite) {
-        Some(v) => {
-            v.append(&mut keys);
-            v.sort_unstable();
-            v.dedup();
-            v.shrink_to_fit();
-        }
-        None => {
-            keys.sort_unstable();
-            keys.dedup();
-            keys.shrink_to_fit();
-            closed.insert(suite, keys);
-        }
-    }
+/// Tests that passed in suite elements already closed: their 8-byte keys in one arena, a sorted
+/// segment per closed suite element, segments chained per suite name. Lets a later duplicate in
+/// another element or file with the same suite name fold; about 8 bytes per test and 30 per
+/// suite element.
+#[derive(Debug, Default)]
+pub(crate) struct ClosedPasses {
+    /// Suite name hash → its last segment.
+    suites: KeyMap<u32>,
+    segments: Vec<Segment>,
+    keys: Vec<u64>,
 }
 
-fn closed_contains(closed: &ClosedPasses, suite: u64, key: u64) -> bool {
-    closed
-        .get(&suite)
-        .is_some_and(|v| v.binary_search(&key).is_ok())
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    start: usize,
+    len: u32,
+    /// The previous segment of the same suite name (`u32::MAX`: none).
+    prev: u32,
+}
+
+impl ClosedPasses {
+    /// Adds the passed keys of one closed suite element.
+    pub fn insert(&mut self, suite: u64, keys: impl IntoIterator<Item = u64>) {
+        let start = self.keys.len();
+        self.keys.extend(keys);
+        let len = self.keys.len() - start;
+        if len == 0 {
+            return;
+        }
+        self.keys[start..].sort_unstable();
+        let prev = self.suites.get(&suite).copied().unwrap_or(u32::MAX);
+        let index = u32::try_from(self.segments.len()).expect("fewer than 2^32 suites");
+        self.segments.push(Segment {
+            start,
+            len: u32::try_from(len).expect("fewer than 2^32 tests per suite"),
+            prev,
+        });
+        self.suites.insert(suite, index);
+    }
+
+    /// True when `key` passed in a closed element of suite `suite`.
+    pub fn contains(&self, suite: u64, key: u64) -> bool {
+        let mut next = self.suites.get(&suite).copied().unwrap_or(u32::MAX);
+        while next != u32::MAX {
+            let seg = self.segments[next as usize];
+            let keys = &self.keys[seg.start..seg.start + seg.len as usize];
+            if keys.binary_search(&key).is_ok() {
+                return true;
+            }
+            next = seg.prev;
+        }
+        false
+    }
+
+    /// Takes in another file's closed passes (moved when this one is empty).
+    pub fn absorb(&mut self, other: ClosedPasses) {
+        if self.keys.is_empty() {
+            *self = other;
+            return;
+        }
+        let mut heads: Vec<(u64, u32)> = other.suites.iter().map(|(s, i)| (*s, *i)).collect();
+        heads.sort_unstable();
+        for (suite, head) in heads {
+            let mut chain = Vec::new();
+            let mut next = head;
+            while next != u32::MAX {
+                chain.push(other.segments[next as usize]);
+                next = other.segments[next as usize].prev;
+            }
+            for seg in chain.into_iter().rev() {
+                let keys = &other.keys[seg.start..seg.start + seg.len as usize];
+                self.insert(suite, keys.iter().copied());
+            }
+        }
+    }
 }
 
 /// A slow-case candidate, ordered by time.
@@ -183,7 +271,7 @@ impl SlowHeap {
 pub(crate) struct KeptCase {
     pub key: u64,
     pub flags: ResultFlags,
-    pub record: Option<CaseRecord>,
+    pub record: Option<Box<CaseRecord>>,
 }
 
 /// A passed case of this file whose test failed in an earlier file of the run.
@@ -202,6 +290,8 @@ pub(crate) struct FileResult {
     pub cross: Vec<CrossPass>,
     pub slowest: SlowHeap,
     pub closed: ClosedPasses,
+    /// Key → index in `kept`.
+    pub kept_index: KeyMap<usize>,
 }
 
 /// A passed test seen in the current suite.
@@ -218,7 +308,7 @@ struct Frame {
     name_hash: u64,
     time_attr: Option<f64>,
     case_time: Option<f64>,
-    passed: HashMap<u64, PassedSeen>,
+    passed: KeyMap<PassedSeen>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,7 +360,9 @@ struct PendingResult {
 #[derive(Debug, Default)]
 struct CaseState {
     classname: String,
-    name: Option<String>,
+    /// The `name` attribute (`has_name`), in a buffer reused from case to case.
+    name: String,
+    has_name: bool,
     time: Option<f64>,
     file: Option<String>,
     line: Option<u32>,
@@ -285,7 +377,8 @@ struct CaseState {
 impl CaseState {
     fn clear(&mut self) {
         self.classname.clear();
-        self.name = None;
+        self.name.clear();
+        self.has_name = false;
         self.time = None;
         self.file = None;
         self.line = None;
@@ -305,7 +398,7 @@ impl CaseState {
 /// has been read whole.
 pub(crate) struct RunView<'a> {
     /// Keys of the cases kept (failed, errored, flaky, skipped) → their index.
-    pub index: &'a HashMap<u64, usize>,
+    pub index: &'a KeyMap<usize>,
     /// Tests that passed.
     pub closed: &'a ClosedPasses,
     /// How many case records the run keeps already.
@@ -327,13 +420,13 @@ pub(crate) fn read_file<R: BufRead>(
         run_closed: run.closed,
         run_records: run.records,
         records: 0,
-        closed: HashMap::new(),
+        closed: ClosedPasses::default(),
         totals: Totals::default(),
         elements: ElementCounts::default(),
         time: None,
         suites: 0,
         kept: Vec::new(),
-        kept_index: HashMap::new(),
+        kept_index: KeyMap::default(),
         cross: Vec::new(),
         slowest: SlowHeap::new(options.slowest),
         frames: Vec::new(),
@@ -356,13 +449,14 @@ pub(crate) fn read_file<R: BufRead>(
         cross: parser.cross,
         slowest: parser.slowest,
         closed: parser.closed,
+        kept_index: parser.kept_index,
     })
 }
 
 struct Parser<'a> {
     path: &'a str,
     options: &'a ReadOptions,
-    run_index: &'a HashMap<u64, usize>,
+    run_index: &'a KeyMap<usize>,
     run_closed: &'a ClosedPasses,
     run_records: usize,
     records: usize,
@@ -372,7 +466,7 @@ struct Parser<'a> {
     time: Option<f64>,
     suites: u64,
     kept: Vec<KeptCase>,
-    kept_index: HashMap<u64, usize>,
+    kept_index: KeyMap<usize>,
     cross: Vec<CrossPass>,
     slowest: SlowHeap,
     frames: Vec<Frame>,
@@ -392,14 +486,15 @@ impl Parser<'_> {
             let config = reader.config_mut();
             config.check_end_names = true;
             config.expand_empty_elements = false;
-            config.trim_text(false);
+            // Whitespace between elements makes no event; text keeps its inner whitespace.
+            config.trim_text_start = true;
+            config.trim_text_end = false;
         }
         let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
         let mut stack: Vec<Tag> = Vec::with_capacity(16);
         let mut root: Option<String> = None;
         let mut read_anything = false;
         loop {
-            let line = reader.get_ref().newlines + 1;
             let event = match reader.read_event_into(&mut buf) {
                 Ok(e) => e,
                 Err(err) => {
@@ -407,6 +502,13 @@ impl Parser<'_> {
                     return Err(self.xml_error(err, line, root.is_some() || read_anything));
                 }
             };
+            // The line where the event starts: the lines consumed, less those inside it.
+            let inside: &[u8] = match &event {
+                Event::Start(e) | Event::Empty(e) => e,
+                Event::Text(t) | Event::DocType(t) | Event::Comment(t) => t,
+                _ => &[],
+            };
+            let line = reader.get_ref().newlines + 1 - count_newlines(inside);
             match event {
                 Event::DocType(_) => {
                     return Err(JunitError::Doctype {
@@ -441,7 +543,7 @@ impl Parser<'_> {
                         if t.iter().any(|b| !b.is_ascii_whitespace()) {
                             return Err(JunitError::NotXml {
                                 path: self.path.to_string(),
-                                line: line + count_newlines(leading_ws(&t)),
+                                line,
                                 cause: if root.is_some() {
                                     "text after the root element".to_string()
                                 } else {
@@ -567,7 +669,7 @@ impl Parser<'_> {
                     name_hash: name_hash(""),
                     time_attr: attr_time(e),
                     case_time: None,
-                    passed: HashMap::new(),
+                    passed: KeyMap::default(),
                 });
                 Ok(Tag::Root)
             }
@@ -600,7 +702,7 @@ impl Parser<'_> {
             name,
             time_attr: time,
             case_time: None,
-            passed: HashMap::new(),
+            passed: KeyMap::default(),
         });
     }
 
@@ -649,7 +751,8 @@ impl Parser<'_> {
                         attempt,
                         detail: String::new(),
                     });
-                    if !empty {
+                    // Text is kept only while records can still be kept.
+                    if !empty && self.run_records + self.records < self.options.max_kept_cases {
                         self.case.open_result = Some(self.case.results.len() - 1);
                         self.case.ignored_inside = 0;
                     }
@@ -678,7 +781,10 @@ impl Parser<'_> {
         self.case.clear();
         for a in e.attributes().with_checks(false).flatten() {
             match a.key.local_name().as_ref() {
-                b"name" => self.case.name = Some(attr_text(&a.value).into_owned()),
+                b"name" => {
+                    self.case.name.push_str(&attr_text(&a.value));
+                    self.case.has_name = true;
+                }
                 b"classname" => self.case.classname.push_str(&attr_text(&a.value)),
                 b"time" => self.case.time = parse_time(&attr_text(&a.value)),
                 b"file" => {
@@ -703,8 +809,8 @@ impl Parser<'_> {
                     if self.time.is_none() && self.suites == 0 {
                         self.time = frame.time_attr.or(frame.case_time);
                     }
-                    let keys = frame.passed.into_keys().collect();
-                    closed_insert(&mut self.closed, frame.name_hash, keys);
+                    self.closed
+                        .insert(frame.name_hash, frame.passed.into_keys());
                 }
             }
             Tag::Suite => self.close_suite(),
@@ -722,8 +828,8 @@ impl Parser<'_> {
             return;
         };
         let time = frame.time_attr.or(frame.case_time);
-        let keys = frame.passed.into_keys().collect();
-        closed_insert(&mut self.closed, frame.name_hash, keys);
+        self.closed
+            .insert(frame.name_hash, frame.passed.into_keys());
         match self.frames.last_mut() {
             Some(parent) if parent.is_suite => {
                 if let Some(t) = time {
@@ -816,16 +922,19 @@ impl Parser<'_> {
             Outcome::Errored => el.errored += 1,
         }
         // Attempts in the order they ran: flaky failures before the final pass; reruns after
-        // the first failure.
-        let mut attempts = Vec::with_capacity(extra.len() + 1);
-        if primary_bad {
-            attempts.push(own_attempt);
-            attempts.extend(extra);
-        } else {
-            attempts.extend(extra);
-            attempts.push(own_attempt);
-        }
-        attempts.truncate(MAX_ATTEMPTS_KEPT);
+        // the first failure. Built only on the paths that keep them.
+        let attempts = move || {
+            let mut attempts = Vec::with_capacity(extra.len() + 1);
+            if primary_bad {
+                attempts.push(own_attempt);
+                attempts.extend(extra);
+            } else {
+                attempts.extend(extra);
+                attempts.push(own_attempt);
+            }
+            attempts.truncate(MAX_ATTEMPTS_KEPT);
+            attempts
+        };
         let attempt_count = 1 + extra_count;
 
         let time = case.time;
@@ -837,19 +946,17 @@ impl Parser<'_> {
         let suite_idx = self.frames.iter().rposition(|f| f.is_suite);
         let suite = suite_idx.map_or("", |i| self.frames[i].name.as_str());
         let suite_hash = suite_idx.map_or_else(|| name_hash(""), |i| self.frames[i].name_hash);
-        let (name, key) = match case.name.take() {
-            Some(n) if !n.is_empty() => {
-                let key = case_key(suite, &case.classname, &n);
-                (n, key)
-            }
-            _ => {
-                // Without a name a case cannot be told apart from another: never folded.
-                self.unnamed += 1;
-                let n = format!("<unnamed testcase {} of {}>", self.unnamed, self.path);
-                let key = case_key(suite, &case.classname, &n);
-                (n, key)
-            }
-        };
+        if !case.has_name || case.name.is_empty() {
+            // Without a name a case cannot be told apart from another: never folded.
+            self.unnamed += 1;
+            case.name.clear();
+            let _ = write!(
+                case.name,
+                "<unnamed testcase {} of {}>",
+                self.unnamed, self.path
+            );
+        }
+        let key = case_key(suite, &case.classname, &case.name);
         let suite_name =
             |frames: &[Frame]| suite_idx.map_or(String::new(), |i| frames[i].name.clone());
 
@@ -863,7 +970,7 @@ impl Parser<'_> {
                         report: self.path.to_string(),
                         suite: suite_name(&self.frames),
                         classname: self.case.classname.clone(),
-                        name: name.clone(),
+                        name: self.case.name.clone(),
                         outcome: element_outcome,
                         time: Some(t),
                         attempt_count,
@@ -896,7 +1003,7 @@ impl Parser<'_> {
                         time: None,
                     })
                     .collect();
-                earlier.extend(attempts);
+                earlier.extend(attempts());
                 earlier.truncate(MAX_ATTEMPTS_KEPT);
                 let flags = flags.with(AttemptResult::Passed);
                 let outcome = flags.outcome();
@@ -905,7 +1012,7 @@ impl Parser<'_> {
                     report: self.path.to_string(),
                     suite: suite_name(&self.frames),
                     classname: self.case.classname.clone(),
-                    name,
+                    name: self.case.name.clone(),
                     outcome,
                     time: add_time(seen.time, time),
                     attempt_count: seen.attempts + attempt_count,
@@ -928,7 +1035,7 @@ impl Parser<'_> {
                 r.outcome = outcome;
                 r.attempt_count += attempt_count;
                 r.time = add_time(r.time, time);
-                for a in attempts {
+                for a in attempts() {
                     if r.attempts.len() < MAX_ATTEMPTS_KEPT {
                         r.attempts.push(a);
                     }
@@ -942,9 +1049,7 @@ impl Parser<'_> {
         }
         // 3. The same test passed in a suite element already closed (this file or an earlier
         // one): a passed or skipped attempt folds into that pass; a bad one makes it flaky.
-        if closed_contains(&self.closed, suite_hash, key)
-            || closed_contains(self.run_closed, suite_hash, key)
-        {
+        if self.closed.contains(suite_hash, key) || self.run_closed.contains(suite_hash, key) {
             if matches!(element_outcome, Outcome::Passed | Outcome::Skipped) {
                 return;
             }
@@ -959,13 +1064,13 @@ impl Parser<'_> {
                 detail: None,
                 time: None,
             }];
-            all.extend(attempts);
+            all.extend(attempts());
             all.truncate(MAX_ATTEMPTS_KEPT);
             let record = CaseRecord {
                 report: self.path.to_string(),
                 suite: suite_name(&self.frames),
                 classname: self.case.classname.clone(),
-                name,
+                name: self.case.name.clone(),
                 outcome: Outcome::Flaky,
                 time,
                 attempt_count: attempt_count + 1,
@@ -983,7 +1088,7 @@ impl Parser<'_> {
                 // Failed in an earlier file: folded when this file is merged.
                 self.cross.push(CrossPass {
                     key,
-                    attempt: attempts.pop().expect("one attempt at least"),
+                    attempt: attempts().pop().expect("one attempt at least"),
                     time,
                 });
             } else if let Some(frame) = self.frames.last_mut() {
@@ -1001,11 +1106,11 @@ impl Parser<'_> {
             report: self.path.to_string(),
             suite: suite_name(&self.frames),
             classname: self.case.classname.clone(),
-            name,
+            name: self.case.name.clone(),
             outcome: element_outcome,
             time,
             attempt_count,
-            attempts,
+            attempts: attempts(),
             file: self.case.file.take(),
             line: self.case.line,
         };
@@ -1024,14 +1129,9 @@ impl Parser<'_> {
         self.kept.push(KeptCase {
             key,
             flags,
-            record: full.then_some(record),
+            record: full.then(|| Box::new(record)),
         });
     }
-}
-
-fn leading_ws(t: &[u8]) -> &[u8] {
-    let n = t.iter().take_while(|b| b.is_ascii_whitespace()).count();
-    &t[..n]
 }
 
 fn add_time(a: Option<f64>, b: Option<f64>) -> Option<f64> {
@@ -1074,8 +1174,16 @@ fn push_bounded(dst: &mut String, text: &str) {
 /// normalization; `&#10;` stays a line feed), entities resolved (the five predefined ones and
 /// character references only; anything else is kept as written), invalid UTF-8 replaced.
 fn attr_text<'a>(raw: &'a Cow<'a, [u8]>) -> Cow<'a, str> {
-    let mut text = String::from_utf8_lossy(raw);
-    if text.contains(['\t', '\n', '\r']) {
+    let special = memchr::memchr3(b'\t', b'\n', b'\r', raw).is_some();
+    let escaped = memchr::memchr(b'&', raw).is_some();
+    let mut text = match std::str::from_utf8(raw) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(raw),
+    };
+    if !special && !escaped {
+        return text;
+    }
+    if special {
         text = Cow::Owned(text.replace("\r\n", " ").replace(['\t', '\n', '\r'], " "));
     }
     if !text.contains('&') {
