@@ -103,8 +103,6 @@ impl Hasher for IdHasher {
 
 /// A map keyed by test or suite hashes.
 pub(crate) type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
-/// Test key → index of its kept case.
-pub(crate) type KeepMap = KeyMap<usize>;
 
 fn name_hash(name: &str) -> u64 {
     hash_bytes(0x1319_8A2E_0370_7344, name.as_bytes())
@@ -265,13 +263,32 @@ impl SlowHeap {
     }
 }
 
-/// A test that did not simply pass, kept by one file: its identity and result flags, and its
-/// record unless it was skipped or the run already keeps `max_kept_cases` records.
-#[derive(Debug, Clone)]
-pub(crate) struct KeptCase {
-    pub key: u64,
+/// A test that did not simply pass: its result flags and the index of its record, if it has
+/// one (not when skipped, nor once `max_kept_cases` records are kept). 16 bytes per test with
+/// its key, so that every failed test of a huge run can still be folded.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Slot {
     pub flags: ResultFlags,
-    pub record: Option<Box<CaseRecord>>,
+    pub record: u32,
+}
+
+/// `Slot::record` of a test without a record.
+pub(crate) const NO_RECORD: u32 = u32::MAX;
+
+impl Slot {
+    pub fn record(&self) -> Option<usize> {
+        (self.record != NO_RECORD).then_some(self.record as usize)
+    }
+}
+
+/// Test key → its slot.
+pub(crate) type SlotMap = KeyMap<Slot>;
+
+/// A kept record with its test key.
+#[derive(Debug, Clone)]
+pub(crate) struct Kept {
+    pub key: u64,
+    pub record: CaseRecord,
 }
 
 /// A passed case of this file whose test failed in an earlier file of the run.
@@ -286,12 +303,11 @@ pub(crate) struct CrossPass {
 #[derive(Debug)]
 pub(crate) struct FileResult {
     pub summary: FileSummary,
-    pub kept: Vec<KeptCase>,
+    pub slots: SlotMap,
+    pub records: Vec<Kept>,
     pub cross: Vec<CrossPass>,
     pub slowest: SlowHeap,
     pub closed: ClosedPasses,
-    /// Key → index in `kept`.
-    pub kept_index: KeyMap<usize>,
 }
 
 /// A passed test seen in the current suite.
@@ -398,7 +414,7 @@ impl CaseState {
 /// has been read whole.
 pub(crate) struct RunView<'a> {
     /// Keys of the cases kept (failed, errored, flaky, skipped) → their index.
-    pub index: &'a KeyMap<usize>,
+    pub index: &'a SlotMap,
     /// Tests that passed.
     pub closed: &'a ClosedPasses,
     /// How many case records the run keeps already.
@@ -419,14 +435,13 @@ pub(crate) fn read_file<R: BufRead>(
         run_index: run.index,
         run_closed: run.closed,
         run_records: run.records,
-        records: 0,
+        records: Vec::new(),
         closed: ClosedPasses::default(),
         totals: Totals::default(),
         elements: ElementCounts::default(),
         time: None,
         suites: 0,
-        kept: Vec::new(),
-        kept_index: KeyMap::default(),
+        slots: SlotMap::default(),
         cross: Vec::new(),
         slowest: SlowHeap::new(options.slowest),
         frames: Vec::new(),
@@ -445,28 +460,27 @@ pub(crate) fn read_file<R: BufRead>(
             elements: parser.elements,
             time: parser.time,
         },
-        kept: parser.kept,
+        slots: parser.slots,
+        records: parser.records,
         cross: parser.cross,
         slowest: parser.slowest,
         closed: parser.closed,
-        kept_index: parser.kept_index,
     })
 }
 
 struct Parser<'a> {
     path: &'a str,
     options: &'a ReadOptions,
-    run_index: &'a KeyMap<usize>,
+    run_index: &'a SlotMap,
     run_closed: &'a ClosedPasses,
     run_records: usize,
-    records: usize,
+    records: Vec<Kept>,
     closed: ClosedPasses,
     totals: Totals,
     elements: ElementCounts,
     time: Option<f64>,
     suites: u64,
-    kept: Vec<KeptCase>,
-    kept_index: KeyMap<usize>,
+    slots: SlotMap,
     cross: Vec<CrossPass>,
     slowest: SlowHeap,
     frames: Vec<Frame>,
@@ -752,7 +766,7 @@ impl Parser<'_> {
                         detail: String::new(),
                     });
                     // Text is kept only while records can still be kept.
-                    if !empty && self.run_records + self.records < self.options.max_kept_cases {
+                    if !empty && self.can_keep_records() {
                         self.case.open_result = Some(self.case.results.len() - 1);
                         self.case.ignored_inside = 0;
                     }
@@ -1025,13 +1039,13 @@ impl Parser<'_> {
             }
         }
         // 2. The same test was kept earlier in this file.
-        if let Some(&i) = self.kept_index.get(&key) {
-            let k = &mut self.kept[i];
-            self.totals.remove(k.flags.outcome());
-            k.flags = k.flags.union(flags);
-            let outcome = k.flags.outcome();
+        if let Some(slot) = self.slots.get_mut(&key) {
+            self.totals.remove(slot.flags.outcome());
+            slot.flags = slot.flags.union(flags);
+            let outcome = slot.flags.outcome();
             self.totals.add(outcome);
-            if let Some(r) = &mut k.record {
+            if let Some(i) = slot.record() {
+                let r = &mut self.records[i].record;
                 r.outcome = outcome;
                 r.attempt_count += attempt_count;
                 r.time = add_time(r.time, time);
@@ -1120,17 +1134,24 @@ impl Parser<'_> {
     /// Keeps a test that did not simply pass; its record only when it is not skipped and the
     /// run keeps fewer than `max_kept_cases` records (memory stays bounded).
     fn keep(&mut self, key: u64, flags: ResultFlags, record: CaseRecord) {
-        let full = record.outcome != Outcome::Skipped
-            && self.run_records + self.records < self.options.max_kept_cases;
-        if full {
-            self.records += 1;
-        }
-        self.kept_index.insert(key, self.kept.len());
-        self.kept.push(KeptCase {
-            key,
+        let mut slot = Slot {
             flags,
-            record: full.then(|| Box::new(record)),
-        });
+            record: NO_RECORD,
+        };
+        // A test the run already keeps a record of gets one too: it folds into that record.
+        let recorded_in_run = self
+            .run_index
+            .get(&key)
+            .is_some_and(|s| s.record().is_some());
+        if record.outcome != Outcome::Skipped && (self.can_keep_records() || recorded_in_run) {
+            slot.record = self.records.len() as u32;
+            self.records.push(Kept { key, record });
+        }
+        self.slots.insert(key, slot);
+    }
+
+    fn can_keep_records(&self) -> bool {
+        self.run_records + self.records.len() < self.options.max_kept_cases
     }
 }
 
