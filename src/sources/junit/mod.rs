@@ -34,7 +34,7 @@ use crate::github::Level;
 use parse::{ClosedPasses, FileResult, Kept, RunView, Slot, SlotMap, SlowHeap, NO_RECORD};
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead};
 use std::path::Path;
 
 /// How many slow cases to keep per test type.
@@ -265,17 +265,22 @@ impl Collector {
             path: display.to_string(),
             source,
         })?;
-        self.read(
-            BufReader::with_capacity(64 * 1024, file),
-            display,
-            test_type,
-        )
+        self.read_source(parse::ChunkLines::new(file), display, test_type)
     }
 
     /// Reads one report from any `BufRead`.
     pub fn read<R: BufRead>(
         &mut self,
         input: R,
+        display: &str,
+        test_type: &str,
+    ) -> Result<&FileSummary, JunitError> {
+        self.read_source(parse::LineCounter::new(input), display, test_type)
+    }
+
+    fn read_source<S: parse::LineSource>(
+        &mut self,
+        input: S,
         display: &str,
         test_type: &str,
     ) -> Result<&FileSummary, JunitError> {
@@ -658,6 +663,34 @@ mod tests {
             (Outcome::Errored, 2)
         );
         assert_eq!(ty.unrecorded, 1);
+    }
+
+    #[test]
+    fn lines_are_right_across_read_chunks() {
+        let mut xml = String::from("<testsuites>\n<testsuite name=\"s\">\n");
+        for i in 0..20_000 {
+            xml.push_str(&format!(
+                "<testcase classname=\"c\" name=\"t{i}\" time=\"0.1\"/>\n"
+            ));
+        }
+        xml.push_str("<testcase name=\"cut");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.xml");
+        std::fs::write(&path, &xml).unwrap();
+        assert!(xml.len() > 3 * 256 * 1024);
+        let mut c = Collector::new(ReadOptions::default());
+        let e = c.read_path(&path, "big.xml", "unit").unwrap_err();
+        assert!(
+            matches!(e, JunitError::Truncated { line: 20_003, .. }),
+            "{e:?}"
+        );
+        let e = Collector::new(ReadOptions::default())
+            .read(xml.as_bytes(), "big.xml", "unit")
+            .unwrap_err();
+        assert!(
+            matches!(e, JunitError::Truncated { line: 20_003, .. }),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -21,8 +21,14 @@ const MAX_DETAIL_BYTES: usize = 64 * 1024;
 /// A buffer that grew past this (one huge `<system-out>`) is given back after the event.
 const BUFFER_SHRINK_ABOVE: usize = 1 << 20;
 
-/// A `BufRead` that counts the newlines the parser has consumed, for error locations.
-struct LineCounter<R> {
+/// A `BufRead` that knows the line of the next byte to consume, for error locations.
+pub(crate) trait LineSource: BufRead {
+    /// 1-based.
+    fn line(&self) -> u64;
+}
+
+/// Counts the newlines of any `BufRead` as they are consumed.
+pub(crate) struct LineCounter<R> {
     inner: R,
     newlines: u64,
 }
@@ -46,6 +52,81 @@ impl<R: BufRead> BufRead for LineCounter<R> {
             self.newlines += count_newlines(&buf[..n]);
         }
         self.inner.consume(amt);
+    }
+}
+
+impl<R: BufRead> LineSource for LineCounter<R> {
+    fn line(&self) -> u64 {
+        self.newlines + 1
+    }
+}
+
+impl<R> LineCounter<R> {
+    pub fn new(inner: R) -> LineCounter<R> {
+        LineCounter { inner, newlines: 0 }
+    }
+}
+
+/// Buffers a `Read` in 256 KiB chunks and counts the newlines of a chunk once it is consumed
+/// whole; the line of a position inside the current chunk is counted only when asked.
+pub(crate) struct ChunkLines<R> {
+    inner: R,
+    buf: Box<[u8]>,
+    pos: usize,
+    filled: usize,
+    newlines_before: u64,
+}
+
+impl<R: Read> ChunkLines<R> {
+    pub fn new(inner: R) -> ChunkLines<R> {
+        ChunkLines {
+            inner,
+            buf: vec![0; 256 * 1024].into_boxed_slice(),
+            pos: 0,
+            filled: 0,
+            newlines_before: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for ChunkLines<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let available = self.fill_buf()?;
+            let n = available.len().min(out.len());
+            out[..n].copy_from_slice(&available[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for ChunkLines<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos >= self.filled {
+            self.newlines_before += count_newlines(&self.buf[..self.filled]);
+            self.pos = 0;
+            self.filled = 0;
+            self.filled = loop {
+                match self.inner.read(&mut self.buf) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            };
+        }
+        Ok(&self.buf[self.pos..self.filled])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.pos = (self.pos + amt).min(self.filled);
+    }
+}
+
+impl<R: Read> LineSource for ChunkLines<R> {
+    fn line(&self) -> u64 {
+        self.newlines_before + count_newlines(&self.buf[..self.pos]) + 1
     }
 }
 
@@ -422,8 +503,8 @@ pub(crate) struct RunView<'a> {
 }
 
 /// Reads one JUnit file.
-pub(crate) fn read_file<R: BufRead>(
-    input: R,
+pub(crate) fn read_file<S: LineSource>(
+    input: S,
     path: &str,
     test_type: &str,
     options: &ReadOptions,
@@ -491,11 +572,8 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     /// Reads events to the end of the root element; returns the root's name.
-    fn run<R: BufRead>(&mut self, input: R) -> Result<String, JunitError> {
-        let mut reader = Reader::from_reader(LineCounter {
-            inner: input,
-            newlines: 0,
-        });
+    fn run<S: LineSource>(&mut self, input: S) -> Result<String, JunitError> {
+        let mut reader = Reader::from_reader(input);
         {
             let config = reader.config_mut();
             config.check_end_names = true;
@@ -512,7 +590,7 @@ impl Parser<'_> {
             let event = match reader.read_event_into(&mut buf) {
                 Ok(e) => e,
                 Err(err) => {
-                    let line = reader.get_ref().newlines + 1;
+                    let line = reader.get_ref().line();
                     return Err(self.xml_error(err, line, root.is_some() || read_anything));
                 }
             };
@@ -522,12 +600,13 @@ impl Parser<'_> {
                 Event::Text(t) | Event::DocType(t) | Event::Comment(t) => t,
                 _ => &[],
             };
-            let line = reader.get_ref().newlines + 1 - count_newlines(inside);
-            match event {
+            // Counted only when a message needs it.
+            let line = || reader.get_ref().line() - count_newlines(inside);
+            match &event {
                 Event::DocType(_) => {
                     return Err(JunitError::Doctype {
                         path: self.path.to_string(),
-                        line,
+                        line: line(),
                     })
                 }
                 Event::Decl(_) | Event::PI(_) | Event::Comment(_) => read_anything = true,
@@ -536,7 +615,7 @@ impl Parser<'_> {
                         let _ = open;
                         return Err(JunitError::Truncated {
                             path: self.path.to_string(),
-                            line: reader.get_ref().newlines + 1,
+                            line: reader.get_ref().line(),
                             open: self.open_elements(&stack),
                         });
                     }
@@ -547,7 +626,7 @@ impl Parser<'_> {
                         }),
                         None => Err(JunitError::NotXml {
                             path: self.path.to_string(),
-                            line,
+                            line: line(),
                             cause: "no root element".to_string(),
                         }),
                     };
@@ -557,7 +636,7 @@ impl Parser<'_> {
                         if t.iter().any(|b| !b.is_ascii_whitespace()) {
                             return Err(JunitError::NotXml {
                                 path: self.path.to_string(),
-                                line,
+                                line: line(),
                                 cause: if root.is_some() {
                                     "text after the root element".to_string()
                                 } else {
@@ -568,7 +647,7 @@ impl Parser<'_> {
                     } else if let Some(i) = self.case.capturing() {
                         let text = match t.unescape() {
                             Ok(s) => s,
-                            Err(_) => String::from_utf8_lossy(&t).into_owned().into(),
+                            Err(_) => String::from_utf8_lossy(t).into_owned().into(),
                         };
                         push_bounded(&mut self.case.results[i].detail, &text);
                     }
@@ -577,7 +656,7 @@ impl Parser<'_> {
                     if let Some(i) = self.case.capturing() {
                         push_bounded(
                             &mut self.case.results[i].detail,
-                            &String::from_utf8_lossy(&t),
+                            &String::from_utf8_lossy(t),
                         );
                     }
                 }
@@ -586,15 +665,15 @@ impl Parser<'_> {
                         if root.is_some() {
                             return Err(JunitError::NotXml {
                                 path: self.path.to_string(),
-                                line,
+                                line: line(),
                                 cause: "a second root element".to_string(),
                             });
                         }
-                        let tag = self.open_root(&e, line)?;
+                        let tag = self.open_root(e, line())?;
                         root = Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
                         stack.push(tag);
                     } else {
-                        let tag = self.open(&e, &stack, false);
+                        let tag = self.open(e, &stack, false);
                         stack.push(tag);
                     }
                 }
@@ -603,15 +682,15 @@ impl Parser<'_> {
                         if root.is_some() {
                             return Err(JunitError::NotXml {
                                 path: self.path.to_string(),
-                                line,
+                                line: line(),
                                 cause: "a second root element".to_string(),
                             });
                         }
-                        let tag = self.open_root(&e, line)?;
+                        let tag = self.open_root(e, line())?;
                         root = Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
                         self.close(tag);
                     } else {
-                        let tag = self.open(&e, &stack, true);
+                        let tag = self.open(e, &stack, true);
                         self.close(tag);
                     }
                 }
