@@ -783,9 +783,9 @@ impl Parser<'_> {
         let mut name = String::new();
         let mut time = None;
         for a in e.attributes().with_checks(false).flatten() {
-            match a.key.local_name().as_ref() {
+            match a.key.as_ref() {
                 b"name" => name = attr_text(&a.value).into_owned(),
-                b"time" => time = parse_time(&attr_text(&a.value)),
+                b"time" => time = attr_time_value(&a.value),
                 _ => {}
             }
         }
@@ -825,7 +825,7 @@ impl Parser<'_> {
                     };
                     let max = self.options.max_message_chars;
                     for a in e.attributes().with_checks(false).flatten() {
-                        match a.key.local_name().as_ref() {
+                        match a.key.as_ref() {
                             b"message" => {
                                 attempt.message = Some(truncate_chars(&attr_text(&a.value), max))
                             }
@@ -835,7 +835,7 @@ impl Parser<'_> {
                                     attempt.kind = Some(truncate_chars(&t, 200));
                                 }
                             }
-                            b"time" => attempt.time = parse_time(&attr_text(&a.value)),
+                            b"time" => attempt.time = attr_time_value(&a.value),
                             _ => {}
                         }
                     }
@@ -873,13 +873,13 @@ impl Parser<'_> {
     fn open_case(&mut self, e: &BytesStart<'_>) {
         self.case.clear();
         for a in e.attributes().with_checks(false).flatten() {
-            match a.key.local_name().as_ref() {
+            match a.key.as_ref() {
                 b"name" => {
                     self.case.name.push_str(&attr_text(&a.value));
                     self.case.has_name = true;
                 }
                 b"classname" => self.case.classname.push_str(&attr_text(&a.value)),
-                b"time" => self.case.time = parse_time(&attr_text(&a.value)),
+                b"time" => self.case.time = attr_time_value(&a.value),
                 b"file" => {
                     let f = attr_text(&a.value);
                     if !f.trim().is_empty() {
@@ -1299,8 +1299,16 @@ fn attr_time(e: &BytesStart<'_>) -> Option<f64> {
     e.attributes()
         .with_checks(false)
         .flatten()
-        .find(|a| a.key.local_name().as_ref() == b"time")
-        .and_then(|a| parse_time(&attr_text(&a.value)))
+        .find(|a| a.key.as_ref() == b"time")
+        .and_then(|a| attr_time_value(&a.value))
+}
+
+/// A `time` attribute's value in seconds (see [`parse_time`]).
+fn attr_time_value(raw: &[u8]) -> Option<f64> {
+    match std::str::from_utf8(raw) {
+        Ok(s) if !s.contains('&') => parse_time(s),
+        _ => parse_time(&attr_text(&Cow::Borrowed(raw))),
+    }
 }
 
 /// Parses a `time` attribute in seconds: `1.5`, `0,014` (decimal comma), `14,029.255`
