@@ -6,11 +6,14 @@
 #   bench/junit/run.sh                 # 10, 100 and 1000 MB
 #   SIZES="10 100" bench/junit/run.sh  # a subset
 #   JUNITPARSER_TIMEOUT=600            # seconds before junitparser is stopped (default 1200)
+#   JUNITPARSER_MAX_MEMORY_MB=8000     # its address-space cap, so that it fails rather than
+#                                      # pushing a shared machine into swap (default 12000)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=bench/out
 SIZES=${SIZES:-"10 100 1000"}
 JUNITPARSER_TIMEOUT=${JUNITPARSER_TIMEOUT:-1200}
+JUNITPARSER_MAX_MEMORY_MB=${JUNITPARSER_MAX_MEMORY_MB:-12000}
 mkdir -p "$OUT"
 
 if [ ! -x /usr/bin/time ]; then
@@ -48,12 +51,13 @@ for mb in $SIZES; do
     printf '%-10s %-22s %10.2f %10.1f %9s MB %s\n' "${mb}MB" "devmetrics" "$s" \
         "$(awk -v b="$bytes" -v s="$s" 'BEGIN { print (s > 0 ? b / 1e6 / s : 0) }')" "$rss" \
         "$( [ "$st" = 0 ] && echo "${dm_out#devmetrics }" || echo "exit $st")"
-    read -r s rss st < <(measure timeout "$JUNITPARSER_TIMEOUT" "$OUT/venv/bin/python" bench/junit/junitparser_bench.py "$file")
+    read -r s rss st < <(measure bash -c 'ulimit -v $(($1 * 1024)); exec timeout "$2" "$3" bench/junit/junitparser_bench.py "$4"' \
+        _ "$JUNITPARSER_MAX_MEMORY_MB" "$JUNITPARSER_TIMEOUT" "$OUT/venv/bin/python" "$file")
     jp_out=$(cat "$OUT/stdout.log" | tail -1)
     case "$st" in
         0) result="${jp_out#junitparser }" ;;
         124) result="stopped after ${JUNITPARSER_TIMEOUT}s" ;;
-        *) result="exit $st: $(tail -c 200 "$OUT/stdout.log" | tr '\n' ' ')" ;;
+        *) result="exit $st (cap ${JUNITPARSER_MAX_MEMORY_MB} MB): $(tail -c 160 "$OUT/stdout.log" | tr '\n' ' ')" ;;
     esac
     printf '%-10s %-22s %10.2f %10.1f %9s MB %s\n' "${mb}MB" "junitparser $JP_VERSION" "$s" \
         "$(awk -v b="$bytes" -v s="$s" 'BEGIN { print (s > 0 ? b / 1e6 / s : 0) }')" "$rss" "$result"

@@ -31,11 +31,10 @@ pub use model::{
 pub use parse::parse_time;
 
 use crate::github::Level;
-use model::ResultFlags;
-use parse::{ClosedPasses, FileResult, RunView, SlowHeap};
-use std::collections::{BTreeMap, HashMap};
+use parse::{ClosedPasses, FileResult, Kept, RunView, Slot, SlotMap, SlowHeap, NO_RECORD};
+use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead};
 use std::path::Path;
 
 /// How many slow cases to keep per test type.
@@ -237,9 +236,8 @@ struct TypeAgg {
     totals: Totals,
     elements: ElementCounts,
     time: Option<f64>,
-    kept: Vec<(ResultFlags, Option<CaseRecord>)>,
-    records: usize,
-    index: HashMap<u64, usize>,
+    slots: SlotMap,
+    records: Vec<Kept>,
     closed: ClosedPasses,
     slowest: SlowHeap,
     files: Vec<String>,
@@ -267,17 +265,22 @@ impl Collector {
             path: display.to_string(),
             source,
         })?;
-        self.read(
-            BufReader::with_capacity(64 * 1024, file),
-            display,
-            test_type,
-        )
+        self.read_source(parse::ChunkLines::new(file), display, test_type)
     }
 
     /// Reads one report from any `BufRead`.
     pub fn read<R: BufRead>(
         &mut self,
         input: R,
+        display: &str,
+        test_type: &str,
+    ) -> Result<&FileSummary, JunitError> {
+        self.read_source(parse::LineCounter::new(input), display, test_type)
+    }
+
+    fn read_source<S: parse::LineSource>(
+        &mut self,
+        input: S,
         display: &str,
         test_type: &str,
     ) -> Result<&FileSummary, JunitError> {
@@ -289,17 +292,16 @@ impl Collector {
                 totals: Totals::default(),
                 elements: ElementCounts::default(),
                 time: None,
-                kept: Vec::new(),
-                index: HashMap::new(),
-                closed: HashMap::new(),
-                records: 0,
+                slots: SlotMap::default(),
+                records: Vec::new(),
+                closed: ClosedPasses::default(),
                 slowest: SlowHeap::new(options.slowest),
                 files: Vec::new(),
             });
         let run = RunView {
-            index: &agg.index,
+            index: &agg.slots,
             closed: &agg.closed,
-            records: agg.records,
+            records: agg.records.len(),
         };
         let result = parse::read_file(input, display, test_type, &options, run);
         let result = match result {
@@ -311,7 +313,7 @@ impl Collector {
                 return Err(e);
             }
         };
-        agg.merge(result, &mut self.files);
+        agg.merge(result, options.max_kept_cases, &mut self.files);
         Ok(self.files.last().expect("just pushed"))
     }
 
@@ -322,9 +324,15 @@ impl Collector {
             .into_iter()
             .map(|(test_type, agg)| {
                 let unrecorded = agg
-                    .kept
-                    .iter()
-                    .filter(|(f, r)| r.is_none() && f.outcome() != Outcome::Skipped)
+                    .slots
+                    .values()
+                    .filter(|k| {
+                        k.record().is_none()
+                            && matches!(
+                                k.flags.outcome(),
+                                Outcome::Failed | Outcome::Errored | Outcome::Flaky
+                            )
+                    })
                     .count() as u64;
                 let mut seen = std::collections::HashSet::new();
                 let slowest = agg
@@ -332,17 +340,19 @@ impl Collector {
                     .into_sorted()
                     .into_iter()
                     .filter(|s| seen.insert(s.key))
-                    .map(|s| match agg.index.get(&s.key).map(|&i| &agg.kept[i]) {
+                    .map(|s| match agg.slots.get(&s.key) {
                         // The folded record knows the test's real outcome and attempts.
-                        Some((_, Some(r))) => r.clone(),
-                        Some((flags, None)) => CaseRecord {
-                            outcome: flags.outcome(),
-                            ..s.record
+                        Some(slot) => match slot.record() {
+                            Some(i) => agg.records[i].record.clone(),
+                            None => CaseRecord {
+                                outcome: slot.flags.outcome(),
+                                ..s.record
+                            },
                         },
                         None => s.record,
                     })
                     .collect();
-                let kept: Vec<CaseRecord> = agg.kept.into_iter().filter_map(|(_, r)| r).collect();
+                let kept: Vec<CaseRecord> = agg.records.into_iter().map(|k| k.record).collect();
                 TypeReport {
                     test_type,
                     totals: agg.totals,
@@ -363,37 +373,52 @@ impl Collector {
 }
 
 impl TypeAgg {
-    fn merge(&mut self, file: FileResult, files: &mut Vec<FileSummary>) {
+    fn merge(&mut self, file: FileResult, max_records: usize, files: &mut Vec<FileSummary>) {
         let FileResult {
             summary,
-            kept,
+            slots,
+            records,
             cross,
             slowest,
             closed,
         } = file;
-        for (suite, keys) in closed {
-            parse::closed_insert(&mut self.closed, suite, keys);
-        }
+        self.closed.absorb(closed);
         self.totals.merge(&summary.totals);
-        self.records += kept.iter().filter(|k| k.record.is_some()).count();
         self.elements.merge(&summary.elements);
         if let Some(t) = summary.time {
             self.time = Some(self.time.unwrap_or(0.0) + t);
         }
-        for k in kept {
-            match self.index.get(&k.key) {
-                Some(&i) => {
-                    let (flags, rec) = &mut self.kept[i];
-                    self.totals.remove(flags.outcome());
-                    self.totals.remove(k.flags.outcome());
-                    *flags = flags.union(k.flags);
-                    let outcome = flags.outcome();
+        if self.slots.is_empty() && self.records.is_empty() {
+            // The first file with kept tests: moved, not copied.
+            self.slots = slots;
+            self.records = records;
+        } else {
+            self.merge_kept(slots, records, max_records);
+        }
+        self.merge_cross(cross);
+        for s in slowest.into_sorted() {
+            self.slowest.push(s);
+        }
+        self.files.push(summary.path.clone());
+        files.push(summary);
+    }
+
+    /// Folds a later file's kept tests in: records first, in reading order, then the rest.
+    fn merge_kept(&mut self, mut slots: SlotMap, records: Vec<Kept>, max_records: usize) {
+        for Kept { key, record: new } in records {
+            let Some(file_slot) = slots.remove(&key) else {
+                continue;
+            };
+            match self.slots.get_mut(&key) {
+                Some(slot) => {
+                    self.totals.remove(slot.flags.outcome());
+                    self.totals.remove(file_slot.flags.outcome());
+                    slot.flags = slot.flags.union(file_slot.flags);
+                    let outcome = slot.flags.outcome();
                     self.totals.add(outcome);
-                    if k.record.is_some() {
-                        // The file kept a record the run has no more use for.
-                        self.records -= 1;
-                    }
-                    if let (Some(rec), Some(new)) = (rec.as_mut(), k.record) {
+                    if let Some(i) = slot.record() {
+                        let rec = &mut self.records[i].record;
+                        rec.outcome = outcome;
                         rec.attempt_count += new.attempt_count;
                         rec.time = match (rec.time, new.time) {
                             (Some(a), Some(b)) => Some(a + b),
@@ -409,27 +434,58 @@ impl TypeAgg {
                             rec.line = new.line;
                         }
                     }
-                    if let Some(rec) = rec.as_mut() {
-                        rec.outcome = outcome;
-                    }
                 }
                 None => {
-                    self.index.insert(k.key, self.kept.len());
-                    self.kept.push((k.flags, k.record));
+                    let mut slot = Slot {
+                        flags: file_slot.flags,
+                        record: NO_RECORD,
+                    };
+                    if self.records.len() < max_records {
+                        slot.record = self.records.len() as u32;
+                        self.records.push(Kept { key, record: new });
+                    }
+                    self.slots.insert(key, slot);
                 }
             }
         }
+        // Tests without a record, in any order: only their flags matter.
+        for (key, file_slot) in slots {
+            match self.slots.get_mut(&key) {
+                Some(slot) => {
+                    self.totals.remove(slot.flags.outcome());
+                    self.totals.remove(file_slot.flags.outcome());
+                    slot.flags = slot.flags.union(file_slot.flags);
+                    let outcome = slot.flags.outcome();
+                    self.totals.add(outcome);
+                    if let Some(i) = slot.record() {
+                        self.records[i].record.outcome = outcome;
+                    }
+                }
+                None => {
+                    self.slots.insert(
+                        key,
+                        Slot {
+                            flags: file_slot.flags,
+                            record: NO_RECORD,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    fn merge_cross(&mut self, cross: Vec<parse::CrossPass>) {
         for c in cross {
-            let Some(&i) = self.index.get(&c.key) else {
+            let Some(slot) = self.slots.get_mut(&c.key) else {
                 continue;
             };
-            let (flags, rec) = &mut self.kept[i];
             self.totals.remove(Outcome::Passed);
-            self.totals.remove(flags.outcome());
-            *flags = flags.with(AttemptResult::Passed);
-            let outcome = flags.outcome();
+            self.totals.remove(slot.flags.outcome());
+            slot.flags = slot.flags.with(AttemptResult::Passed);
+            let outcome = slot.flags.outcome();
             self.totals.add(outcome);
-            if let Some(rec) = rec.as_mut() {
+            if let Some(i) = slot.record() {
+                let rec = &mut self.records[i].record;
                 rec.outcome = outcome;
                 rec.attempt_count += 1;
                 if let Some(t) = c.time {
@@ -440,11 +496,6 @@ impl TypeAgg {
                 }
             }
         }
-        for s in slowest.into_sorted() {
-            self.slowest.push(s);
-        }
-        self.files.push(summary.path.clone());
-        files.push(summary);
     }
 }
 
@@ -587,6 +638,59 @@ mod tests {
         let r = c.finish();
         assert_eq!(r.totals(), t(3, 3, 0, 0, 0, 1));
         assert_eq!(r.types[0].kept[0].attempt_count, 2);
+    }
+
+    #[test]
+    fn later_files_fold_into_kept_records_within_the_cap() {
+        let mut c = Collector::new(ReadOptions {
+            max_kept_cases: 1,
+            ..ReadOptions::default()
+        });
+        let f1 = r#"<testsuite name="s"><testcase classname="A" name="t"><failure message="1"/></testcase></testsuite>"#;
+        let f2 = r#"<testsuite name="s"><testcase classname="A" name="t"><error message="2"/></testcase><testcase classname="A" name="u"><failure/></testcase><testcase classname="A" name="v"><skipped/></testcase></testsuite>"#;
+        let f3 = r#"<testsuite name="s"><testcase classname="A" name="u"/><testcase classname="A" name="v"/></testsuite>"#;
+        for (i, f) in [f1, f2, f3].iter().enumerate() {
+            c.read(f.as_bytes(), &format!("f{i}.xml"), "unit").unwrap();
+        }
+        let r = c.finish();
+        // t: failed then errored → errored (2 attempts); u: failed then passed → flaky, without
+        // a record (over the cap); v: skipped then passed → passed.
+        assert_eq!(r.totals(), t(3, 2, 0, 1, 0, 1));
+        let ty = &r.types[0];
+        assert_eq!(ty.kept.len(), 1);
+        assert_eq!(
+            (ty.kept[0].outcome, ty.kept[0].attempt_count),
+            (Outcome::Errored, 2)
+        );
+        assert_eq!(ty.unrecorded, 1);
+    }
+
+    #[test]
+    fn lines_are_right_across_read_chunks() {
+        let mut xml = String::from("<testsuites>\n<testsuite name=\"s\">\n");
+        for i in 0..20_000 {
+            xml.push_str(&format!(
+                "<testcase classname=\"c\" name=\"t{i}\" time=\"0.1\"/>\n"
+            ));
+        }
+        xml.push_str("<testcase name=\"cut");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.xml");
+        std::fs::write(&path, &xml).unwrap();
+        assert!(xml.len() > 3 * 256 * 1024);
+        let mut c = Collector::new(ReadOptions::default());
+        let e = c.read_path(&path, "big.xml", "unit").unwrap_err();
+        assert!(
+            matches!(e, JunitError::Truncated { line: 20_003, .. }),
+            "{e:?}"
+        );
+        let e = Collector::new(ReadOptions::default())
+            .read(xml.as_bytes(), "big.xml", "unit")
+            .unwrap_err();
+        assert!(
+            matches!(e, JunitError::Truncated { line: 20_003, .. }),
+            "{e:?}"
+        );
     }
 
     #[test]

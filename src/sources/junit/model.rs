@@ -336,6 +336,10 @@ impl TestReport {
 
 /// Cuts `text` to at most `max` chars, on a char boundary, marking the cut with `…`.
 pub fn truncate_chars(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        // No more bytes than `max`, so no more chars.
+        return text.to_string();
+    }
     match text.char_indices().nth(max) {
         None => text.to_string(),
         Some(_) if max == 0 => String::new(),

@@ -12,7 +12,8 @@ use quick_xml::Reader;
 use std::borrow::Cow;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap};
-use std::hash::{Hash, Hasher};
+use std::fmt::Write as _;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, BufRead, Read};
 
 /// Bytes of element text kept per result before truncation to `max_message_chars`.
@@ -20,8 +21,14 @@ const MAX_DETAIL_BYTES: usize = 64 * 1024;
 /// A buffer that grew past this (one huge `<system-out>`) is given back after the event.
 const BUFFER_SHRINK_ABOVE: usize = 1 << 20;
 
-/// A `BufRead` that counts the newlines the parser has consumed, for error locations.
-struct LineCounter<R> {
+/// A `BufRead` that knows the line of the next byte to consume, for error locations.
+pub(crate) trait LineSource: BufRead {
+    /// 1-based.
+    fn line(&self) -> u64;
+}
+
+/// Counts the newlines of any `BufRead` as they are consumed.
+pub(crate) struct LineCounter<R> {
     inner: R,
     newlines: u64,
 }
@@ -48,55 +55,215 @@ impl<R: BufRead> BufRead for LineCounter<R> {
     }
 }
 
+impl<R: BufRead> LineSource for LineCounter<R> {
+    fn line(&self) -> u64 {
+        self.newlines + 1
+    }
+}
+
+impl<R> LineCounter<R> {
+    pub fn new(inner: R) -> LineCounter<R> {
+        LineCounter { inner, newlines: 0 }
+    }
+}
+
+/// Buffers a `Read` in 256 KiB chunks and counts the newlines of a chunk once it is consumed
+/// whole; the line of a position inside the current chunk is counted only when asked.
+pub(crate) struct ChunkLines<R> {
+    inner: R,
+    buf: Box<[u8]>,
+    pos: usize,
+    filled: usize,
+    newlines_before: u64,
+}
+
+impl<R: Read> ChunkLines<R> {
+    pub fn new(inner: R) -> ChunkLines<R> {
+        ChunkLines {
+            inner,
+            buf: vec![0; 256 * 1024].into_boxed_slice(),
+            pos: 0,
+            filled: 0,
+            newlines_before: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for ChunkLines<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let available = self.fill_buf()?;
+            let n = available.len().min(out.len());
+            out[..n].copy_from_slice(&available[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for ChunkLines<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos >= self.filled {
+            self.newlines_before += count_newlines(&self.buf[..self.filled]);
+            self.pos = 0;
+            self.filled = 0;
+            self.filled = loop {
+                match self.inner.read(&mut self.buf) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            };
+        }
+        Ok(&self.buf[self.pos..self.filled])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.pos = (self.pos + amt).min(self.filled);
+    }
+}
+
+impl<R: Read> LineSource for ChunkLines<R> {
+    fn line(&self) -> u64 {
+        self.newlines_before + count_newlines(&self.buf[..self.pos]) + 1
+    }
+}
+
 fn count_newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// A fast 64-bit hash of byte strings (multiply-xorshift over 8-byte words, murmur3's
+/// finalizer): test identities are hashed once per `<testcase>`, so SipHash would show.
+fn hash_bytes(mut h: u64, bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        h = (h ^ w).wrapping_mul(K).rotate_left(31);
+    }
+    let rest = chunks.remainder();
+    let mut tail = [0u8; 8];
+    tail[..rest.len()].copy_from_slice(rest);
+    h = (h ^ u64::from_le_bytes(tail) ^ (bytes.len() as u64) << 56).wrapping_mul(K);
+    fmix(h)
+}
+
+fn fmix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }
 
 /// The identity of a test within a run and test type: its suite's name, classname and name (the
 /// natural key of `test_case_results`).
 pub(crate) fn case_key(suite: &str, classname: &str, name: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    suite.hash(&mut h);
-    classname.hash(&mut h);
-    name.hash(&mut h);
-    h.finish()
+    let h = hash_bytes(0x243F_6A88_85A3_08D3, suite.as_bytes());
+    let h = hash_bytes(h, classname.as_bytes());
+    hash_bytes(h, name.as_bytes())
 }
 
-/// Tests that passed in suite elements already closed, per suite name hash: sorted keys, 8 bytes
-/// per test. Lets a later duplicate in another element or file with the same suite name fold.
-pub(crate) type ClosedPasses = HashMap<u64, Vec<u64>>;
+/// Hashes `u64` keys that are already hashes: as they are.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = hash_bytes(self.0, bytes);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A map keyed by test or suite hashes.
+pub(crate) type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 
 fn name_hash(name: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    name.hash(&mut h);
-    h.finish()
+    hash_bytes(0x1319_8A2E_0370_7344, name.as_bytes())
 }
 
-/// Adds sorted-or-not keys to the closed passes of one suite name.
-pub(crate) fn closed_insert(closed: &mut ClosedPasses, suite: u64, mut keys: Vec<u64>) {
-    if keys.is_empty() {
-        return;
-    }
-    match closed.get_mut(&suite) {
-        Some(v) => {
-            v.append(&mut keys);
-            v.sort_unstable();
-            v.dedup();
-            v.shrink_to_fit();
-        }
-        None => {
-            keys.sort_unstable();
-            keys.dedup();
-            keys.shrink_to_fit();
-            closed.insert(suite, keys);
-        }
-    }
+/// Tests that passed in suite elements already closed: their 8-byte keys in one arena, a sorted
+/// segment per closed suite element, segments chained per suite name. Lets a later duplicate in
+/// another element or file with the same suite name fold; about 8 bytes per test and 30 per
+/// suite element.
+#[derive(Debug, Default)]
+pub(crate) struct ClosedPasses {
+    /// Suite name hash → its last segment.
+    suites: KeyMap<u32>,
+    segments: Vec<Segment>,
+    keys: Vec<u64>,
 }
 
-fn closed_contains(closed: &ClosedPasses, suite: u64, key: u64) -> bool {
-    closed
-        .get(&suite)
-        .is_some_and(|v| v.binary_search(&key).is_ok())
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    start: usize,
+    len: u32,
+    /// The previous segment of the same suite name (`u32::MAX`: none).
+    prev: u32,
+}
+
+impl ClosedPasses {
+    /// Adds the passed keys of one closed suite element.
+    pub fn insert(&mut self, suite: u64, keys: impl IntoIterator<Item = u64>) {
+        let start = self.keys.len();
+        self.keys.extend(keys);
+        let len = self.keys.len() - start;
+        if len == 0 {
+            return;
+        }
+        self.keys[start..].sort_unstable();
+        let prev = self.suites.get(&suite).copied().unwrap_or(u32::MAX);
+        let index = u32::try_from(self.segments.len()).expect("fewer than 2^32 suites");
+        self.segments.push(Segment {
+            start,
+            len: u32::try_from(len).expect("fewer than 2^32 tests per suite"),
+            prev,
+        });
+        self.suites.insert(suite, index);
+    }
+
+    /// True when `key` passed in a closed element of suite `suite`.
+    pub fn contains(&self, suite: u64, key: u64) -> bool {
+        let mut next = self.suites.get(&suite).copied().unwrap_or(u32::MAX);
+        while next != u32::MAX {
+            let seg = self.segments[next as usize];
+            let keys = &self.keys[seg.start..seg.start + seg.len as usize];
+            if keys.binary_search(&key).is_ok() {
+                return true;
+            }
+            next = seg.prev;
+        }
+        false
+    }
+
+    /// Takes in another file's closed passes (moved when this one is empty).
+    pub fn absorb(&mut self, other: ClosedPasses) {
+        if self.keys.is_empty() {
+            *self = other;
+            return;
+        }
+        let mut heads: Vec<(u64, u32)> = other.suites.iter().map(|(s, i)| (*s, *i)).collect();
+        heads.sort_unstable();
+        for (suite, head) in heads {
+            let mut chain = Vec::new();
+            let mut next = head;
+            while next != u32::MAX {
+                chain.push(other.segments[next as usize]);
+                next = other.segments[next as usize].prev;
+            }
+            for seg in chain.into_iter().rev() {
+                let keys = &other.keys[seg.start..seg.start + seg.len as usize];
+                self.insert(suite, keys.iter().copied());
+            }
+        }
+    }
 }
 
 /// A slow-case candidate, ordered by time.
@@ -177,13 +344,32 @@ impl SlowHeap {
     }
 }
 
-/// A test that did not simply pass, kept by one file: its identity and result flags, and its
-/// record unless it was skipped or the run already keeps `max_kept_cases` records.
-#[derive(Debug, Clone)]
-pub(crate) struct KeptCase {
-    pub key: u64,
+/// A test that did not simply pass: its result flags and the index of its record, if it has
+/// one (not when skipped, nor once `max_kept_cases` records are kept). 16 bytes per test with
+/// its key, so that every failed test of a huge run can still be folded.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Slot {
     pub flags: ResultFlags,
-    pub record: Option<CaseRecord>,
+    pub record: u32,
+}
+
+/// `Slot::record` of a test without a record.
+pub(crate) const NO_RECORD: u32 = u32::MAX;
+
+impl Slot {
+    pub fn record(&self) -> Option<usize> {
+        (self.record != NO_RECORD).then_some(self.record as usize)
+    }
+}
+
+/// Test key → its slot.
+pub(crate) type SlotMap = KeyMap<Slot>;
+
+/// A kept record with its test key.
+#[derive(Debug, Clone)]
+pub(crate) struct Kept {
+    pub key: u64,
+    pub record: CaseRecord,
 }
 
 /// A passed case of this file whose test failed in an earlier file of the run.
@@ -198,7 +384,8 @@ pub(crate) struct CrossPass {
 #[derive(Debug)]
 pub(crate) struct FileResult {
     pub summary: FileSummary,
-    pub kept: Vec<KeptCase>,
+    pub slots: SlotMap,
+    pub records: Vec<Kept>,
     pub cross: Vec<CrossPass>,
     pub slowest: SlowHeap,
     pub closed: ClosedPasses,
@@ -218,7 +405,7 @@ struct Frame {
     name_hash: u64,
     time_attr: Option<f64>,
     case_time: Option<f64>,
-    passed: HashMap<u64, PassedSeen>,
+    passed: KeyMap<PassedSeen>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,7 +457,9 @@ struct PendingResult {
 #[derive(Debug, Default)]
 struct CaseState {
     classname: String,
-    name: Option<String>,
+    /// The `name` attribute (`has_name`), in a buffer reused from case to case.
+    name: String,
+    has_name: bool,
     time: Option<f64>,
     file: Option<String>,
     line: Option<u32>,
@@ -285,7 +474,8 @@ struct CaseState {
 impl CaseState {
     fn clear(&mut self) {
         self.classname.clear();
-        self.name = None;
+        self.name.clear();
+        self.has_name = false;
         self.time = None;
         self.file = None;
         self.line = None;
@@ -305,7 +495,7 @@ impl CaseState {
 /// has been read whole.
 pub(crate) struct RunView<'a> {
     /// Keys of the cases kept (failed, errored, flaky, skipped) → their index.
-    pub index: &'a HashMap<u64, usize>,
+    pub index: &'a SlotMap,
     /// Tests that passed.
     pub closed: &'a ClosedPasses,
     /// How many case records the run keeps already.
@@ -313,8 +503,8 @@ pub(crate) struct RunView<'a> {
 }
 
 /// Reads one JUnit file.
-pub(crate) fn read_file<R: BufRead>(
-    input: R,
+pub(crate) fn read_file<S: LineSource>(
+    input: S,
     path: &str,
     test_type: &str,
     options: &ReadOptions,
@@ -326,14 +516,13 @@ pub(crate) fn read_file<R: BufRead>(
         run_index: run.index,
         run_closed: run.closed,
         run_records: run.records,
-        records: 0,
-        closed: HashMap::new(),
+        records: Vec::new(),
+        closed: ClosedPasses::default(),
         totals: Totals::default(),
         elements: ElementCounts::default(),
         time: None,
         suites: 0,
-        kept: Vec::new(),
-        kept_index: HashMap::new(),
+        slots: SlotMap::default(),
         cross: Vec::new(),
         slowest: SlowHeap::new(options.slowest),
         frames: Vec::new(),
@@ -352,7 +541,8 @@ pub(crate) fn read_file<R: BufRead>(
             elements: parser.elements,
             time: parser.time,
         },
-        kept: parser.kept,
+        slots: parser.slots,
+        records: parser.records,
         cross: parser.cross,
         slowest: parser.slowest,
         closed: parser.closed,
@@ -362,17 +552,16 @@ pub(crate) fn read_file<R: BufRead>(
 struct Parser<'a> {
     path: &'a str,
     options: &'a ReadOptions,
-    run_index: &'a HashMap<u64, usize>,
+    run_index: &'a SlotMap,
     run_closed: &'a ClosedPasses,
     run_records: usize,
-    records: usize,
+    records: Vec<Kept>,
     closed: ClosedPasses,
     totals: Totals,
     elements: ElementCounts,
     time: Option<f64>,
     suites: u64,
-    kept: Vec<KeptCase>,
-    kept_index: HashMap<u64, usize>,
+    slots: SlotMap,
     cross: Vec<CrossPass>,
     slowest: SlowHeap,
     frames: Vec<Frame>,
@@ -383,35 +572,41 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     /// Reads events to the end of the root element; returns the root's name.
-    fn run<R: BufRead>(&mut self, input: R) -> Result<String, JunitError> {
-        let mut reader = Reader::from_reader(LineCounter {
-            inner: input,
-            newlines: 0,
-        });
+    fn run<S: LineSource>(&mut self, input: S) -> Result<String, JunitError> {
+        let mut reader = Reader::from_reader(input);
         {
             let config = reader.config_mut();
             config.check_end_names = true;
             config.expand_empty_elements = false;
-            config.trim_text(false);
+            // Whitespace between elements makes no event; text keeps its inner whitespace.
+            config.trim_text_start = true;
+            config.trim_text_end = false;
         }
         let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
         let mut stack: Vec<Tag> = Vec::with_capacity(16);
         let mut root: Option<String> = None;
         let mut read_anything = false;
         loop {
-            let line = reader.get_ref().newlines + 1;
             let event = match reader.read_event_into(&mut buf) {
                 Ok(e) => e,
                 Err(err) => {
-                    let line = reader.get_ref().newlines + 1;
+                    let line = reader.get_ref().line();
                     return Err(self.xml_error(err, line, root.is_some() || read_anything));
                 }
             };
-            match event {
+            // The line where the event starts: the lines consumed, less those inside it.
+            let inside: &[u8] = match &event {
+                Event::Start(e) | Event::Empty(e) => e,
+                Event::Text(t) | Event::DocType(t) | Event::Comment(t) => t,
+                _ => &[],
+            };
+            // Counted only when a message needs it.
+            let line = || reader.get_ref().line() - count_newlines(inside);
+            match &event {
                 Event::DocType(_) => {
                     return Err(JunitError::Doctype {
                         path: self.path.to_string(),
-                        line,
+                        line: line(),
                     })
                 }
                 Event::Decl(_) | Event::PI(_) | Event::Comment(_) => read_anything = true,
@@ -420,7 +615,7 @@ impl Parser<'_> {
                         let _ = open;
                         return Err(JunitError::Truncated {
                             path: self.path.to_string(),
-                            line: reader.get_ref().newlines + 1,
+                            line: reader.get_ref().line(),
                             open: self.open_elements(&stack),
                         });
                     }
@@ -431,7 +626,7 @@ impl Parser<'_> {
                         }),
                         None => Err(JunitError::NotXml {
                             path: self.path.to_string(),
-                            line,
+                            line: line(),
                             cause: "no root element".to_string(),
                         }),
                     };
@@ -441,7 +636,7 @@ impl Parser<'_> {
                         if t.iter().any(|b| !b.is_ascii_whitespace()) {
                             return Err(JunitError::NotXml {
                                 path: self.path.to_string(),
-                                line: line + count_newlines(leading_ws(&t)),
+                                line: line(),
                                 cause: if root.is_some() {
                                     "text after the root element".to_string()
                                 } else {
@@ -452,7 +647,7 @@ impl Parser<'_> {
                     } else if let Some(i) = self.case.capturing() {
                         let text = match t.unescape() {
                             Ok(s) => s,
-                            Err(_) => String::from_utf8_lossy(&t).into_owned().into(),
+                            Err(_) => String::from_utf8_lossy(t).into_owned().into(),
                         };
                         push_bounded(&mut self.case.results[i].detail, &text);
                     }
@@ -461,7 +656,7 @@ impl Parser<'_> {
                     if let Some(i) = self.case.capturing() {
                         push_bounded(
                             &mut self.case.results[i].detail,
-                            &String::from_utf8_lossy(&t),
+                            &String::from_utf8_lossy(t),
                         );
                     }
                 }
@@ -470,15 +665,15 @@ impl Parser<'_> {
                         if root.is_some() {
                             return Err(JunitError::NotXml {
                                 path: self.path.to_string(),
-                                line,
+                                line: line(),
                                 cause: "a second root element".to_string(),
                             });
                         }
-                        let tag = self.open_root(&e, line)?;
+                        let tag = self.open_root(e, line())?;
                         root = Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
                         stack.push(tag);
                     } else {
-                        let tag = self.open(&e, &stack, false);
+                        let tag = self.open(e, &stack, false);
                         stack.push(tag);
                     }
                 }
@@ -487,15 +682,15 @@ impl Parser<'_> {
                         if root.is_some() {
                             return Err(JunitError::NotXml {
                                 path: self.path.to_string(),
-                                line,
+                                line: line(),
                                 cause: "a second root element".to_string(),
                             });
                         }
-                        let tag = self.open_root(&e, line)?;
+                        let tag = self.open_root(e, line())?;
                         root = Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
                         self.close(tag);
                     } else {
-                        let tag = self.open(&e, &stack, true);
+                        let tag = self.open(e, &stack, true);
                         self.close(tag);
                     }
                 }
@@ -567,7 +762,7 @@ impl Parser<'_> {
                     name_hash: name_hash(""),
                     time_attr: attr_time(e),
                     case_time: None,
-                    passed: HashMap::new(),
+                    passed: KeyMap::default(),
                 });
                 Ok(Tag::Root)
             }
@@ -588,9 +783,9 @@ impl Parser<'_> {
         let mut name = String::new();
         let mut time = None;
         for a in e.attributes().with_checks(false).flatten() {
-            match a.key.local_name().as_ref() {
+            match a.key.as_ref() {
                 b"name" => name = attr_text(&a.value).into_owned(),
-                b"time" => time = parse_time(&attr_text(&a.value)),
+                b"time" => time = attr_time_value(&a.value),
                 _ => {}
             }
         }
@@ -600,7 +795,7 @@ impl Parser<'_> {
             name,
             time_attr: time,
             case_time: None,
-            passed: HashMap::new(),
+            passed: KeyMap::default(),
         });
     }
 
@@ -630,7 +825,7 @@ impl Parser<'_> {
                     };
                     let max = self.options.max_message_chars;
                     for a in e.attributes().with_checks(false).flatten() {
-                        match a.key.local_name().as_ref() {
+                        match a.key.as_ref() {
                             b"message" => {
                                 attempt.message = Some(truncate_chars(&attr_text(&a.value), max))
                             }
@@ -640,7 +835,7 @@ impl Parser<'_> {
                                     attempt.kind = Some(truncate_chars(&t, 200));
                                 }
                             }
-                            b"time" => attempt.time = parse_time(&attr_text(&a.value)),
+                            b"time" => attempt.time = attr_time_value(&a.value),
                             _ => {}
                         }
                     }
@@ -649,7 +844,8 @@ impl Parser<'_> {
                         attempt,
                         detail: String::new(),
                     });
-                    if !empty {
+                    // Text is kept only while records can still be kept.
+                    if !empty && self.can_keep_records() {
                         self.case.open_result = Some(self.case.results.len() - 1);
                         self.case.ignored_inside = 0;
                     }
@@ -677,10 +873,13 @@ impl Parser<'_> {
     fn open_case(&mut self, e: &BytesStart<'_>) {
         self.case.clear();
         for a in e.attributes().with_checks(false).flatten() {
-            match a.key.local_name().as_ref() {
-                b"name" => self.case.name = Some(attr_text(&a.value).into_owned()),
+            match a.key.as_ref() {
+                b"name" => {
+                    self.case.name.push_str(&attr_text(&a.value));
+                    self.case.has_name = true;
+                }
                 b"classname" => self.case.classname.push_str(&attr_text(&a.value)),
-                b"time" => self.case.time = parse_time(&attr_text(&a.value)),
+                b"time" => self.case.time = attr_time_value(&a.value),
                 b"file" => {
                     let f = attr_text(&a.value);
                     if !f.trim().is_empty() {
@@ -703,8 +902,8 @@ impl Parser<'_> {
                     if self.time.is_none() && self.suites == 0 {
                         self.time = frame.time_attr.or(frame.case_time);
                     }
-                    let keys = frame.passed.into_keys().collect();
-                    closed_insert(&mut self.closed, frame.name_hash, keys);
+                    self.closed
+                        .insert(frame.name_hash, frame.passed.into_keys());
                 }
             }
             Tag::Suite => self.close_suite(),
@@ -722,8 +921,8 @@ impl Parser<'_> {
             return;
         };
         let time = frame.time_attr.or(frame.case_time);
-        let keys = frame.passed.into_keys().collect();
-        closed_insert(&mut self.closed, frame.name_hash, keys);
+        self.closed
+            .insert(frame.name_hash, frame.passed.into_keys());
         match self.frames.last_mut() {
             Some(parent) if parent.is_suite => {
                 if let Some(t) = time {
@@ -816,16 +1015,19 @@ impl Parser<'_> {
             Outcome::Errored => el.errored += 1,
         }
         // Attempts in the order they ran: flaky failures before the final pass; reruns after
-        // the first failure.
-        let mut attempts = Vec::with_capacity(extra.len() + 1);
-        if primary_bad {
-            attempts.push(own_attempt);
-            attempts.extend(extra);
-        } else {
-            attempts.extend(extra);
-            attempts.push(own_attempt);
-        }
-        attempts.truncate(MAX_ATTEMPTS_KEPT);
+        // the first failure. Built only on the paths that keep them.
+        let attempts = move || {
+            let mut attempts = Vec::with_capacity(extra.len() + 1);
+            if primary_bad {
+                attempts.push(own_attempt);
+                attempts.extend(extra);
+            } else {
+                attempts.extend(extra);
+                attempts.push(own_attempt);
+            }
+            attempts.truncate(MAX_ATTEMPTS_KEPT);
+            attempts
+        };
         let attempt_count = 1 + extra_count;
 
         let time = case.time;
@@ -837,19 +1039,17 @@ impl Parser<'_> {
         let suite_idx = self.frames.iter().rposition(|f| f.is_suite);
         let suite = suite_idx.map_or("", |i| self.frames[i].name.as_str());
         let suite_hash = suite_idx.map_or_else(|| name_hash(""), |i| self.frames[i].name_hash);
-        let (name, key) = match case.name.take() {
-            Some(n) if !n.is_empty() => {
-                let key = case_key(suite, &case.classname, &n);
-                (n, key)
-            }
-            _ => {
-                // Without a name a case cannot be told apart from another: never folded.
-                self.unnamed += 1;
-                let n = format!("<unnamed testcase {} of {}>", self.unnamed, self.path);
-                let key = case_key(suite, &case.classname, &n);
-                (n, key)
-            }
-        };
+        if !case.has_name || case.name.is_empty() {
+            // Without a name a case cannot be told apart from another: never folded.
+            self.unnamed += 1;
+            case.name.clear();
+            let _ = write!(
+                case.name,
+                "<unnamed testcase {} of {}>",
+                self.unnamed, self.path
+            );
+        }
+        let key = case_key(suite, &case.classname, &case.name);
         let suite_name =
             |frames: &[Frame]| suite_idx.map_or(String::new(), |i| frames[i].name.clone());
 
@@ -863,7 +1063,7 @@ impl Parser<'_> {
                         report: self.path.to_string(),
                         suite: suite_name(&self.frames),
                         classname: self.case.classname.clone(),
-                        name: name.clone(),
+                        name: self.case.name.clone(),
                         outcome: element_outcome,
                         time: Some(t),
                         attempt_count,
@@ -896,7 +1096,7 @@ impl Parser<'_> {
                         time: None,
                     })
                     .collect();
-                earlier.extend(attempts);
+                earlier.extend(attempts());
                 earlier.truncate(MAX_ATTEMPTS_KEPT);
                 let flags = flags.with(AttemptResult::Passed);
                 let outcome = flags.outcome();
@@ -905,7 +1105,7 @@ impl Parser<'_> {
                     report: self.path.to_string(),
                     suite: suite_name(&self.frames),
                     classname: self.case.classname.clone(),
-                    name,
+                    name: self.case.name.clone(),
                     outcome,
                     time: add_time(seen.time, time),
                     attempt_count: seen.attempts + attempt_count,
@@ -918,17 +1118,17 @@ impl Parser<'_> {
             }
         }
         // 2. The same test was kept earlier in this file.
-        if let Some(&i) = self.kept_index.get(&key) {
-            let k = &mut self.kept[i];
-            self.totals.remove(k.flags.outcome());
-            k.flags = k.flags.union(flags);
-            let outcome = k.flags.outcome();
+        if let Some(slot) = self.slots.get_mut(&key) {
+            self.totals.remove(slot.flags.outcome());
+            slot.flags = slot.flags.union(flags);
+            let outcome = slot.flags.outcome();
             self.totals.add(outcome);
-            if let Some(r) = &mut k.record {
+            if let Some(i) = slot.record() {
+                let r = &mut self.records[i].record;
                 r.outcome = outcome;
                 r.attempt_count += attempt_count;
                 r.time = add_time(r.time, time);
-                for a in attempts {
+                for a in attempts() {
                     if r.attempts.len() < MAX_ATTEMPTS_KEPT {
                         r.attempts.push(a);
                     }
@@ -942,9 +1142,7 @@ impl Parser<'_> {
         }
         // 3. The same test passed in a suite element already closed (this file or an earlier
         // one): a passed or skipped attempt folds into that pass; a bad one makes it flaky.
-        if closed_contains(&self.closed, suite_hash, key)
-            || closed_contains(self.run_closed, suite_hash, key)
-        {
+        if self.closed.contains(suite_hash, key) || self.run_closed.contains(suite_hash, key) {
             if matches!(element_outcome, Outcome::Passed | Outcome::Skipped) {
                 return;
             }
@@ -959,13 +1157,13 @@ impl Parser<'_> {
                 detail: None,
                 time: None,
             }];
-            all.extend(attempts);
+            all.extend(attempts());
             all.truncate(MAX_ATTEMPTS_KEPT);
             let record = CaseRecord {
                 report: self.path.to_string(),
                 suite: suite_name(&self.frames),
                 classname: self.case.classname.clone(),
-                name,
+                name: self.case.name.clone(),
                 outcome: Outcome::Flaky,
                 time,
                 attempt_count: attempt_count + 1,
@@ -983,7 +1181,7 @@ impl Parser<'_> {
                 // Failed in an earlier file: folded when this file is merged.
                 self.cross.push(CrossPass {
                     key,
-                    attempt: attempts.pop().expect("one attempt at least"),
+                    attempt: attempts().pop().expect("one attempt at least"),
                     time,
                 });
             } else if let Some(frame) = self.frames.last_mut() {
@@ -1001,11 +1199,11 @@ impl Parser<'_> {
             report: self.path.to_string(),
             suite: suite_name(&self.frames),
             classname: self.case.classname.clone(),
-            name,
+            name: self.case.name.clone(),
             outcome: element_outcome,
             time,
             attempt_count,
-            attempts,
+            attempts: attempts(),
             file: self.case.file.take(),
             line: self.case.line,
         };
@@ -1015,23 +1213,25 @@ impl Parser<'_> {
     /// Keeps a test that did not simply pass; its record only when it is not skipped and the
     /// run keeps fewer than `max_kept_cases` records (memory stays bounded).
     fn keep(&mut self, key: u64, flags: ResultFlags, record: CaseRecord) {
-        let full = record.outcome != Outcome::Skipped
-            && self.run_records + self.records < self.options.max_kept_cases;
-        if full {
-            self.records += 1;
-        }
-        self.kept_index.insert(key, self.kept.len());
-        self.kept.push(KeptCase {
-            key,
+        let mut slot = Slot {
             flags,
-            record: full.then_some(record),
-        });
+            record: NO_RECORD,
+        };
+        // A test the run already keeps a record of gets one too: it folds into that record.
+        let recorded_in_run = self
+            .run_index
+            .get(&key)
+            .is_some_and(|s| s.record().is_some());
+        if record.outcome != Outcome::Skipped && (self.can_keep_records() || recorded_in_run) {
+            slot.record = self.records.len() as u32;
+            self.records.push(Kept { key, record });
+        }
+        self.slots.insert(key, slot);
     }
-}
 
-fn leading_ws(t: &[u8]) -> &[u8] {
-    let n = t.iter().take_while(|b| b.is_ascii_whitespace()).count();
-    &t[..n]
+    fn can_keep_records(&self) -> bool {
+        self.run_records + self.records.len() < self.options.max_kept_cases
+    }
 }
 
 fn add_time(a: Option<f64>, b: Option<f64>) -> Option<f64> {
@@ -1074,8 +1274,16 @@ fn push_bounded(dst: &mut String, text: &str) {
 /// normalization; `&#10;` stays a line feed), entities resolved (the five predefined ones and
 /// character references only; anything else is kept as written), invalid UTF-8 replaced.
 fn attr_text<'a>(raw: &'a Cow<'a, [u8]>) -> Cow<'a, str> {
-    let mut text = String::from_utf8_lossy(raw);
-    if text.contains(['\t', '\n', '\r']) {
+    let special = memchr::memchr3(b'\t', b'\n', b'\r', raw).is_some();
+    let escaped = memchr::memchr(b'&', raw).is_some();
+    let mut text = match std::str::from_utf8(raw) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(raw),
+    };
+    if !special && !escaped {
+        return text;
+    }
+    if special {
         text = Cow::Owned(text.replace("\r\n", " ").replace(['\t', '\n', '\r'], " "));
     }
     if !text.contains('&') {
@@ -1091,8 +1299,16 @@ fn attr_time(e: &BytesStart<'_>) -> Option<f64> {
     e.attributes()
         .with_checks(false)
         .flatten()
-        .find(|a| a.key.local_name().as_ref() == b"time")
-        .and_then(|a| parse_time(&attr_text(&a.value)))
+        .find(|a| a.key.as_ref() == b"time")
+        .and_then(|a| attr_time_value(&a.value))
+}
+
+/// A `time` attribute's value in seconds (see [`parse_time`]).
+fn attr_time_value(raw: &[u8]) -> Option<f64> {
+    match std::str::from_utf8(raw) {
+        Ok(s) if !s.contains('&') => parse_time(s),
+        _ => parse_time(&attr_text(&Cow::Borrowed(raw))),
+    }
 }
 
 /// Parses a `time` attribute in seconds: `1.5`, `0,014` (decimal comma), `14,029.255`
