@@ -42,4 +42,10 @@ echo "record wall time over 20 runs: median $(echo "$sorted" | sed -n 10p) ms, m
 
 echo "== binary"
 ls -l target/release/devmetrics | awk '{printf "target/release/devmetrics (glibc, stripped): %.1f MiB\n", $5/1048576}'
+musl=target/x86_64-unknown-linux-musl/release/devmetrics
+if [ -x "$musl" ]; then
+  ls -l "$musl" | awk '{printf "static musl binary, the one the image ships (stripped): %.1f MiB\n", $5/1048576}'
+else
+  echo "static musl binary: not built yet (scripts/check-action.sh builds it)"
+fi
 rm -rf "$work"
