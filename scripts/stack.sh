@@ -73,9 +73,18 @@ PY
   die "$2 did not answer at $1 (logs: $STACK_DIR/*.log)"
 }
 
+port_free() { # port
+  ! python3 -c 'import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)' "$1"
+}
+
 up() {
   need
   if [ -f "$STACK_DIR/env" ]; then down >/dev/null 2>&1 || true; fi
+  for port in "$STACK_PG_PORT" "$STACK_REST_PORT" "$STACK_GATEWAY_PORT"; do
+    port_free "$port" || die "port $port on 127.0.0.1 is in use (another stack, or supabase start?): stop it, or set STACK_PG_PORT / STACK_REST_PORT / STACK_GATEWAY_PORT"
+  done
+  # A failed start leaves nothing running behind it.
+  trap 'echo "stack: start failed, cleaning up" >&2; down >/dev/null 2>&1' EXIT
   mkdir -p "$STACK_DIR/nginx/tmp"
   pgdata=$(mktemp -d /tmp/devmetrics-pg.XXXXXX)
   chown postgres: "$pgdata"
@@ -193,6 +202,7 @@ export STACK_PG_BIN=$PG_BIN
 export STACK_DIR=$STACK_DIR
 export STACK_POSTRUST=$POSTRUST
 ENV
+  trap - EXIT
   say "up: source $STACK_DIR/env"
 }
 
