@@ -372,6 +372,66 @@ pub(crate) struct Kept {
     pub record: CaseRecord,
 }
 
+/// What one file changes in its test type's totals: signed, since a test counted by an earlier
+/// file can change outcome (passed there, failed here: flaky).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Delta {
+    pub total: i64,
+    pub passed: i64,
+    pub failed: i64,
+    pub errored: i64,
+    pub skipped: i64,
+    pub flaky: i64,
+}
+
+impl Delta {
+    fn step(&mut self, outcome: Outcome, by: i64) {
+        self.total += by;
+        match outcome {
+            Outcome::Passed => self.passed += by,
+            Outcome::Flaky => {
+                self.passed += by;
+                self.flaky += by;
+            }
+            Outcome::Failed => self.failed += by,
+            Outcome::Errored => self.errored += by,
+            Outcome::Skipped => self.skipped += by,
+        }
+    }
+
+    pub fn add(&mut self, outcome: Outcome) {
+        self.step(outcome, 1);
+    }
+
+    pub fn remove(&mut self, outcome: Outcome) {
+        self.step(outcome, -1);
+    }
+
+    /// Applies the delta to totals that include what it builds on.
+    pub fn apply(&self, t: &mut Totals) {
+        let f = |v: &mut u64, d: i64| *v = v.saturating_add_signed(d);
+        f(&mut t.total, self.total);
+        f(&mut t.passed, self.passed);
+        f(&mut t.failed, self.failed);
+        f(&mut t.errored, self.errored);
+        f(&mut t.skipped, self.skipped);
+        f(&mut t.flaky, self.flaky);
+    }
+
+    /// The file alone: negative parts (changes to earlier files' tests) as zero.
+    pub fn clamped(&self) -> Totals {
+        let c = |d: i64| d.max(0) as u64;
+        Totals {
+            total: c(self.total),
+            passed: c(self.passed),
+            failed: c(self.failed),
+            errored: c(self.errored),
+            skipped: c(self.skipped),
+            flaky: c(self.flaky),
+        }
+    }
+}
+
 /// A passed case of this file whose test failed in an earlier file of the run.
 #[derive(Debug, Clone)]
 pub(crate) struct CrossPass {
@@ -389,6 +449,8 @@ pub(crate) struct FileResult {
     pub cross: Vec<CrossPass>,
     pub slowest: SlowHeap,
     pub closed: ClosedPasses,
+    /// The exact change to the type's totals (`summary.totals` is clamped at zero).
+    pub delta: Delta,
 }
 
 /// A passed test seen in the current suite.
@@ -518,7 +580,7 @@ pub(crate) fn read_file<S: LineSource>(
         run_records: run.records,
         records: Vec::new(),
         closed: ClosedPasses::default(),
-        totals: Totals::default(),
+        totals: Delta::default(),
         elements: ElementCounts::default(),
         time: None,
         suites: 0,
@@ -537,10 +599,11 @@ pub(crate) fn read_file<S: LineSource>(
             test_type: test_type.to_string(),
             root,
             suites: parser.suites,
-            totals: parser.totals,
+            totals: parser.totals.clamped(),
             elements: parser.elements,
             time: parser.time,
         },
+        delta: parser.totals,
         slots: parser.slots,
         records: parser.records,
         cross: parser.cross,
@@ -557,7 +620,7 @@ struct Parser<'a> {
     run_records: usize,
     records: Vec<Kept>,
     closed: ClosedPasses,
-    totals: Totals,
+    totals: Delta,
     elements: ElementCounts,
     time: Option<f64>,
     suites: u64,
@@ -1146,7 +1209,8 @@ impl Parser<'_> {
             if matches!(element_outcome, Outcome::Passed | Outcome::Skipped) {
                 return;
             }
-            // Added before removing, so that this file's own totals never go below zero.
+            // The pass was counted by an earlier file (or suite): this file's delta goes below
+            // zero in `passed` when the test was counted there.
             self.totals.add(Outcome::Flaky);
             self.totals.remove(Outcome::Passed);
             let mut all = vec![Attempt {
