@@ -591,6 +591,7 @@ pub(crate) fn read_file<S: LineSource>(
         case: CaseState::default(),
         seq: 0,
         unnamed: 0,
+        spare: Vec::new(),
     };
     let root = parser.run(input)?;
     Ok(FileResult {
@@ -631,6 +632,9 @@ struct Parser<'a> {
     case: CaseState,
     seq: u64,
     unnamed: u64,
+    /// Emptied passed-test maps of closed suites, reused so that each suite does not grow one
+    /// from nothing.
+    spare: Vec<KeyMap<PassedSeen>>,
 }
 
 impl Parser<'_> {
@@ -825,7 +829,7 @@ impl Parser<'_> {
                     name_hash: name_hash(""),
                     time_attr: attr_time(e),
                     case_time: None,
-                    passed: KeyMap::default(),
+                    passed: self.spare.pop().unwrap_or_default(),
                 });
                 Ok(Tag::Root)
             }
@@ -858,7 +862,7 @@ impl Parser<'_> {
             name,
             time_attr: time,
             case_time: None,
-            passed: KeyMap::default(),
+            passed: self.spare.pop().unwrap_or_default(),
         });
     }
 
@@ -961,12 +965,12 @@ impl Parser<'_> {
     fn close(&mut self, tag: Tag) {
         match tag {
             Tag::Root => {
-                if let Some(frame) = self.frames.pop() {
+                if let Some(mut frame) = self.frames.pop() {
                     if self.time.is_none() && self.suites == 0 {
                         self.time = frame.time_attr.or(frame.case_time);
                     }
                     self.closed
-                        .insert(frame.name_hash, frame.passed.into_keys());
+                        .insert(frame.name_hash, frame.passed.drain().map(|(k, _)| k));
                 }
             }
             Tag::Suite => self.close_suite(),
@@ -980,12 +984,16 @@ impl Parser<'_> {
     }
 
     fn close_suite(&mut self) {
-        let Some(frame) = self.frames.pop() else {
+        let Some(mut frame) = self.frames.pop() else {
             return;
         };
         let time = frame.time_attr.or(frame.case_time);
         self.closed
-            .insert(frame.name_hash, frame.passed.into_keys());
+            .insert(frame.name_hash, frame.passed.drain().map(|(k, _)| k));
+        // A map grown by one huge suite is not kept.
+        if frame.passed.capacity() <= 4096 && self.spare.len() < 16 {
+            self.spare.push(frame.passed);
+        }
         match self.frames.last_mut() {
             Some(parent) if parent.is_suite => {
                 if let Some(t) = time {
