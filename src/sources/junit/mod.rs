@@ -709,6 +709,23 @@ mod tests {
         assert_eq!((x.outcome, x.attempt_count), (Outcome::Flaky, 3));
     }
 
+    /// Found by the fuzz target: a test that passed then failed in two elements of one suite,
+    /// in a file read twice.
+    #[test]
+    fn the_same_flaky_file_twice() {
+        let xml = r#"<testsuites>
+            <testsuite name="S"><testcase name="x"/></testsuite>
+            <testsuite name="S"><testcase name="x"><failure/></testcase><testcase name="s"><skipped/></testcase></testsuite>
+        </testsuites>"#;
+        let mut c = Collector::new(ReadOptions::default());
+        c.read(xml.as_bytes(), "a.xml", "unit").unwrap();
+        c.read(xml.as_bytes(), "b.xml", "unit").unwrap();
+        let r = c.finish();
+        assert_eq!(r.totals(), t(2, 1, 0, 0, 1, 1));
+        let x = &r.types[0].kept[0];
+        assert_eq!((x.outcome, x.attempt_count), (Outcome::Flaky, 4));
+    }
+
     #[test]
     fn a_bad_file_counts_for_nothing() {
         let mut c = Collector::new(ReadOptions::default());

@@ -1213,7 +1213,10 @@ impl Parser<'_> {
         }
         // 3. The same test passed in a suite element already closed (this file or an earlier
         // one): a passed or skipped attempt folds into that pass; a bad one makes it flaky.
-        if self.closed.contains(suite_hash, key) || self.run_closed.contains(suite_hash, key) {
+        // (A test the run keeps a slot for goes to step 4: the merge folds it with that slot.)
+        if self.closed.contains(suite_hash, key)
+            || (!self.run_index.contains_key(&key) && self.run_closed.contains(suite_hash, key))
+        {
             if matches!(element_outcome, Outcome::Passed | Outcome::Skipped) {
                 return;
             }
