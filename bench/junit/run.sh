@@ -48,6 +48,7 @@ for mb in $SIZES; do
     bytes=$(stat -c %s "$file")
     read -r s rss st < <(measure "$DM" "$file")
     dm_out=$(cat "$OUT/stdout.log")
+    dm_s=$s
     printf '%-10s %-22s %10.2f %10.1f %9s MB %s\n' "${mb}MB" "devmetrics" "$s" \
         "$(awk -v b="$bytes" -v s="$s" 'BEGIN { print (s > 0 ? b / 1e6 / s : 0) }')" "$rss" \
         "$( [ "$st" = 0 ] && echo "${dm_out#devmetrics }" || echo "exit $st")"
@@ -61,4 +62,8 @@ for mb in $SIZES; do
     esac
     printf '%-10s %-22s %10.2f %10.1f %9s MB %s\n' "${mb}MB" "junitparser $JP_VERSION" "$s" \
         "$(awk -v b="$bytes" -v s="$s" 'BEGIN { print (s > 0 ? b / 1e6 / s : 0) }')" "$rss" "$result"
+    if [ "$st" = 0 ]; then
+        printf '%-10s %-22s %10s\n' "${mb}MB" "speed-up (wall)" \
+            "$(awk -v a="$s" -v b="$dm_s" 'BEGIN { printf "%.1fx", (b > 0 ? a / b : 0) }')"
+    fi
 done

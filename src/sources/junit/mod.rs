@@ -381,9 +381,10 @@ impl TypeAgg {
             cross,
             slowest,
             closed,
+            delta,
         } = file;
         self.closed.absorb(closed);
-        self.totals.merge(&summary.totals);
+        delta.apply(&mut self.totals);
         self.elements.merge(&summary.elements);
         if let Some(t) = summary.time {
             self.time = Some(self.time.unwrap_or(0.0) + t);
@@ -691,6 +692,38 @@ mod tests {
             matches!(e, JunitError::Truncated { line: 20_003, .. }),
             "{e:?}"
         );
+    }
+
+    /// Found by the fuzz target: a test passed in an earlier file, then failed twice in a
+    /// later one. The later file's change to the totals is negative in `passed`.
+    #[test]
+    fn a_test_that_passed_in_an_earlier_file_then_failed_twice() {
+        let mut c = Collector::new(ReadOptions::default());
+        let a = r#"<testsuite name="S"><testcase classname="C" name="x"/><testcase classname="C" name="y"><failure/></testcase></testsuite>"#;
+        let b = r#"<testsuite name="S"><testcase classname="C" name="x"><failure/></testcase><testcase classname="C" name="x"><failure/></testcase></testsuite>"#;
+        c.read(a.as_bytes(), "a.xml", "unit").unwrap();
+        c.read(b.as_bytes(), "b.xml", "unit").unwrap();
+        let r = c.finish();
+        assert_eq!(r.totals(), t(2, 1, 1, 0, 0, 1));
+        let x = r.types[0].kept.iter().find(|k| k.name == "x").unwrap();
+        assert_eq!((x.outcome, x.attempt_count), (Outcome::Flaky, 3));
+    }
+
+    /// Found by the fuzz target: a test that passed then failed in two elements of one suite,
+    /// in a file read twice.
+    #[test]
+    fn the_same_flaky_file_twice() {
+        let xml = r#"<testsuites>
+            <testsuite name="S"><testcase name="x"/></testsuite>
+            <testsuite name="S"><testcase name="x"><failure/></testcase><testcase name="s"><skipped/></testcase></testsuite>
+        </testsuites>"#;
+        let mut c = Collector::new(ReadOptions::default());
+        c.read(xml.as_bytes(), "a.xml", "unit").unwrap();
+        c.read(xml.as_bytes(), "b.xml", "unit").unwrap();
+        let r = c.finish();
+        assert_eq!(r.totals(), t(2, 1, 0, 0, 1, 1));
+        let x = &r.types[0].kept[0];
+        assert_eq!((x.outcome, x.attempt_count), (Outcome::Flaky, 4));
     }
 
     #[test]

@@ -285,7 +285,8 @@ pub struct FileSummary {
     pub root: String,
     /// `<testsuite>` elements at any depth.
     pub suites: u64,
-    /// Distinct tests of this file alone.
+    /// What this file added to its type's distinct tests (tests folded into an earlier file's
+    /// are not counted again).
     pub totals: Totals,
     /// `<testcase>` elements.
     pub elements: ElementCounts,

@@ -372,6 +372,66 @@ pub(crate) struct Kept {
     pub record: CaseRecord,
 }
 
+/// What one file changes in its test type's totals: signed, since a test counted by an earlier
+/// file can change outcome (passed there, failed here: flaky).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Delta {
+    pub total: i64,
+    pub passed: i64,
+    pub failed: i64,
+    pub errored: i64,
+    pub skipped: i64,
+    pub flaky: i64,
+}
+
+impl Delta {
+    fn step(&mut self, outcome: Outcome, by: i64) {
+        self.total += by;
+        match outcome {
+            Outcome::Passed => self.passed += by,
+            Outcome::Flaky => {
+                self.passed += by;
+                self.flaky += by;
+            }
+            Outcome::Failed => self.failed += by,
+            Outcome::Errored => self.errored += by,
+            Outcome::Skipped => self.skipped += by,
+        }
+    }
+
+    pub fn add(&mut self, outcome: Outcome) {
+        self.step(outcome, 1);
+    }
+
+    pub fn remove(&mut self, outcome: Outcome) {
+        self.step(outcome, -1);
+    }
+
+    /// Applies the delta to totals that include what it builds on.
+    pub fn apply(&self, t: &mut Totals) {
+        let f = |v: &mut u64, d: i64| *v = v.saturating_add_signed(d);
+        f(&mut t.total, self.total);
+        f(&mut t.passed, self.passed);
+        f(&mut t.failed, self.failed);
+        f(&mut t.errored, self.errored);
+        f(&mut t.skipped, self.skipped);
+        f(&mut t.flaky, self.flaky);
+    }
+
+    /// The file alone: negative parts (changes to earlier files' tests) as zero.
+    pub fn clamped(&self) -> Totals {
+        let c = |d: i64| d.max(0) as u64;
+        Totals {
+            total: c(self.total),
+            passed: c(self.passed),
+            failed: c(self.failed),
+            errored: c(self.errored),
+            skipped: c(self.skipped),
+            flaky: c(self.flaky),
+        }
+    }
+}
+
 /// A passed case of this file whose test failed in an earlier file of the run.
 #[derive(Debug, Clone)]
 pub(crate) struct CrossPass {
@@ -389,6 +449,8 @@ pub(crate) struct FileResult {
     pub cross: Vec<CrossPass>,
     pub slowest: SlowHeap,
     pub closed: ClosedPasses,
+    /// The exact change to the type's totals (`summary.totals` is clamped at zero).
+    pub delta: Delta,
 }
 
 /// A passed test seen in the current suite.
@@ -518,7 +580,7 @@ pub(crate) fn read_file<S: LineSource>(
         run_records: run.records,
         records: Vec::new(),
         closed: ClosedPasses::default(),
-        totals: Totals::default(),
+        totals: Delta::default(),
         elements: ElementCounts::default(),
         time: None,
         suites: 0,
@@ -529,6 +591,7 @@ pub(crate) fn read_file<S: LineSource>(
         case: CaseState::default(),
         seq: 0,
         unnamed: 0,
+        spare: Vec::new(),
     };
     let root = parser.run(input)?;
     Ok(FileResult {
@@ -537,10 +600,11 @@ pub(crate) fn read_file<S: LineSource>(
             test_type: test_type.to_string(),
             root,
             suites: parser.suites,
-            totals: parser.totals,
+            totals: parser.totals.clamped(),
             elements: parser.elements,
             time: parser.time,
         },
+        delta: parser.totals,
         slots: parser.slots,
         records: parser.records,
         cross: parser.cross,
@@ -557,7 +621,7 @@ struct Parser<'a> {
     run_records: usize,
     records: Vec<Kept>,
     closed: ClosedPasses,
-    totals: Totals,
+    totals: Delta,
     elements: ElementCounts,
     time: Option<f64>,
     suites: u64,
@@ -568,6 +632,9 @@ struct Parser<'a> {
     case: CaseState,
     seq: u64,
     unnamed: u64,
+    /// Emptied passed-test maps of closed suites, reused so that each suite does not grow one
+    /// from nothing.
+    spare: Vec<KeyMap<PassedSeen>>,
 }
 
 impl Parser<'_> {
@@ -762,7 +829,7 @@ impl Parser<'_> {
                     name_hash: name_hash(""),
                     time_attr: attr_time(e),
                     case_time: None,
-                    passed: KeyMap::default(),
+                    passed: self.spare.pop().unwrap_or_default(),
                 });
                 Ok(Tag::Root)
             }
@@ -795,7 +862,7 @@ impl Parser<'_> {
             name,
             time_attr: time,
             case_time: None,
-            passed: KeyMap::default(),
+            passed: self.spare.pop().unwrap_or_default(),
         });
     }
 
@@ -898,12 +965,12 @@ impl Parser<'_> {
     fn close(&mut self, tag: Tag) {
         match tag {
             Tag::Root => {
-                if let Some(frame) = self.frames.pop() {
+                if let Some(mut frame) = self.frames.pop() {
                     if self.time.is_none() && self.suites == 0 {
                         self.time = frame.time_attr.or(frame.case_time);
                     }
                     self.closed
-                        .insert(frame.name_hash, frame.passed.into_keys());
+                        .insert(frame.name_hash, frame.passed.drain().map(|(k, _)| k));
                 }
             }
             Tag::Suite => self.close_suite(),
@@ -917,12 +984,16 @@ impl Parser<'_> {
     }
 
     fn close_suite(&mut self) {
-        let Some(frame) = self.frames.pop() else {
+        let Some(mut frame) = self.frames.pop() else {
             return;
         };
         let time = frame.time_attr.or(frame.case_time);
         self.closed
-            .insert(frame.name_hash, frame.passed.into_keys());
+            .insert(frame.name_hash, frame.passed.drain().map(|(k, _)| k));
+        // A map grown by one huge suite is not kept.
+        if frame.passed.capacity() <= 4096 && self.spare.len() < 16 {
+            self.spare.push(frame.passed);
+        }
         match self.frames.last_mut() {
             Some(parent) if parent.is_suite => {
                 if let Some(t) = time {
@@ -1142,11 +1213,15 @@ impl Parser<'_> {
         }
         // 3. The same test passed in a suite element already closed (this file or an earlier
         // one): a passed or skipped attempt folds into that pass; a bad one makes it flaky.
-        if self.closed.contains(suite_hash, key) || self.run_closed.contains(suite_hash, key) {
+        // (A test the run keeps a slot for goes to step 4: the merge folds it with that slot.)
+        if self.closed.contains(suite_hash, key)
+            || (!self.run_index.contains_key(&key) && self.run_closed.contains(suite_hash, key))
+        {
             if matches!(element_outcome, Outcome::Passed | Outcome::Skipped) {
                 return;
             }
-            // Added before removing, so that this file's own totals never go below zero.
+            // The pass was counted by an earlier file (or suite): this file's delta goes below
+            // zero in `passed` when the test was counted there.
             self.totals.add(Outcome::Flaky);
             self.totals.remove(Outcome::Passed);
             let mut all = vec![Attempt {
