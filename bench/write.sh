@@ -16,6 +16,8 @@ trap 'scripts/stack.sh down >/dev/null 2>&1' EXIT
 
 cargo build --release --quiet --example bench_write --bin devmetrics
 echo "== 10 000-row write (local stack: nginx -> postrust -> PostgreSQL 15)"
+# Warm-up, untimed: the first insert into a fresh database pays for caches whoever goes first.
+target/release/examples/bench_write --rows 2000 >/dev/null
 target/release/examples/bench_write --rows 10000 --dump bench/out/rows.json
 python3 bench/peer_write.py bench/out/rows.json
 

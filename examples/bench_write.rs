@@ -63,13 +63,15 @@ async fn main() {
             .collect();
         std::fs::write(&path, serde_json::to_string(&peer).unwrap()).unwrap();
     }
-    let sink = PostgrestSink::new(
-        &format!("{url}/rest/v1"),
-        &key,
-        RetryPolicy::default(),
-        5000,
-    )
-    .unwrap();
+    // The same settings `record` uses by default.
+    let http = devmetrics::config::HttpSettings::default();
+    let policy = RetryPolicy {
+        attempts: http.attempts,
+        timeout: http.timeout,
+        ..RetryPolicy::default()
+    };
+    let sink =
+        PostgrestSink::new(&format!("{url}/rest/v1"), &key, policy, http.batch_rows).unwrap();
     let spool = Spool::under(std::path::Path::new("bench/out"));
     for label in ["new rows", "same rows again"] {
         let before = sink.requests_sent();

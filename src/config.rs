@@ -180,7 +180,7 @@ impl Default for HttpSettings {
         HttpSettings {
             timeout: Duration::from_secs(15),
             attempts: 4,
-            batch_rows: 5000,
+            batch_rows: 10_000,
         }
     }
 }
