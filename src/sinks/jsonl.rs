@@ -113,17 +113,34 @@ fn missing_key(table: Table) -> SinkError {
 /// Reads every row of a JSONL file; a missing file has none. A line that is not a JSON object
 /// is an error naming the file and line.
 pub fn read_rows(path: &Path) -> Result<Vec<Value>, SinkError> {
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+    let mut rows = Vec::new();
+    match File::open(path) {
+        Ok(file) => for_each_line(file, path, |line, bad| {
+            match serde_json::from_str::<Value>(line) {
+                Ok(value @ Value::Object(_)) => rows.push(value),
+                Ok(_) => return Err(bad("not a JSON object; fix or delete the line".into())),
+                Err(e) => return Err(bad(format!("not JSON ({e}); fix or delete the line"))),
+            }
+            Ok(())
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(source) => {
             return Err(SinkError::Io {
                 path: path.to_owned(),
                 source,
             })
         }
-    };
-    let mut rows = Vec::new();
+    }
+    Ok(rows)
+}
+
+/// Calls `each` with every non-blank line of a JSONL file and a maker of errors that name the
+/// file and that line.
+pub(crate) fn for_each_line(
+    file: File,
+    path: &Path,
+    mut each: impl FnMut(&str, &dyn Fn(String) -> SinkError) -> Result<(), SinkError>,
+) -> Result<(), SinkError> {
     for (index, line) in BufReader::new(file).lines().enumerate() {
         let line = line.map_err(|source| SinkError::Io {
             path: path.to_owned(),
@@ -132,25 +149,14 @@ pub fn read_rows(path: &Path) -> Result<Vec<Value>, SinkError> {
         if line.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<Value>(&line) {
-            Ok(value @ Value::Object(_)) => rows.push(value),
-            Ok(_) => {
-                return Err(SinkError::BadLine {
-                    path: path.to_owned(),
-                    line: index + 1,
-                    problem: "not a JSON object; fix or delete the line".into(),
-                })
-            }
-            Err(e) => {
-                return Err(SinkError::BadLine {
-                    path: path.to_owned(),
-                    line: index + 1,
-                    problem: format!("not JSON ({e}); fix or delete the line"),
-                })
-            }
-        }
+        let bad = |problem: String| SinkError::BadLine {
+            path: path.to_owned(),
+            line: index + 1,
+            problem,
+        };
+        each(&line, &bad)?;
     }
-    Ok(rows)
+    Ok(())
 }
 
 impl Sink for JsonlSink {

@@ -7,7 +7,7 @@ use crate::rows::{Batch, Table};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fs::{self, File};
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// The spool directory.
@@ -82,20 +82,8 @@ impl Spool {
             source,
         })?;
         let mut batch = Batch::new();
-        for (index, line) in BufReader::new(file).lines().enumerate() {
-            let line = line.map_err(|source| SinkError::Io {
-                path: path.to_owned(),
-                source,
-            })?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            let bad = |problem: String| SinkError::BadLine {
-                path: path.to_owned(),
-                line: index + 1,
-                problem,
-            };
-            let parsed: Line = serde_json::from_str(&line).map_err(|e| {
+        super::jsonl::for_each_line(file, path, |line, bad| {
+            let parsed: Line = serde_json::from_str(line).map_err(|e| {
                 bad(format!(
                     "not a spooled row ({e}); expected {{\"table\":…,\"row\":{{…}}}}"
                 ))
@@ -103,7 +91,8 @@ impl Spool {
             let table = Table::from_name(&parsed.table)
                 .ok_or_else(|| bad(format!("unknown table '{}'", parsed.table)))?;
             batch.extend_values(table, [parsed.row]);
-        }
+            Ok(())
+        })?;
         Ok(batch)
     }
 
