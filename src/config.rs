@@ -603,7 +603,14 @@ impl Config {
     /// Decides the environment and the sink. Pure: the decision rests on settings and the
     /// runner's variables only.
     pub fn target(&self) -> Result<Target, ConfigError> {
-        let (environment, why) = self.environment_and_why();
+        self.target_for(None)
+    }
+
+    /// Like [`Config::target`], with the base branch the event payload names (a review's pull
+    /// request): the runner sets `GITHUB_BASE_REF` for `pull_request` events only, and a review
+    /// must land in the same environment as its pull request.
+    pub fn target_for(&self, payload_base_branch: Option<&str>) -> Result<Target, ConfigError> {
+        let (environment, why) = self.environment_and_why(payload_base_branch);
         let specific = match environment {
             Environment::Local => &RemoteSettings::default(),
             Environment::Staging => &self.staging_remote,
@@ -671,7 +678,7 @@ impl Config {
         }
     }
 
-    fn environment_and_why(&self) -> (Environment, String) {
+    fn environment_and_why(&self, payload_base_branch: Option<&str>) -> (Environment, String) {
         if let Some(env) = self.environment {
             return (env, "set by the `environment` setting".to_owned());
         }
@@ -681,7 +688,8 @@ impl Config {
                 "not running in GitHub Actions".to_owned(),
             );
         }
-        let Some(branch) = self.github.deciding_branch() else {
+        let base = non_empty(self.github.base_ref.as_deref()).or(payload_base_branch);
+        let Some(branch) = base.or_else(|| self.github.deciding_branch()) else {
             return (
                 Environment::Staging,
                 "in GitHub Actions with no branch in GITHUB_BASE_REF/GITHUB_REF_NAME; CI runs count as staging".to_owned(),
@@ -850,6 +858,16 @@ mod tests {
         assert!(compile_globs(&["[".into()])
             .unwrap_err()
             .starts_with("bad glob '['"));
+    }
+
+    #[test]
+    fn a_review_lands_where_its_pull_request_does() {
+        let env = [("GITHUB_ACTIONS", "true"), ("GITHUB_REF_NAME", "7/merge")];
+        let c = config(&[], &env).unwrap();
+        assert_eq!(c.target().unwrap().environment, Environment::Staging);
+        let t = c.target_for(Some("main")).unwrap();
+        assert_eq!(t.environment, Environment::Production);
+        assert!(t.why.contains("branch 'main'"), "{}", t.why);
     }
 
     #[test]

@@ -28,7 +28,34 @@ use std::path::PathBuf;
 
 /// Runs `record`; returns the exit code.
 pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
-    let target = config.target()?;
+    let mut exit_code = exit::SUCCESS;
+    let (mut notices, mut warnings) = (Vec::new(), Vec::new());
+    // Source: the event payload.
+    let args = &config.record.args;
+    let event = match read_event(config, args) {
+        Ok(EventRead::Event(event)) => Some(event),
+        Ok(EventRead::Skipped(reason)) => {
+            out.notice(&reason);
+            notices.push(reason);
+            None
+        }
+        Ok(EventRead::None) => {
+            out.info("no event to record (no GITHUB_EVENT_NAME or --event-name)");
+            None
+        }
+        Err(err) => {
+            out.warning_block(&err);
+            warnings.push(err.to_string());
+            exit_code = err.exit_code();
+            None
+        }
+    };
+    let base_branch = event.as_deref().and_then(|e| match e {
+        Event::PullRequest(p) => Some(p.pull_request.base.branch.as_str()),
+        Event::PullRequestReview(p) => Some(p.pull_request.base.branch.as_str()),
+        _ => None,
+    });
+    let target = config.target_for(base_branch)?;
     out.info(&format!(
         "environment: {} ({})",
         target.environment, target.why
@@ -46,29 +73,9 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
     if let Some(warning) = &target.fallback_warning {
         report.warnings.push(warning.clone());
     }
-    let mut exit_code = exit::SUCCESS;
+    report.notices.extend(notices);
+    report.warnings.extend(warnings);
     let mut batch = Batch::new();
-
-    // Source: the event payload.
-    let args = &config.record.args;
-    let event = match read_event(config, args) {
-        Ok(EventRead::Event(event)) => Some(event),
-        Ok(EventRead::Skipped(reason)) => {
-            out.notice(&reason);
-            report.notices.push(reason);
-            None
-        }
-        Ok(EventRead::None) => {
-            out.info("no event to record (no GITHUB_EVENT_NAME or --event-name)");
-            None
-        }
-        Err(err) => {
-            out.warning_block(&err);
-            report.warnings.push(err.to_string());
-            exit_code = err.exit_code();
-            None
-        }
-    };
     let repository = args
         .repository
         .clone()
