@@ -942,3 +942,63 @@ fn junit_results_land_once_with_totals_from_the_peer_oracle() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert_eq!(stack.count("test_runs", &repo), 1);
 }
+
+/// A `deployment_status` payload (a real one, edited): deployment `id` of `sha`, succeeded.
+fn deployment_success(
+    dir: &std::path::Path,
+    id: u64,
+    sha: &str,
+    minute: u32,
+) -> std::path::PathBuf {
+    let mut payload: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("events/deployment_status/00-created.json")).unwrap(),
+    )
+    .unwrap();
+    payload["deployment"]["id"] = id.into();
+    payload["deployment"]["sha"] = sha.into();
+    payload["deployment"]["created_at"] = format!("2026-01-01T10:{minute:02}:00Z").into();
+    payload["deployment_status"]["id"] = (id * 10).into();
+    payload["deployment_status"]["state"] = "success".into();
+    payload["deployment_status"]["created_at"] = format!("2026-01-01T10:{minute:02}:30Z").into();
+    let path = dir.join(format!("deployment-{id}.json"));
+    std::fs::write(&path, payload.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn a_deploy_of_an_older_sha_is_a_rollback_read_from_the_recorded_history() {
+    let stack = Stack::get();
+    let repo = unique_repository("rollback");
+    let dir = workdir();
+    let (a, b) = ("a".repeat(40), "b".repeat(40));
+    for (id, sha, minute) in [(1, &a, 1), (2, &b, 2), (3, &b, 3), (4, &a, 4)] {
+        let payload = deployment_success(dir.path(), id, sha, minute);
+        let mut env = runner_env(
+            dir.path(),
+            &repo,
+            "deployment_status",
+            MERGED_PR,
+            &remote(&stack, &stack.secret_key),
+        );
+        env.retain(|(k, _)| *k != "GITHUB_EVENT_PATH" && *k != "GITHUB_BASE_REF");
+        env.push(("GITHUB_EVENT_PATH", payload.display().to_string()));
+        env.push(("GITHUB_REF_NAME", "main".into()));
+        let out = devmetrics(dir.path(), &[], &env);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    // 1: first deploy of a; 2: b is new; 3: b again is a redeploy; 4: a succeeded before the
+    // last success (b), so it is a rollback.
+    assert_eq!(
+        stack.column(
+            "deployment_events",
+            "deployment_id || ' ' || kind || ' ' || status || ' ' || is_production",
+            &repo
+        ),
+        [
+            "deployment:1 deploy success true",
+            "deployment:2 deploy success true",
+            "deployment:3 redeploy success true",
+            "deployment:4 rollback success true"
+        ]
+    );
+}
