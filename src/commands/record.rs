@@ -17,7 +17,7 @@ use crate::rows::from_event::{
     self, Conversion, DeploymentHistory, EventInputs, EventOptions, PastDeployment,
 };
 use crate::rows::from_event::{CommitPulls, PrEnrichment};
-use crate::rows::{Batch, RecordContext, Table};
+use crate::rows::{push_events, Batch, RecordContext, Table};
 use crate::rules::{self, report::FailOn, PrState, RuleContext, TestRunSummary};
 use crate::sinks::{deliver, AnySink, Delivery, Query, Sink, Spool};
 use crate::sources::event::{self, Event, ReadOutcome};
@@ -113,6 +113,11 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
                 report.notices.extend(rows.notices.iter().cloned());
                 batch.extend(rows.pr_events);
                 batch.extend(rows.deployment_events);
+                batch.extend(
+                    rows.push
+                        .as_deref()
+                        .map(|info| push_events::from_push(info, &ctx)),
+                );
                 push = rows.push;
             }
             Conversion::Skipped { reason } => {

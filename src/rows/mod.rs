@@ -5,6 +5,7 @@ pub mod deployment_events;
 pub mod development_metrics;
 pub mod from_event;
 pub mod pr_events;
+pub mod push_events;
 pub mod rule_compliance_events;
 pub mod test_case_results;
 pub mod test_runs;
@@ -12,6 +13,7 @@ pub mod test_runs;
 pub use deployment_events::DeploymentEvent;
 pub use development_metrics::DevelopmentMetric;
 pub use pr_events::PrEvent;
+pub use push_events::PushEvent;
 pub use rule_compliance_events::RuleComplianceEvent;
 pub use test_case_results::TestCaseResult;
 pub use test_runs::TestRun;
@@ -36,17 +38,20 @@ pub enum Table {
     RuleComplianceEvents,
     /// `metrics.development_metrics`
     DevelopmentMetrics,
+    /// `metrics.push_events`
+    PushEvents,
 }
 
 impl Table {
     /// Every table, in the order their migrations create them.
-    pub const ALL: [Table; 6] = [
+    pub const ALL: [Table; 7] = [
         Table::PrEvents,
         Table::DeploymentEvents,
         Table::TestRuns,
         Table::TestCaseResults,
         Table::RuleComplianceEvents,
         Table::DevelopmentMetrics,
+        Table::PushEvents,
     ];
 
     /// The table's name inside the `metrics` schema.
@@ -58,6 +63,7 @@ impl Table {
             Table::TestCaseResults => "test_case_results",
             Table::RuleComplianceEvents => "rule_compliance_events",
             Table::DevelopmentMetrics => "development_metrics",
+            Table::PushEvents => "push_events",
         }
     }
 
@@ -90,6 +96,7 @@ impl Table {
                 "grain",
                 "metric_name",
             ],
+            Table::PushEvents => &["repository", "branch", "after_sha"],
         }
     }
 

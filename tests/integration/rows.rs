@@ -7,7 +7,9 @@ use devmetrics::rows::deployment_events::{
     DeploymentEvent, DeploymentKind, DeploymentSource, DeploymentStatus,
 };
 use devmetrics::rows::development_metrics::{DevelopmentMetric, Grain};
+use devmetrics::rows::from_event::BranchClass;
 use devmetrics::rows::pr_events::{PrEvent, PrEventType, ReviewState};
+use devmetrics::rows::push_events::PushEvent;
 use devmetrics::rows::rule_compliance_events::{
     ComplianceStatus, ContextType, RuleComplianceEvent,
 };
@@ -88,6 +90,19 @@ prop_compose! {
     }
 }
 
+prop_compose! {
+    fn push_event()(repository in text(), environment in environment(), branch in text(), sha in "[0-9a-f]{40}",
+                    forced in any::<bool>(), at in timestamp(), pusher in proptest::option::of(text()),
+                    direct in any::<bool>(), pr in proptest::option::of(1u32..100_000), n in 0i64..2048,
+                    recorded_at in timestamp(), metadata in metadata()) -> PushEvent {
+        PushEvent { repository, environment, branch, branch_class: BranchClass::Production, before_sha: None,
+                    after_sha: sha.clone(), forced, created: false, pushed_at: at, pusher: pusher.clone(), sender: pusher,
+                    head_commit_title: Some("Merge pull request #2".into()), direct_push: direct, merged_pr: pr,
+                    detected_by: "github_api".into(), commit_count: n,
+                    commits: serde_json::json!([{"sha": sha, "timestamp": at}]), recorded_at, metadata }
+    }
+}
+
 /// Writes one row through the JSONL sink and reads it back.
 fn round_trip<R: Row + PartialEq>(row: R) {
     let dir = tempfile::tempdir().unwrap();
@@ -116,4 +131,6 @@ proptest! {
     fn rule_compliance_events_round_trip(row in rule_event()) { round_trip(row) }
     #[test]
     fn development_metrics_round_trip(row in metric()) { round_trip(row) }
+    #[test]
+    fn push_events_round_trip(row in push_event()) { round_trip(row) }
 }

@@ -147,7 +147,7 @@ fn migrations_apply_to_a_fresh_database_with_rls_and_grants() {
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    assert!(files.len() >= 8);
+    assert!(files.len() >= 9);
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         assert!(
@@ -162,7 +162,7 @@ fn migrations_apply_to_a_fresh_database_with_rls_and_grants() {
     let tables = stack.psql(&db, "select string_agg(relname || ':' || relrowsecurity, ',' order by relname) from pg_class where relnamespace = 'metrics'::regnamespace and relkind = 'r'");
     assert_eq!(
         tables,
-        "deployment_events:true,development_metrics:true,pr_events:true,rule_compliance_events:true,test_case_results:true,test_runs:true"
+        "deployment_events:true,development_metrics:true,pr_events:true,push_events:true,rule_compliance_events:true,test_case_results:true,test_runs:true"
     );
     for table in Table::ALL {
         let t = format!("metrics.{}", table.name());
@@ -1000,5 +1000,54 @@ fn a_deploy_of_an_older_sha_is_a_rollback_read_from_the_recorded_history() {
             "deployment:3 redeploy success true",
             "deployment:4 rollback success true"
         ]
+    );
+}
+
+#[test]
+fn pushes_to_a_production_branch_land_once_direct_or_from_a_merged_pr() {
+    let stack = Stack::get();
+    let repo = unique_repository("push");
+    let dir = workdir();
+    for payload in [
+        "events/push/04-event.json",
+        "events/push/90-event-merged-pr.json",
+    ] {
+        let mut env = runner_env(
+            dir.path(),
+            &repo,
+            "push",
+            MERGED_PR,
+            &remote(&stack, &stack.secret_key),
+        );
+        env.retain(|(k, _)| *k != "GITHUB_EVENT_PATH" && *k != "GITHUB_BASE_REF");
+        env.push(("GITHUB_EVENT_PATH", fixture(payload).display().to_string()));
+        env.push(("GITHUB_REF_NAME", "master".into()));
+        for _ in 0..2 {
+            let out = devmetrics(dir.path(), &[], &env);
+            assert!(out.status.success(), "{}", text(&out));
+        }
+    }
+    // 04: "Initial commit" pushed straight to master; 90: GitHub's merge commit of PR #2.
+    assert_eq!(
+        stack.column(
+            "push_events",
+            "branch || ' ' || branch_class || ' ' || left(after_sha, 8) || ' ' || direct_push || ' ' || coalesce(merged_pr::text, '-') || ' ' || detected_by",
+            &repo
+        ),
+        [
+            "master production 6113728f true - no_pull_request_pattern",
+            "master production c4295bd7 false 2 merge_commit_message"
+        ]
+    );
+    // The no-direct-push rule judged both pushes: the direct one is the violation.
+    assert_eq!(
+        stack.psql(
+            "postgres",
+            &format!(
+                "select string_agg(left(context_id, 15) || ' ' || compliance_status, ', ' order by context_id) \
+                 from metrics.rule_compliance_events where repository = '{repo}' and rule_name = 'no-direct-push'"
+            )
+        ),
+        "master@6113728f violation, master@c4295bd7 compliant"
     );
 }
