@@ -43,20 +43,33 @@ pub struct RecordReport {
     pub sections: Vec<String>,
 }
 
-/// Escapes user text (PR titles, branch names) for Markdown and the HTML GitHub allows in it.
+/// Escapes user text (PR titles, branch names, test names, messages, paths) for Markdown,
+/// table cells included: `&`, `<` and `>` become entities (no HTML), the characters that start
+/// emphasis, code, links, strike-through or a new cell are backslash-escaped, runs of line ends
+/// and tabs become one space, other control characters are dropped. No user text can inject
+/// markup or links or break a table. The one escaper of every summary section.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut in_space = false;
     for c in text.chars() {
+        if matches!(c, '\r' | '\n' | '\t') {
+            if !in_space {
+                out.push(' ');
+            }
+            in_space = true;
+            continue;
+        }
+        in_space = false;
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
-            '\n' | '\r' => out.push(' '),
-            _ => out.push(c),
+            c if c.is_control() => {}
+            c => out.push(c),
         }
     }
     out

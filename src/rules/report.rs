@@ -5,6 +5,7 @@
 use super::config::{RuleSet, RulesSource, Severity};
 use crate::github::{self, AnnotationTarget, Level};
 use crate::rows::rule_compliance_events::{ComplianceStatus, ContextType, RuleComplianceEvent};
+use crate::summary::escape;
 use std::fmt;
 use std::io::{self, Write};
 
@@ -124,11 +125,9 @@ pub fn write_summary<W: Write>(
     writeln!(out)?;
     match rules.source() {
         RulesSource::Default => writeln!(out, "Default rules (no rules file).")?,
-        RulesSource::File(path) => writeln!(
-            out,
-            "Rules from {}.",
-            escape_cell(&path.display().to_string())
-        )?,
+        RulesSource::File(path) => {
+            writeln!(out, "Rules from {}.", escape(&path.display().to_string()))?
+        }
     }
     writeln!(out)?;
     writeln!(
@@ -150,10 +149,10 @@ pub fn write_summary<W: Write>(
         writeln!(
             out,
             "| {} | {} | {} | {} | {} |",
-            escape_cell(&row.rule_name),
-            escape_cell(&row.rule_category),
-            escape_cell(&ContextLabel(row).to_string()),
-            escape_cell(&truncate(
+            escape(&row.rule_name),
+            escape(&row.rule_category),
+            escape(&ContextLabel(row).to_string()),
+            escape(&truncate(
                 row.details.as_deref().unwrap_or(""),
                 MAX_DETAILS_CHARS
             )),
@@ -241,27 +240,6 @@ fn truncate(text: &str, max: usize) -> String {
     out
 }
 
-/// Escapes text for a Markdown table cell: one line, no `|`, no HTML, no Markdown emphasis,
-/// links or code spans (`[` and `]` are escaped, so no `(…)` can form a link).
-pub fn escape_cell(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\r' | '\n' => out.push(' '),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,9 +302,9 @@ mod tests {
     }
 
     #[test]
-    fn escape_cell_neutralizes_markdown_and_html() {
+    fn cells_neutralize_markdown_and_html() {
         assert_eq!(
-            escape_cell("a|b <img src=x> `c` [l](u)\nnext"),
+            escape("a|b <img src=x> `c` [l](u)\nnext"),
             "a\\|b &lt;img src=x&gt; \\`c\\` \\[l\\](u) next"
         );
     }
