@@ -175,15 +175,7 @@ impl Sink for JsonlSink {
                 unsent: Vec::new(),
                 error: None,
             },
-            Err(error) => TableWrite {
-                table,
-                rows: rows.len(),
-                accepted: 0,
-                inserted: 0,
-                requests: 0,
-                unsent: rows.to_vec(),
-                error: Some(error),
-            },
+            Err(error) => TableWrite::failed(table, rows, error),
         }
     }
 

@@ -137,8 +137,8 @@ pub struct TableWrite {
 }
 
 impl TableWrite {
-    /// A write that was not attempted.
-    pub fn not_attempted(table: Table, rows: &[Value]) -> TableWrite {
+    /// A write of which nothing was stored: every row is handed back for the spool.
+    pub fn failed(table: Table, rows: &[Value], error: SinkError) -> TableWrite {
         TableWrite {
             table,
             rows: rows.len(),
@@ -146,8 +146,13 @@ impl TableWrite {
             inserted: 0,
             requests: 0,
             unsent: rows.to_vec(),
-            error: Some(SinkError::NotAttempted),
+            error: Some(error),
         }
+    }
+
+    /// A write that was not attempted.
+    pub fn not_attempted(table: Table, rows: &[Value]) -> TableWrite {
+        TableWrite::failed(table, rows, SinkError::NotAttempted)
     }
 }
 

@@ -678,8 +678,7 @@ impl Parser<'_> {
                 }
                 Event::Decl(_) | Event::PI(_) | Event::Comment(_) => read_anything = true,
                 Event::Eof => {
-                    if let Some(open) = stack.last() {
-                        let _ = open;
+                    if !stack.is_empty() {
                         return Err(JunitError::Truncated {
                             path: self.path.to_string(),
                             line: reader.get_ref().line(),
@@ -727,8 +726,9 @@ impl Parser<'_> {
                         );
                     }
                 }
-                Event::Start(e) => {
-                    if stack.is_empty() {
+                Event::Start(e) | Event::Empty(e) => {
+                    let empty = matches!(event, Event::Empty(_));
+                    let tag = if stack.is_empty() {
                         if root.is_some() {
                             return Err(JunitError::NotXml {
                                 path: self.path.to_string(),
@@ -738,27 +738,14 @@ impl Parser<'_> {
                         }
                         let tag = self.open_root(e, line())?;
                         root = Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
-                        stack.push(tag);
+                        tag
                     } else {
-                        let tag = self.open(e, &stack, false);
-                        stack.push(tag);
-                    }
-                }
-                Event::Empty(e) => {
-                    if stack.is_empty() {
-                        if root.is_some() {
-                            return Err(JunitError::NotXml {
-                                path: self.path.to_string(),
-                                line: line(),
-                                cause: "a second root element".to_string(),
-                            });
-                        }
-                        let tag = self.open_root(e, line())?;
-                        root = Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
+                        self.open(e, &stack, empty)
+                    };
+                    if empty {
                         self.close(tag);
                     } else {
-                        let tag = self.open(e, &stack, true);
-                        self.close(tag);
+                        stack.push(tag);
                     }
                 }
                 Event::End(_) => {
