@@ -98,12 +98,12 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
     // Rows: from the event.
     let github = event.as_ref().and_then(|_| github_client(config, out));
     let mut push = None;
+    let options = event_options(config);
     if let Some(event) = &event {
         report.event = Some(match event.action() {
             Some(action) => format!("{} ({action})", event.name()),
             None => event.name().to_owned(),
         });
-        let options = event_options(config);
         let inputs = gather_inputs(event, &options, &ctx, &sink, github.as_ref(), out).await;
         match from_event::convert(event, &ctx, &options, &inputs) {
             Conversion::Rows(rows) => {
@@ -146,7 +146,6 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
 
     // Rows: the team's rules, judged on the event.
     if let Some(event) = &event {
-        let options = event_options(config);
         if let Some(context) = rules::from_event::context(event, push.as_deref(), &options) {
             let lookups = Lookups {
                 sink: &sink,

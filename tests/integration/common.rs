@@ -74,27 +74,31 @@ impl Stack {
         format!("{}/rest/v1", self.supabase_url)
     }
 
+    /// `psql` as the `postgres` superuser on `database`, stopping at the first error.
+    fn psql_command(&self, database: &str) -> Command {
+        let mut command = Command::new(format!("{}/psql", self.pg_bin));
+        command.args([
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &self.pg_port,
+            "-U",
+            "postgres",
+            "-d",
+            database,
+        ]);
+        command
+    }
+
     /// Runs SQL as the `postgres` superuser in `database`; returns stdout (unaligned, tuples only).
     pub fn psql(&self, database: &str, sql: &str) -> String {
-        let out = Command::new(format!("{}/psql", self.pg_bin))
-            .args([
-                "-X",
-                "-q",
-                "-A",
-                "-t",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.pg_port,
-                "-U",
-                "postgres",
-                "-d",
-                database,
-                "-c",
-                sql,
-            ])
+        let out = self
+            .psql_command(database)
+            .args(["-A", "-t", "-c", sql])
             .output()
             .expect("psql runs");
         assert!(
@@ -107,22 +111,9 @@ impl Stack {
 
     /// Runs a SQL file in `database`; returns whether it succeeded and stderr.
     pub fn psql_file(&self, database: &str, file: &Path) -> (bool, String) {
-        let out = Command::new(format!("{}/psql", self.pg_bin))
-            .args([
-                "-X",
-                "-q",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.pg_port,
-                "-U",
-                "postgres",
-                "-d",
-                database,
-                "-f",
-            ])
+        let out = self
+            .psql_command(database)
+            .arg("-f")
             .arg(file)
             .output()
             .expect("psql runs");
@@ -157,6 +148,14 @@ impl Stack {
         );
         text.lines().map(str::to_owned).collect()
     }
+}
+
+/// A loopback port nothing listens on (bound, read, released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind a loopback port")
+        .port()
 }
 
 /// A repository name no other test uses, so tests can share one database.

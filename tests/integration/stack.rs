@@ -21,15 +21,46 @@ fn runner_env(
     payload: &str,
     secrets: &[(&'static str, String)],
 ) -> Vec<(&'static str, String)> {
-    let mut env = vec![
-        ("GITHUB_ACTIONS", "true".to_owned()),
-        ("GITHUB_EVENT_NAME", event.to_owned()),
-        ("GITHUB_EVENT_PATH", fixture(payload).display().to_string()),
-        ("GITHUB_REPOSITORY", repo.to_owned()),
+    let mut env = step_env(dir, repo, event, &fixture(payload), secrets);
+    env.extend([
         ("GITHUB_REF", "refs/pull/2/merge".to_owned()),
         ("GITHUB_REF_NAME", "2/merge".to_owned()),
         ("GITHUB_BASE_REF", "main".to_owned()),
         ("GITHUB_HEAD_REF", "changes".to_owned()),
+    ]);
+    env
+}
+
+/// The same for an event on `branch` (a push, a deployment status), with a payload anywhere.
+fn runner_env_on_branch(
+    dir: &std::path::Path,
+    repo: &str,
+    event: &str,
+    payload: &std::path::Path,
+    branch: &str,
+    secrets: &[(&'static str, String)],
+) -> Vec<(&'static str, String)> {
+    let mut env = step_env(dir, repo, event, payload, secrets);
+    env.extend([
+        ("GITHUB_REF", format!("refs/heads/{branch}")),
+        ("GITHUB_REF_NAME", branch.to_owned()),
+    ]);
+    env
+}
+
+/// What every step gets, whatever the event's ref.
+fn step_env(
+    dir: &std::path::Path,
+    repo: &str,
+    event: &str,
+    payload: &std::path::Path,
+    secrets: &[(&'static str, String)],
+) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        ("GITHUB_ACTIONS", "true".to_owned()),
+        ("GITHUB_EVENT_NAME", event.to_owned()),
+        ("GITHUB_EVENT_PATH", payload.display().to_string()),
+        ("GITHUB_REPOSITORY", repo.to_owned()),
         (
             "GITHUB_SHA",
             "ec26c3e57ca3a959ca5aad62de7213c562f8c821".to_owned(),
@@ -49,9 +80,7 @@ fn runner_env(
         ("INPUT_COMMAND", "record".to_owned()),
         ("INPUT_PRODUCTION-BRANCHES", "main,master".to_owned()),
     ];
-    for (k, v) in secrets {
-        env.push((k, v.clone()));
-    }
+    env.extend(secrets.iter().cloned());
     env
 }
 
@@ -340,12 +369,8 @@ async fn server_stopped_rows_are_spooled_then_replayed_exactly_once() {
     let stack = Stack::get();
     let repo = unique_repository("stopped");
     let dir = workdir();
-    // Nothing listens on this port: bind, read the port, drop.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // Nothing listens on this port.
+    let port = free_port();
     let delivery = deliver_to(
         &format!("http://127.0.0.1:{port}/rest/v1"),
         &stack.secret_key,
@@ -534,11 +559,7 @@ fn record_with_the_database_down_spools_warns_and_exits_0_then_replay_lands_it()
     let stack = Stack::get();
     let repo = unique_repository("record-down");
     let dir = workdir();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut env = runner_env(
         dir.path(),
         &repo,
@@ -582,11 +603,7 @@ fn no_key_appears_in_any_output_or_file() {
     for key in [stack.secret_key.clone(), stack.service_role_key.clone()] {
         let repo = unique_repository("secrets");
         let dir = workdir();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let mut logs = String::new();
         // A successful run, a failing run (errors and spool), a replay and doctor.
         let ok = runner_env(
@@ -695,11 +712,7 @@ struct Postrust(Child, String);
 
 impl Postrust {
     fn start(stack: &Stack, database: &str, schemas: &str) -> Postrust {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let child = Command::new(&stack.postrust)
             .env(
                 "PGRST_DB_URI",
@@ -973,16 +986,14 @@ fn a_deploy_of_an_older_sha_is_a_rollback_read_from_the_recorded_history() {
     let (a, b) = ("a".repeat(40), "b".repeat(40));
     for (id, sha, minute) in [(1, &a, 1), (2, &b, 2), (3, &b, 3), (4, &a, 4)] {
         let payload = deployment_success(dir.path(), id, sha, minute);
-        let mut env = runner_env(
+        let env = runner_env_on_branch(
             dir.path(),
             &repo,
             "deployment_status",
-            MERGED_PR,
+            &payload,
+            "main",
             &remote(&stack, &stack.secret_key),
         );
-        env.retain(|(k, _)| *k != "GITHUB_EVENT_PATH" && *k != "GITHUB_BASE_REF");
-        env.push(("GITHUB_EVENT_PATH", payload.display().to_string()));
-        env.push(("GITHUB_REF_NAME", "main".into()));
         let out = devmetrics(dir.path(), &[], &env);
         assert!(out.status.success(), "{}", text(&out));
     }
@@ -1012,16 +1023,14 @@ fn pushes_to_a_production_branch_land_once_direct_or_from_a_merged_pr() {
         "events/push/04-event.json",
         "events/push/90-event-merged-pr.json",
     ] {
-        let mut env = runner_env(
+        let env = runner_env_on_branch(
             dir.path(),
             &repo,
             "push",
-            MERGED_PR,
+            &fixture(payload),
+            "master",
             &remote(&stack, &stack.secret_key),
         );
-        env.retain(|(k, _)| *k != "GITHUB_EVENT_PATH" && *k != "GITHUB_BASE_REF");
-        env.push(("GITHUB_EVENT_PATH", fixture(payload).display().to_string()));
-        env.push(("GITHUB_REF_NAME", "master".into()));
         for _ in 0..2 {
             let out = devmetrics(dir.path(), &[], &env);
             assert!(out.status.success(), "{}", text(&out));
