@@ -69,17 +69,10 @@ impl Overall {
         o
     }
 
-    /// Passed (flaky included) over the tests that ran (skipped ones left out), in percent;
-    /// `None` when no test ran.
+    /// The pass rate over all types (`rows::test_runs::pass_rate`).
     pub fn pass_rate(&self) -> Option<f64> {
-        let ran = self.total - self.skipped;
-        (ran > 0).then(|| self.passed as f64 * 100.0 / ran as f64)
+        crate::rows::test_runs::pass_rate(self.passed, self.total, self.skipped)
     }
-}
-
-fn run_pass_rate(r: &TestRun) -> Option<f64> {
-    let ran = r.total_tests - r.skipped_tests;
-    (ran > 0).then(|| r.passed_tests as f64 * 100.0 / ran as f64)
 }
 
 /// The pass-rate alert: the overall pass rate when it is under `min_pass_rate`.
@@ -193,7 +186,7 @@ pub fn render_summary(
             r.errored_tests,
             r.skipped_tests,
             r.flaky_tests,
-            run_pass_rate(r).map_or("–".into(), percent),
+            r.pass_rate().map_or("–".into(), percent),
             seconds(r.execution_time_seconds),
         ));
     }

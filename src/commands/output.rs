@@ -86,15 +86,7 @@ impl Output {
 
     /// A warning: an annotation in Actions, `devmetrics: warning:` on stderr elsewhere.
     pub fn warning(&self, message: &str) {
-        let message = self.redact(message);
-        if self.in_actions {
-            println!(
-                "{}",
-                annotation(Level::Warning, &format!("devmetrics: {message}"))
-            );
-        } else {
-            eprintln!("devmetrics: warning: {message}");
-        }
+        self.problem_text(Level::Warning, message);
     }
 
     /// A problem that did not stop the run, rendered like an error (cause and help lines) but

@@ -52,6 +52,21 @@ impl Row for TestRun {
     const TABLE: Table = Table::TestRuns;
 }
 
+impl TestRun {
+    /// This run's pass rate (see [`pass_rate`]).
+    pub fn pass_rate(&self) -> Option<f64> {
+        pass_rate(self.passed_tests, self.total_tests, self.skipped_tests)
+    }
+}
+
+/// The pass rate, the one definition every report and alert uses: tests that passed (flaky
+/// ones included) over the tests that ran (skipped ones left out), in percent; `None` when no
+/// test ran.
+pub fn pass_rate(passed: i64, total: i64, skipped: i64) -> Option<f64> {
+    let ran = total - skipped;
+    (ran > 0).then(|| passed as f64 * 100.0 / ran as f64)
+}
+
 /// What the caller knows about the run being recorded (the lead derives `run_id` from
 /// `GITHUB_RUN_ID`, the attempt, the job and the step, so the same step run twice gives the
 /// same `run_id` and writes nothing new).
