@@ -118,6 +118,24 @@ fn config_help(err: &ConfigError) -> Vec<String> {
 
 /// The fix for a sink error, as `help:` lines.
 pub fn sink_help(err: &SinkError) -> Vec<String> {
+    match err {
+        SinkError::Io { .. } => {
+            return vec![
+                "check that the directory exists and is writable, or point output-dir elsewhere"
+                    .into(),
+            ]
+        }
+        SinkError::BadKey => {
+            return vec![
+                "copy the key again from Project Settings → API Keys, without line breaks or spaces inside it"
+                    .into(),
+            ]
+        }
+        SinkError::NotAttempted => {
+            return vec!["fix the error reported for the table before it; the rows are in the spool".into()]
+        }
+        _ => {}
+    }
     match (err.status(), err.api_code()) {
         (_, Some("PGRST106")) => vec![
             "in supabase/config.toml under [api], set schemas = [\"public\", \"graphql_public\", \"metrics\"]".into(),
@@ -162,6 +180,16 @@ pub fn sink_help(err: &SinkError) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::sinks::ApiError;
+
+    #[test]
+    fn local_file_and_key_problems_say_what_to_do() {
+        let io = SinkError::Io {
+            path: "development-metrics/pr_events.jsonl".into(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        assert!(sink_help(&io)[0].contains("output-dir"));
+        assert!(sink_help(&SinkError::BadKey)[0].contains("API Keys"));
+    }
 
     #[test]
     fn schema_not_exposed_reads_like_the_style_guide() {
