@@ -20,6 +20,50 @@ use std::time::Duration;
 /// The URL `supabase start` serves the API on, used for the `local` environment.
 pub const LOCAL_SUPABASE_URL: &str = "http://127.0.0.1:54321";
 
+/// Every setting with its built-in default, in the order `action.yml` declares them: the one
+/// list that `action.yml`'s input defaults and the README's settings table must equal (a test
+/// holds the three together). An empty default means unset. A default given in `action.yml` as
+/// an expression (`${{ github.token }}`) is the runner's value and is listed here as empty.
+pub const DEFAULTS: &[(&str, &str)] = &[
+    ("command", "record"),
+    ("supabase-url", ""),
+    ("supabase-service-role-key", ""),
+    ("staging-supabase-url", ""),
+    ("staging-supabase-service-role-key", ""),
+    ("production-supabase-url", ""),
+    ("production-supabase-service-role-key", ""),
+    ("rest-url", ""),
+    ("environment", ""),
+    ("production-branches", "main,master"),
+    ("staging-branches", "develop,staging,release/*"),
+    ("deploy-workflows", ""),
+    ("production-environments", "production,prod"),
+    ("junit-paths", ""),
+    ("test-types", ""),
+    ("slowest-tests", "10"),
+    ("min-pass-rate", "80"),
+    ("fail-on-threshold", "false"),
+    ("require-tests", "false"),
+    ("rules-file", crate::rules::DEFAULT_PATH),
+    ("fail-on-violation", "none"),
+    ("annotate-violations", "true"),
+    ("github-token", ""),
+    ("require-remote", "false"),
+    ("fail-on-spool", "true"),
+    ("output-dir", "development-metrics"),
+    ("http-timeout-seconds", "15"),
+    ("retry-attempts", "4"),
+    ("batch-rows", "10000"),
+];
+
+/// The built-in default of a setting (empty: unset).
+pub fn default_of(name: &str) -> &'static str {
+    DEFAULTS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or("", |(_, d)| d)
+}
+
 /// A configuration problem, found before anything was read or sent.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -37,13 +81,18 @@ pub enum ConfigError {
         /// What is wrong and what is expected.
         problem: String,
     },
-    /// The resolved environment has no Supabase secrets and `require-remote` is set.
-    #[error("no Supabase {what} for the {environment} environment, and require-remote is set")]
+    /// The resolved environment has no Supabase secrets, and the run may not fall back to local
+    /// files: `require-remote` is set, or it is a GitHub Actions run that is not a fork's pull
+    /// request while Supabase is configured for some environment (the workspace, and the local
+    /// files in it, are deleted when the job ends).
+    #[error("no Supabase {what} for the {environment} environment{why}")]
     MissingSecrets {
         /// The environment.
         environment: Environment,
         /// `URL`, `service role key` or both.
         what: String,
+        /// Why no fallback: `, and require-remote is set`, or the Actions case.
+        why: String,
     },
     /// A key that cannot write.
     #[error("the Supabase key for the {environment} environment is a {kind}")]
@@ -258,6 +307,15 @@ pub struct Config {
     pub record: RecordSettings,
 }
 
+/// What the event payload tells about where its rows belong.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventFacts<'a> {
+    /// The pull request's base branch named by the payload.
+    pub base_branch: Option<&'a str>,
+    /// A pull request (or its review) from a fork.
+    pub from_fork: bool,
+}
+
 /// Where rows go, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
@@ -381,6 +439,20 @@ impl Config {
             format!("variable {}", &k["PLAIN_".len()..])
         });
 
+        // Lowest precedence: the built-in defaults, so that a value equal to the default (as the
+        // runner passes every input of action.yml) means exactly what no value means.
+        for (name, default) in DEFAULTS {
+            if !default.is_empty() && !given.contains_key(*name) {
+                given.insert(
+                    (*name).to_owned(),
+                    Given {
+                        value: (*default).to_owned(),
+                        origin: format!("the default of `{name}`"),
+                    },
+                );
+            }
+        }
+
         let raw: RawSettings = envy::from_iter(
             given
                 .iter()
@@ -435,12 +507,12 @@ impl Config {
         let production_branches = globs(
             "production-branches",
             raw.production_branches.as_deref(),
-            "main,master",
+            default_of("production-branches"),
         )?;
         let staging_branches = globs(
             "staging-branches",
             raw.staging_branches.as_deref(),
-            "develop,staging,release/*",
+            default_of("staging-branches"),
         )?;
         let deploy_workflows = globs("deploy-workflows", raw.deploy_workflows.as_deref(), "")?;
 
@@ -449,11 +521,15 @@ impl Config {
                 None => Ok(None),
                 Some(v) => {
                     let v = v.trim().trim_end_matches('/').to_owned();
-                    reqwest::Url::parse(&v).map_err(|e| ConfigError::BadValue {
+                    let parsed = reqwest::Url::parse(&v).map_err(|e| ConfigError::BadValue {
                         origin: origin(name),
                         problem: format!(
                             "not a URL ({e}); expected e.g. https://<project-ref>.supabase.co"
                         ),
+                    })?;
+                    check_scheme(&parsed).map_err(|problem| ConfigError::BadValue {
+                        origin: origin(name),
+                        problem,
                     })?;
                     Ok(Some(v))
                 }
@@ -552,10 +628,16 @@ impl Config {
             production_environments: split_list(
                 raw.production_environments
                     .as_deref()
-                    .unwrap_or("production,prod"),
+                    .unwrap_or(default_of("production-environments")),
             ),
             junit,
-            rules_file: raw.rules_file.as_deref().map(PathBuf::from),
+            // The default path is not "given": an absent file there means the default rules.
+            rules_file: raw
+                .rules_file
+                .as_deref()
+                .map(str::trim)
+                .filter(|p| p.trim_start_matches("./") != crate::rules::DEFAULT_PATH)
+                .map(PathBuf::from),
             fail_on_violation: raw.fail_on_violation.clone().unwrap_or_default(),
             annotate_violations: raw.annotate_violations.is_none()
                 || boolean("annotate-violations", raw.annotate_violations.as_deref())?,
@@ -579,9 +661,22 @@ impl Config {
             rest_url,
             require_remote: boolean("require-remote", raw.require_remote.as_deref())?,
             fail_on_spool: boolean("fail-on-spool", raw.fail_on_spool.as_deref())?,
-            output_dir: PathBuf::from(raw.output_dir.as_deref().unwrap_or("development-metrics")),
+            output_dir: PathBuf::from(
+                raw.output_dir
+                    .as_deref()
+                    .unwrap_or(default_of("output-dir")),
+            ),
             github,
-            github_token: raw.github_token.map(Secret::new),
+            github_token: match raw.github_token {
+                None => None,
+                Some(token) => {
+                    check_header_value(&token).map_err(|problem| ConfigError::BadValue {
+                        origin: origin("github-token"),
+                        problem,
+                    })?;
+                    Some(Secret::new(token))
+                }
+            },
             http,
             record,
         })
@@ -603,46 +698,34 @@ impl Config {
     /// Decides the environment and the sink. Pure: the decision rests on settings and the
     /// runner's variables only.
     pub fn target(&self) -> Result<Target, ConfigError> {
-        self.target_for(None)
+        self.target_for(EventFacts::default())
     }
 
-    /// Like [`Config::target`], with the base branch the event payload names (a review's pull
-    /// request): the runner sets `GITHUB_BASE_REF` for `pull_request` events only, and a review
-    /// must land in the same environment as its pull request.
-    pub fn target_for(&self, payload_base_branch: Option<&str>) -> Result<Target, ConfigError> {
-        let (environment, why) = self.environment_and_why(payload_base_branch);
-        let specific = match environment {
-            Environment::Local => &RemoteSettings::default(),
-            Environment::Staging => &self.staging_remote,
-            Environment::Production => &self.production_remote,
-        };
-        let url = specific
-            .url
-            .clone()
-            .or_else(|| self.remote.url.clone())
-            .or_else(|| (environment == Environment::Local).then(|| LOCAL_SUPABASE_URL.to_owned()));
-        let key = specific.key.clone().or_else(|| self.remote.key.clone());
+    /// True when some Supabase URL or key is configured, for any environment.
+    pub fn has_any_remote(&self) -> bool {
+        [&self.remote, &self.staging_remote, &self.production_remote]
+            .iter()
+            .any(|r| r.url.is_some() || r.key.is_some())
+    }
+
+    /// Like [`Config::target`], with what the event payload tells: the base branch it names (a
+    /// review's pull request: the runner sets `GITHUB_BASE_REF` for `pull_request` events only,
+    /// and a review must land in the same environment as its pull request), and whether it comes
+    /// from a fork (which gets no secrets, so falls back to local files).
+    pub fn target_for(&self, event: EventFacts<'_>) -> Result<Target, ConfigError> {
+        let (environment, why) = self.environment_and_why(event.base_branch);
+        let (url, key) = self.remote_settings(environment);
         let dir = self.output_dir.clone();
 
         match (url, key) {
-            (Some(url), Some(key)) => {
-                if key.key_kind() == KeyKind::PublishableKey {
-                    return Err(ConfigError::UnusableKey {
-                        environment,
-                        kind: KeyKind::PublishableKey.describe(),
-                    });
-                }
-                let rest_url = self
-                    .rest_url
-                    .clone()
-                    .unwrap_or_else(|| format!("{url}/rest/v1"));
-                Ok(Target {
-                    environment,
-                    why,
-                    sink: SinkTarget::Supabase { rest_url, key },
-                    fallback_warning: None,
-                })
-            }
+            (Some(_), Some(_)) => Ok(Target {
+                environment,
+                why,
+                sink: self
+                    .remote_for(environment)?
+                    .expect("url and key are known"),
+                fallback_warning: None,
+            }),
             (_, None) if environment == Environment::Local && !self.require_remote => {
                 // The embedded default: no key, no Supabase needed.
                 Ok(Target {
@@ -662,20 +745,88 @@ impl Config {
                 }
                 .to_owned();
                 if self.require_remote {
-                    return Err(ConfigError::MissingSecrets { environment, what });
+                    return Err(ConfigError::MissingSecrets {
+                        environment,
+                        what,
+                        why: ", and require-remote is set".into(),
+                    });
                 }
+                let reason = if !self.github.in_actions() {
+                    "outside GitHub Actions"
+                } else if event.from_fork {
+                    "normal for a pull request from a fork, which gets no secrets"
+                } else if !self.has_any_remote() {
+                    "no Supabase secrets are configured at all: the rows are shown in the job \
+                     summary and kept only in the job's workspace, which GitHub deletes when the job ends"
+                } else {
+                    // Secrets exist for another environment: this run's rows would be lost on
+                    // the throwaway runner. Fail loudly instead.
+                    return Err(ConfigError::MissingSecrets {
+                        environment,
+                        what,
+                        why: " in this GitHub Actions run (not a pull request from a fork), while \
+                              Supabase is configured for another environment"
+                            .into(),
+                    });
+                };
                 Ok(Target {
                     environment,
                     why,
                     sink: SinkTarget::Jsonl { dir: dir.clone() },
                     fallback_warning: Some(format!(
-                        "no Supabase {what} for the {environment} environment (normal for a pull request from a fork, \
-                         which gets no secrets); rows were written to {}/ instead",
+                        "no Supabase {what} for the {environment} environment ({reason}); rows were written to {}/ instead",
                         dir.display()
                     )),
                 })
             }
         }
+    }
+
+    /// The Supabase project an environment's rows go to: its own settings, else the unprefixed
+    /// ones (and, for `local`, the URL of `supabase start`). `None` when the URL or the key is
+    /// missing ([`Config::missing_for`] says which); never local files.
+    pub fn remote_for(&self, environment: Environment) -> Result<Option<SinkTarget>, ConfigError> {
+        let (Some(url), Some(key)) = self.remote_settings(environment) else {
+            return Ok(None);
+        };
+        if key.key_kind() == KeyKind::PublishableKey {
+            return Err(ConfigError::UnusableKey {
+                environment,
+                kind: KeyKind::PublishableKey.describe(),
+            });
+        }
+        let rest_url = self
+            .rest_url
+            .clone()
+            .unwrap_or_else(|| format!("{url}/rest/v1"));
+        Ok(Some(SinkTarget::Supabase { rest_url, key }))
+    }
+
+    /// What [`Config::remote_for`] lacks for `environment`, in words naming the settings.
+    pub fn missing_for(&self, environment: Environment) -> String {
+        let (url, key) = self.remote_settings(environment);
+        let env = environment.as_str();
+        match (url.is_some(), key.is_some()) {
+            (true, true) => String::new(),
+            (false, false) => format!("{env}-supabase-url and {env}-supabase-service-role-key (or supabase-url and supabase-service-role-key)"),
+            (true, false) => format!("{env}-supabase-service-role-key (or supabase-service-role-key)"),
+            (false, true) => format!("{env}-supabase-url (or supabase-url)"),
+        }
+    }
+
+    fn remote_settings(&self, environment: Environment) -> (Option<String>, Option<Secret>) {
+        let specific = match environment {
+            Environment::Local => &RemoteSettings::default(),
+            Environment::Staging => &self.staging_remote,
+            Environment::Production => &self.production_remote,
+        };
+        let url = specific
+            .url
+            .clone()
+            .or_else(|| self.remote.url.clone())
+            .or_else(|| (environment == Environment::Local).then(|| LOCAL_SUPABASE_URL.to_owned()));
+        let key = specific.key.clone().or_else(|| self.remote.key.clone());
+        (url, key)
     }
 
     fn environment_and_why(&self, payload_base_branch: Option<&str>) -> (Environment, String) {
@@ -719,6 +870,52 @@ impl Config {
                 format!("branch '{branch}' is neither a production nor a staging branch; CI runs count as staging"),
             )
         }
+    }
+}
+
+/// The service role key travels with every request: plain `http://` only to this machine
+/// (`supabase start`, the local stack), `https://` everywhere else.
+fn check_scheme(url: &reqwest::Url) -> Result<(), String> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let host = url.host_str().unwrap_or_default();
+            let loopback = host.eq_ignore_ascii_case("localhost")
+                || host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if loopback {
+                Ok(())
+            } else {
+                Err(format!(
+                    "plain http:// to {} would send the service role key unencrypted; use https:// \
+                     (http:// is accepted for 127.0.0.1 and localhost only)",
+                    url.host_str().unwrap_or("?")
+                ))
+            }
+        }
+        other => Err(format!(
+            "'{other}:' is not an HTTP URL; expected e.g. https://<project-ref>.supabase.co"
+        )),
+    }
+}
+
+/// A token goes into an HTTP header: visible ASCII only. Says what is wrong without showing it.
+fn check_header_value(token: &str) -> Result<(), String> {
+    match token
+        .char_indices()
+        .find(|(_, c)| !c.is_ascii_graphic())
+    {
+        None => Ok(()),
+        Some((at, c)) => Err(format!(
+            "the token holds a character an HTTP header cannot carry ({}) at position {}; \
+             pass the token itself, e.g. `github-token: ${{{{ github.token }}}}` or a secret without \
+             spaces or line breaks",
+            if c.is_whitespace() { "white space or a line break".to_owned() } else { format!("U+{:04X}", c as u32) },
+            at + 1
+        )),
     }
 }
 
@@ -842,11 +1039,59 @@ mod tests {
             ("GITHUB_REF_NAME", "7/merge"),
             ("GITHUB_BASE_REF", "main"),
         ];
-        let t = config(&[], &env).unwrap().target().unwrap();
+        let fork = EventFacts {
+            base_branch: None,
+            from_fork: true,
+        };
+        let t = config(&[], &env).unwrap().target_for(fork).unwrap();
         assert_eq!(t.environment, Environment::Production);
         // A fork PR: no secrets → local files with a warning.
         assert!(matches!(t.sink, SinkTarget::Jsonl { .. }));
         assert!(t.fallback_warning.unwrap().contains("fork"));
+    }
+
+    #[test]
+    fn an_actions_run_without_its_environments_secrets_is_an_error_unless_from_a_fork() {
+        // Only staging secrets, a push to main: the production rows would be lost.
+        let env = [
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_REF_NAME", "main"),
+            ("INPUT_STAGING-SUPABASE-URL", "https://stage.supabase.co"),
+            (
+                "INPUT_STAGING-SUPABASE-SERVICE-ROLE-KEY",
+                "sb_secret_stagestage",
+            ),
+        ];
+        let c = config(&[], &env).unwrap();
+        let err = c.target().unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::MissingSecrets {
+                environment: Environment::Production,
+                ..
+            }
+        ));
+        assert!(err.to_string().contains("not a pull request from a fork"));
+        let fork = EventFacts {
+            base_branch: Some("main"),
+            from_fork: true,
+        };
+        assert!(matches!(
+            c.target_for(fork).unwrap().sink,
+            SinkTarget::Jsonl { .. }
+        ));
+    }
+
+    #[test]
+    fn an_actions_run_with_no_supabase_configured_at_all_writes_local_files_and_says_so() {
+        let env = [("GITHUB_ACTIONS", "true"), ("GITHUB_REF_NAME", "main")];
+        let t = config(&[], &env).unwrap().target().unwrap();
+        assert!(matches!(t.sink, SinkTarget::Jsonl { .. }));
+        let warning = t.fallback_warning.unwrap();
+        assert!(
+            warning.contains("no Supabase secrets are configured"),
+            "{warning}"
+        );
     }
 
     #[test]
@@ -865,7 +1110,12 @@ mod tests {
         let env = [("GITHUB_ACTIONS", "true"), ("GITHUB_REF_NAME", "7/merge")];
         let c = config(&[], &env).unwrap();
         assert_eq!(c.target().unwrap().environment, Environment::Staging);
-        let t = c.target_for(Some("main")).unwrap();
+        let t = c
+            .target_for(EventFacts {
+                base_branch: Some("main"),
+                from_fork: false,
+            })
+            .unwrap();
         assert_eq!(t.environment, Environment::Production);
         assert!(t.why.contains("branch 'main'"), "{}", t.why);
     }
@@ -926,6 +1176,76 @@ mod tests {
         assert!(err
             .to_string()
             .contains("expected local, staging or production"));
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_to_this_machine() {
+        for ok in [
+            "http://127.0.0.1:54321",
+            "http://localhost:54321",
+            "http://[::1]:54321",
+            "https://x.supabase.co",
+        ] {
+            assert!(config(&[], &[("INPUT_SUPABASE-URL", ok)]).is_ok(), "{ok}");
+        }
+        let err = config(&[], &[("INPUT_SUPABASE-URL", "http://x.supabase.co")]).unwrap_err();
+        assert!(
+            err.to_string().contains("unencrypted; use https://"),
+            "{err}"
+        );
+        let err = config(&[], &[("DEVMETRICS_REST_URL", "http://10.0.0.1/rest/v1")]).unwrap_err();
+        assert!(
+            err.to_string().starts_with("variable DEVMETRICS_REST_URL"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_token_no_header_can_carry_is_a_configuration_error_that_does_not_show_it() {
+        let err = config(&[], &[("GITHUB_TOKEN", "ghs_abc\nsecretpart")]).unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("variable GITHUB_TOKEN"), "{text}");
+        assert!(text.contains("line break"), "{text}");
+        assert!(
+            !text.contains("secretpart") && !text.contains("ghs_abc"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn debug_of_the_configuration_never_shows_a_key() {
+        let c = config(
+            &[],
+            &[
+                ("SUPABASE_SERVICE_ROLE_KEY", "sb_secret_topsecret1"),
+                (
+                    "INPUT_STAGING-SUPABASE-SERVICE-ROLE-KEY",
+                    "sb_secret_topsecret2",
+                ),
+                ("GITHUB_TOKEN", "ghs_topsecret3"),
+            ],
+        )
+        .unwrap();
+        let text = format!("{c:?} {:?}", c.target().unwrap());
+        assert!(!text.contains("topsecret"), "{text}");
+        assert!(text.contains("***"));
+    }
+
+    #[test]
+    fn the_defaults_are_what_no_value_means() {
+        // Every input at its action.yml default (as the runner passes them) gives the same
+        // configuration as no input at all.
+        let none = config(&[], &[]).unwrap();
+        let inputs: Vec<(String, &str)> = DEFAULTS
+            .iter()
+            .map(|(n, d)| (format!("INPUT_{}", n.to_ascii_uppercase()), *d))
+            .collect();
+        let env: Vec<(&str, &str)> = inputs.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        let all = config(&[], &env).unwrap();
+        assert_eq!(format!("{none:?}"), format!("{all:?}"));
+        assert_eq!(all.record.rules_file, None);
+        assert_eq!(all.http, HttpSettings::default());
+        assert!(all.fail_on_spool);
     }
 
     #[test]

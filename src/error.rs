@@ -105,6 +105,7 @@ fn config_help(err: &ConfigError) -> Vec<String> {
         ],
         ConfigError::BadValue { .. } => vec![],
         ConfigError::MissingSecrets { environment, .. } => vec![
+            "rows were not written anywhere; fix the secrets and re-run the job (every row has a natural key: a re-run adds nothing twice)".into(),
             format!(
                 "add the repository secrets and pass them as inputs: {environment}-supabase-url and {environment}-supabase-service-role-key (or supabase-url and supabase-service-role-key for every environment)"
             ),

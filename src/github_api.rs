@@ -334,6 +334,63 @@ impl GitHubApi {
     }
 }
 
+impl GitHubApi {
+    /// The text of the file at `path` in the commit `git_ref` (`GET
+    /// /repos/{owner}/{repo}/contents/{path}?ref=…`); `None` when the commit has no such file.
+    pub async fn file_at(
+        &self,
+        owner: &str,
+        repo: &str,
+        path: &str,
+        git_ref: &str,
+    ) -> Result<Option<String>, ApiError> {
+        #[derive(Deserialize)]
+        struct Content {
+            #[serde(default)]
+            content: Option<String>,
+            #[serde(default)]
+            encoding: Option<String>,
+        }
+        let path = path.trim_start_matches("./").trim_start_matches('/');
+        let route = format!("/repos/{owner}/{repo}/contents/{path}");
+        let answer: Result<serde_json::Value, octocrab::Error> =
+            self.client.get(&route, Some(&[("ref", git_ref)])).await;
+        let value = match answer {
+            Ok(value) => value,
+            Err(octocrab::Error::GitHub { source, .. }) if source.status_code.as_u16() == 404 => {
+                return Ok(None)
+            }
+            Err(e) => {
+                return Err(ApiError::Request {
+                    route,
+                    message: describe(&e),
+                })
+            }
+        };
+        let unexpected = |message: String| ApiError::Request {
+            route: route.clone(),
+            message: format!("unexpected answer: {message}"),
+        };
+        let content: Content =
+            serde_json::from_value(value).map_err(|e| unexpected(e.to_string()))?;
+        match (content.encoding.as_deref(), content.content) {
+            (Some("base64"), Some(text)) => {
+                use base64::Engine;
+                let compact: String = text.split_whitespace().collect();
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(compact)
+                    .map_err(|e| unexpected(format!("content is not base64: {e}")))?;
+                String::from_utf8(bytes)
+                    .map(Some)
+                    .map_err(|_| unexpected("the file is not UTF-8 text".into()))
+            }
+            _ => Err(unexpected(
+                "not a file (a directory, a symlink or a submodule?)".into(),
+            )),
+        }
+    }
+}
+
 /// octocrab's error, with GitHub's message and status when it has them.
 fn describe(e: &octocrab::Error) -> String {
     match e {

@@ -5,6 +5,7 @@ pub mod doctor;
 pub mod output;
 pub mod record;
 pub mod replay;
+pub mod rules_source;
 pub mod test_results;
 
 use crate::cli::{Cli, Command};

@@ -5,10 +5,11 @@
 //! reported and reflected in the exit code, but never stops the rows of the other sources from
 //! being written.
 
+use super::rules_source::{rules_for, EventRules};
 use super::test_results::record_test_results;
 use super::{open_sink, output::Output};
 use crate::cli::RecordArgs;
-use crate::config::{Config, ConfigError, Target};
+use crate::config::{Config, ConfigError, EventFacts, Target};
 use crate::error::{exit, render_sink_problem, Error};
 use crate::github;
 use crate::github_api::{split_repository, GitHubApi, DEFAULT_API_URL};
@@ -50,12 +51,15 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
             None
         }
     };
-    let base_branch = event.as_deref().and_then(|e| match e {
-        Event::PullRequest(p) => Some(p.pull_request.base.branch.as_str()),
-        Event::PullRequestReview(p) => Some(p.pull_request.base.branch.as_str()),
+    let pull_request = event.as_deref().and_then(|e| match e {
+        Event::PullRequest(p) => Some(&p.pull_request),
+        Event::PullRequestReview(p) => Some(&p.pull_request),
         _ => None,
     });
-    let target = config.target_for(base_branch)?;
+    let target = config.target_for(EventFacts {
+        base_branch: pull_request.map(|pr| pr.base.branch.as_str()),
+        from_fork: pull_request.is_some_and(|pr| pr.is_from_fork()),
+    })?;
     out.info(&format!(
         "environment: {} ({})",
         target.environment, target.why
@@ -151,7 +155,24 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
                 sink: &sink,
                 github: github.as_ref(),
             };
-            match judge_rules(config, context, &ctx, lookups, out, &mut batch, &mut report).await {
+            let rules = rules_for(config, event, github.as_ref(), &ctx.repository, out).await;
+            let judged = match rules {
+                Ok(rules) => {
+                    judge_rules(
+                        config,
+                        rules,
+                        context,
+                        &ctx,
+                        lookups,
+                        out,
+                        &mut batch,
+                        &mut report,
+                    )
+                    .await
+                }
+                Err(err) => Err(err),
+            };
+            match judged {
                 Ok(0) => {}
                 Ok(_) => exit_code = exit_code.max(exit::CHECK_FAILED),
                 Err(err) => {
@@ -342,8 +363,13 @@ fn github_client(config: &Config, out: &Output) -> Option<GitHubApi> {
 
 /// Evaluates the rules on `context`: settled verdicts become rows; every verdict is shown.
 /// Returns how many violations fail the step.
+#[allow(clippy::too_many_arguments)]
 async fn judge_rules(
     config: &Config,
+    EventRules {
+        ruleset,
+        recordable,
+    }: EventRules,
     mut context: RuleContext,
     ctx: &RecordContext,
     Lookups { sink, github }: Lookups<'_>,
@@ -351,15 +377,6 @@ async fn judge_rules(
     batch: &mut Batch,
     report: &mut RecordReport,
 ) -> Result<usize, Error> {
-    let (path, explicit) = match &config.record.rules_file {
-        Some(path) => (path.clone(), true),
-        None => (PathBuf::from(rules::DEFAULT_PATH), false),
-    };
-    let path = match &config.github.workspace {
-        Some(workspace) if path.is_relative() => workspace.join(path),
-        _ => path,
-    };
-    let ruleset = rules::load(&path, explicit)?;
     let fail_on = FailOn::parse(&config.record.fail_on_violation, &ruleset).map_err(|e| {
         Error::Config(ConfigError::BadValue {
             origin: "setting `fail-on-violation`".into(),
@@ -445,7 +462,9 @@ async fn judge_rules(
         rows.len(),
         context_label(&context),
         context.context_id(),
-        if context.is_settled() {
+        if !recordable {
+            " (shown, not recorded: the rules that judge it could not be read)"
+        } else if context.is_settled() {
             ""
         } else {
             " (provisional: recorded once the pull request is closed)"
@@ -457,7 +476,9 @@ async fn judge_rules(
         );
         out.error(&Error::CheckFailed(message));
     }
-    batch.extend(rules::settled(&context, rows));
+    if recordable {
+        batch.extend(rules::settled(&context, rows));
+    }
     Ok(failing)
 }
 

@@ -1,24 +1,24 @@
 //! `devmetrics replay`: sends the rows earlier runs spooled because the database could not be
-//! reached. Each spool file is sent table by table; what is written leaves the file, what still
-//! fails stays in it, so replay can be run again and again. Natural keys make a row that was in
-//! fact stored before (a timeout after the commit) harmless.
+//! reached. Each row goes to the Supabase project of its own `environment` (a spool can hold rows
+//! of several), never to local files. Each spool file is sent table by table; what is written
+//! leaves the file, what still fails, or has no project to go to, stays in it, so replay can be
+//! run again and again. Natural keys make a row that was in fact stored before (a timeout after
+//! the commit) harmless. One unreadable spool file is reported and skipped; the others still go.
 
 use super::{open_sink, output::Output};
-use crate::config::Config;
+use crate::config::{Config, SinkTarget, Target};
+use crate::environment::Environment;
 use crate::error::{exit, Error};
 use crate::github;
 use crate::rows::Batch;
-use crate::sinks::{Sink, SinkError, Spool};
+use crate::sinks::{AnySink, Sink, SinkError, Spool};
+use serde_json::Value;
+use std::collections::HashMap;
 use std::fs::OpenOptions;
 use std::io::Write;
 
 /// Runs `replay`; returns the exit code.
 pub async fn replay(config: &Config, out: &Output) -> Result<i32, Error> {
-    let target = config.target()?;
-    if let Some(warning) = &target.fallback_warning {
-        out.warning(warning);
-    }
-    let sink = open_sink(&target, config)?;
     let spool = Spool::under(&config.output_dir);
     let files = spool.files().map_err(|source| Error::Sink {
         doing: format!("could not list the spool in {}", spool.dir().display()),
@@ -33,40 +33,61 @@ pub async fn replay(config: &Config, out: &Output) -> Result<i32, Error> {
         return Ok(exit::SUCCESS);
     }
     out.info(&format!(
-        "replaying {} spool file(s) from {} to {} ({} environment)",
+        "replaying {} spool file(s) from {}; each row goes to its own environment's Supabase project",
         files.len(),
         spool.dir().display(),
-        sink.describe(),
-        target.environment
     ));
 
-    let (mut sent, mut left_total) = (0usize, 0usize);
-    let mut unreachable = false;
+    let mut projects = Projects::new(config);
+    let (mut sent, mut left_total, mut unreadable) = (0usize, 0usize, 0usize);
     for path in files {
-        let batch = Spool::read(&path).map_err(|source| Error::Sink {
-            doing: format!("could not read the spool file {}", path.display()),
-            source: Box::new(source),
-        })?;
-        let mut left = Batch::new();
-        for (table, rows) in batch.groups() {
-            if unreachable {
-                left.extend_values(table, rows.iter().cloned());
-                continue;
-            }
-            let write = sink.write(table, rows).await;
-            sent += write.accepted;
-            if let Some(source) = write.error {
-                unreachable |= source.is_unreachable();
+        let batch = match Spool::read(&path) {
+            Ok(batch) => batch,
+            Err(source) => {
+                unreadable += 1;
                 out.warning_block(&Error::Sink {
                     doing: format!(
-                        "could not replay {} rows to {table} from {}",
-                        write.unsent.len(),
+                        "could not read the spool file {}; it is left as it is and the other files are replayed",
                         path.display()
                     ),
                     source: Box::new(source),
                 });
+                continue;
             }
-            left.extend_values(table, write.unsent);
+        };
+        let mut left = Batch::new();
+        for (table, rows) in batch.groups() {
+            for (environment, rows) in by_environment(rows) {
+                let Some(environment) = environment else {
+                    out.warning(&format!(
+                        "{} row(s) of {table} in {} name no environment devmetrics knows; they stay in the spool",
+                        rows.len(),
+                        path.display()
+                    ));
+                    left.extend_values(table, rows);
+                    continue;
+                };
+                let Some(sink) = projects.sink(environment, out)? else {
+                    left.extend_values(table, rows);
+                    continue;
+                };
+                let write = sink.write(table, &rows).await;
+                sent += write.accepted;
+                if let Some(source) = write.error {
+                    if source.is_unreachable() {
+                        projects.mark_unreachable(environment);
+                    }
+                    out.warning_block(&Error::Sink {
+                        doing: format!(
+                            "could not replay {} rows to {table} ({environment}) from {}",
+                            write.unsent.len(),
+                            path.display()
+                        ),
+                        source: Box::new(source),
+                    });
+                }
+                left.extend_values(table, write.unsent);
+            }
         }
         left_total += left.len();
         Spool::settle(&path, &left).map_err(|source: SinkError| Error::Sink {
@@ -75,15 +96,84 @@ pub async fn replay(config: &Config, out: &Output) -> Result<i32, Error> {
         })?;
     }
     write_outputs(config, sent, left_total)?;
-    if left_total == 0 {
+    if left_total == 0 && unreadable == 0 {
         out.info(&format!("replayed {sent} rows; the spool is empty"));
         Ok(exit::SUCCESS)
     } else {
         out.info(&format!(
-            "replayed {sent} rows; {left_total} rows are still in {} (run replay again once the cause is fixed)",
-            spool.dir().display()
+            "replayed {sent} rows; {left_total} rows are still in {}{} (run replay again once the cause is fixed)",
+            spool.dir().display(),
+            if unreadable > 0 {
+                format!(", and {unreadable} spool file(s) could not be read")
+            } else {
+                String::new()
+            }
         ));
         Err(Error::Spooled(left_total))
+    }
+}
+
+/// A table's rows grouped by the environment each names, in first-seen order.
+fn by_environment(rows: &[Value]) -> Vec<(Option<Environment>, Vec<Value>)> {
+    let mut groups: Vec<(Option<Environment>, Vec<Value>)> = Vec::new();
+    for row in rows {
+        let environment = row
+            .get("environment")
+            .and_then(Value::as_str)
+            .and_then(Environment::parse);
+        match groups.iter_mut().find(|(e, _)| *e == environment) {
+            Some((_, group)) => group.push(row.clone()),
+            None => groups.push((environment, vec![row.clone()])),
+        }
+    }
+    groups
+}
+
+/// The Supabase project of each environment, opened once; `None` when its URL or key is missing
+/// (said once) or once it proved unreachable in this run.
+struct Projects<'a> {
+    config: &'a Config,
+    opened: HashMap<Environment, Option<AnySink>>,
+}
+
+impl<'a> Projects<'a> {
+    fn new(config: &'a Config) -> Projects<'a> {
+        Projects {
+            config,
+            opened: HashMap::new(),
+        }
+    }
+
+    fn sink(&mut self, environment: Environment, out: &Output) -> Result<Option<&AnySink>, Error> {
+        if !self.opened.contains_key(&environment) {
+            let sink = match self.config.remote_for(environment)? {
+                Some(sink @ SinkTarget::Supabase { .. }) => {
+                    let target = Target {
+                        environment,
+                        why: String::new(),
+                        sink,
+                        fallback_warning: None,
+                    };
+                    let sink = open_sink(&target, self.config)?;
+                    out.info(&format!("{environment} rows go to {}", sink.describe()));
+                    Some(sink)
+                }
+                _ => {
+                    out.warning(&format!(
+                        "the {environment} rows stay in the spool: no Supabase project for the {environment} environment (set {})",
+                        self.config.missing_for(environment)
+                    ));
+                    None
+                }
+            };
+            self.opened.insert(environment, sink);
+        }
+        Ok(self.opened.get(&environment).and_then(Option::as_ref))
+    }
+
+    /// Later tables of an unreachable project are kept without being tried.
+    fn mark_unreachable(&mut self, environment: Environment) {
+        self.opened.insert(environment, None);
     }
 }
 
@@ -104,4 +194,31 @@ fn write_outputs(config: &Config, sent: usize, left: usize) -> Result<(), Error>
                 path.display()
             ))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rows_are_grouped_by_the_environment_they_name() {
+        let rows = [
+            json!({"environment": "production", "n": 1}),
+            json!({"environment": "staging", "n": 2}),
+            json!({"environment": "production", "n": 3}),
+            json!({"environment": "moon", "n": 4}),
+        ];
+        let groups = by_environment(&rows);
+        let shape: Vec<(Option<Environment>, usize)> =
+            groups.iter().map(|(e, r)| (*e, r.len())).collect();
+        assert_eq!(
+            shape,
+            vec![
+                (Some(Environment::Production), 2),
+                (Some(Environment::Staging), 1),
+                (None, 1)
+            ]
+        );
+    }
 }

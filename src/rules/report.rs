@@ -49,6 +49,10 @@ impl UnknownRule {
     }
 }
 
+fn is_one_of(word: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| word.eq_ignore_ascii_case(w))
+}
+
 impl FailOn {
     /// Parses the input: empty or `none`, `all`, or rule names separated by commas or newlines,
     /// each of which must be a rule of `rules` (enabled or not).
@@ -60,8 +64,12 @@ impl FailOn {
             .collect();
         match names.as_slice() {
             [] => return Ok(FailOn::Nothing),
-            [one] if one.eq_ignore_ascii_case("none") => return Ok(FailOn::Nothing),
-            [one] if one.eq_ignore_ascii_case("all") => return Ok(FailOn::All),
+            // `false` / `true` too: the input reads like a switch, and the action's default
+            // used to be "false".
+            [one] if is_one_of(one, &["none", "false", "no", "off", "0"]) => {
+                return Ok(FailOn::Nothing)
+            }
+            [one] if is_one_of(one, &["all", "true", "yes", "on", "1"]) => return Ok(FailOn::All),
             _ => {}
         }
         let mut out = Vec::new();
@@ -321,6 +329,8 @@ mod tests {
         assert_eq!(FailOn::parse("", &rules), Ok(FailOn::Nothing));
         assert_eq!(FailOn::parse(" none ", &rules), Ok(FailOn::Nothing));
         assert_eq!(FailOn::parse("ALL", &rules), Ok(FailOn::All));
+        assert_eq!(FailOn::parse("false", &rules), Ok(FailOn::Nothing));
+        assert_eq!(FailOn::parse(" True", &rules), Ok(FailOn::All));
         assert_eq!(
             FailOn::parse("pr-size, branching.mdc\npr-size", &rules),
             Ok(FailOn::Rules(vec![

@@ -292,6 +292,9 @@ pub struct BranchRef {
     pub branch: String,
     /// The commit.
     pub sha: String,
+    /// The repository the branch lives in (`null` when a fork was deleted).
+    #[serde(default)]
+    pub repo: Option<Repository>,
 }
 
 /// A pull request as it appears in `pull_request` and `pull_request_review` payloads (the latter
@@ -360,6 +363,16 @@ impl PullRequest {
     /// True once merged (`merged`, or `merged_at` in payloads without `merged`).
     pub fn is_merged(&self) -> bool {
         self.merged.unwrap_or(false) || self.merged_at.is_some()
+    }
+
+    /// True when the head branch lives in another repository than the base (a fork, also one
+    /// deleted since: its `head.repo` is `null`). GitHub gives a fork's workflows no secrets.
+    pub fn is_from_fork(&self) -> bool {
+        match (&self.head.repo, &self.base.repo) {
+            (Some(head), Some(base)) => !head.full_name.eq_ignore_ascii_case(&base.full_name),
+            (None, Some(_)) => true,
+            _ => false,
+        }
     }
 }
 

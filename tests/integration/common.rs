@@ -411,6 +411,13 @@ impl FakeGitHub {
         FakeGitHub { url, seen }
     }
 
+    /// One fake for the whole test binary, started on first use: what a step in Actions talks
+    /// to through `${{ github.token }}` when the test does not look at the requests.
+    pub fn shared() -> &'static FakeGitHub {
+        static SHARED: std::sync::OnceLock<FakeGitHub> = std::sync::OnceLock::new();
+        SHARED.get_or_init(FakeGitHub::start)
+    }
+
     /// The request lines received.
     pub fn seen(&self) -> Vec<String> {
         self.seen.lock().unwrap().clone()

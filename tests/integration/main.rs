@@ -7,4 +7,5 @@ mod junit;
 mod local;
 mod rows;
 mod rules;
+mod runner;
 mod stack;
