@@ -9,7 +9,7 @@
 #      loader, no toolchain paths).
 # The linters are installed once into a venv under .stack/ (gitignored). The musl target comes
 # from rustup; ring needs a C compiler for it (Debian: musl-tools' musl-gcc, or plain gcc).
-# No Docker engine runs here: the image build itself is left to the release workflow.
+# The image itself is built and run by scripts/container.sh (podman), from the binary built here.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -14,6 +14,11 @@ trap 'scripts/stack.sh down >/dev/null 2>&1' EXIT
 . .stack/env
 # The examples (benchmarks) hold no tests, but must keep compiling.
 cargo build --examples --quiet
+# The runner harness (tests/integration/runner.rs) runs its cases in the container image too when
+# a current one exists (`scripts/container.sh build` or `check`; .ci/run runs `check` first).
+if [ -z "${DEVMETRICS_CONTAINER_RUNNER:-}" ] && runner=$(scripts/container.sh runner); then
+    export DEVMETRICS_CONTAINER_RUNNER=$runner
+fi
 log=$(mktemp)
 status=0
 cargo test --lib --bins --tests "$@" 2>&1 | tee "$log" || status=$?
