@@ -78,6 +78,7 @@ struct RawSettings {
     production_environments: Option<String>,
     junit_paths: Option<String>,
     test_types: Option<String>,
+    leg: Option<String>,
     slowest_tests: Option<String>,
     min_pass_rate: Option<String>,
     fail_on_threshold: Option<String>,
@@ -200,6 +201,9 @@ pub struct JunitSettings {
     pub fail_on_threshold: bool,
     /// No JUnit file matched is an error.
     pub require_tests: bool,
+    /// `leg`: names this leg of a matrix or sharded job (the Action defaults it to the
+    /// strategy's job index); `None` = derived from the leg's reports.
+    pub leg: Option<String>,
 }
 
 /// Everything `record` needs beyond the target.
@@ -544,6 +548,12 @@ impl Config {
                 .unwrap_or(80.0),
             fail_on_threshold: boolean("fail-on-threshold", raw.fail_on_threshold.as_deref())?,
             require_tests: boolean("require-tests", raw.require_tests.as_deref())?,
+            leg: raw
+                .leg
+                .as_deref()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned),
         };
 
         let record = RecordSettings {

@@ -4,6 +4,7 @@
 mod common;
 mod events;
 mod junit;
+mod legs;
 mod local;
 mod rows;
 mod rules;
