@@ -1,6 +1,7 @@
 //! Integration tests, built into one binary: the real stack (`stack`), the local default
 //! (`local`), and each source and stage (`events`, `junit`, `rows`, `rules`).
 
+mod access;
 mod common;
 mod events;
 mod junit;
