@@ -40,6 +40,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("production-environments", "production,prod"),
     ("junit-paths", ""),
     ("test-types", ""),
+    ("leg", ""),
     ("slowest-tests", "10"),
     ("min-pass-rate", "80"),
     ("fail-on-threshold", "false"),
@@ -127,6 +128,7 @@ struct RawSettings {
     production_environments: Option<String>,
     junit_paths: Option<String>,
     test_types: Option<String>,
+    leg: Option<String>,
     slowest_tests: Option<String>,
     min_pass_rate: Option<String>,
     fail_on_threshold: Option<String>,
@@ -249,6 +251,9 @@ pub struct JunitSettings {
     pub fail_on_threshold: bool,
     /// No JUnit file matched is an error.
     pub require_tests: bool,
+    /// `leg`: names this leg of a matrix or sharded job (the Action defaults it to the
+    /// strategy's job index); `None` = derived from the leg's reports.
+    pub leg: Option<String>,
 }
 
 /// Everything `record` needs beyond the target.
@@ -620,6 +625,12 @@ impl Config {
                 .unwrap_or(80.0),
             fail_on_threshold: boolean("fail-on-threshold", raw.fail_on_threshold.as_deref())?,
             require_tests: boolean("require-tests", raw.require_tests.as_deref())?,
+            leg: raw
+                .leg
+                .as_deref()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned),
         };
 
         let record = RecordSettings {

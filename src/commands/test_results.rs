@@ -80,10 +80,11 @@ pub fn record_test_results(
         ..ReadOptions::default()
     };
     let mut collector = Collector::new(options);
-    let mut read = 0;
+    let mut read = Vec::new();
     for file in &files {
-        match collector.read_path(&file.path, &file.display, types.type_of(&file.display)) {
-            Ok(_) => read += 1,
+        let test_type = types.type_of(&file.display);
+        match collector.read_path(&file.path, &file.display, test_type) {
+            Ok(_) => read.push((file, test_type)),
             Err(err) => {
                 if err.is_not_junit() {
                     out.warning_text(&err.render());
@@ -96,12 +97,14 @@ pub fn record_test_results(
             }
         }
     }
+    let run = run_info(config, pr_number, ctx, &files, &read);
     out.info(&format!(
-        "test results: read {read} of {} JUnit file(s)",
-        files.len()
+        "test results: read {} of {} JUnit file(s), leg {}",
+        read.len(),
+        files.len(),
+        run.leg
     ));
     let report = collector.finish();
-    let run = run_info(config, pr_number, ctx, &files);
     let runs = test_runs::from_test_report(&report, &run, ctx);
     let cases = test_case_results::from_test_report(
         &report,
@@ -175,11 +178,16 @@ fn workspace(config: &Config) -> PathBuf {
 /// so running the same step again writes nothing new while a re-run attempt (the tests ran
 /// again) is a new run. Elsewhere: a hash of the report files' paths, sizes and modification
 /// times, so recording the same reports twice writes nothing new.
+///
+/// Legs of a matrix or sharded job share all of that, so the leg is a key of its own: the
+/// `leg` setting (the Action defaults it to `${{ strategy.job-index }}`), else one derived
+/// from the leg's reports ([`derived_leg`]).
 fn run_info(
     config: &Config,
     pr_number: Option<u32>,
     ctx: &RecordContext,
     files: &[paths::ReportFile],
+    read: &[(&paths::ReportFile, &str)],
 ) -> RunInfo {
     let gh = &config.github;
     let run_id = match (&gh.run_id, gh.in_actions()) {
@@ -191,8 +199,13 @@ fn run_info(
         ),
         _ => format!("local:{}", files_fingerprint(files)),
     };
+    let leg = match &config.record.junit.leg {
+        Some(leg) => leg.clone(),
+        None => derived_leg(read),
+    };
     RunInfo {
         run_id,
+        leg,
         run_timestamp: ctx.recorded_at,
         sha: gh.sha.clone(),
         branch: gh
@@ -220,9 +233,116 @@ fn files_fingerprint(files: &[paths::ReportFile]) -> String {
         }
         hash.update([0]);
     }
-    hash.finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&hash.finalize()[..8])
+}
+
+/// A leg named by its reports: `auto-` and a hash of each report's path and test type and of
+/// the identities (classname, name) of the test cases in it, sorted, so the order tests ran in
+/// does not matter. Durations, outcomes and timestamps are left out: recording the same step
+/// again, or the same tests after a rerun, gives the same leg. Two legs running the identical
+/// tests from identical paths get the same leg and need the `leg` setting.
+fn derived_leg(read: &[(&paths::ReportFile, &str)]) -> String {
+    let mut identities = std::collections::BTreeSet::new();
+    for (file, test_type) in read {
+        let report = identity(&[file.display.as_bytes(), test_type.as_bytes()]);
+        identities.insert(report);
+        for (classname, name) in test_case_names(&file.path) {
+            identities.insert(identity(&[&report, &classname, &name]));
+        }
+    }
+    let mut hash = Sha256::new();
+    for id in &identities {
+        hash.update(id);
+    }
+    format!("auto-{}", hex(&hash.finalize()[..8]))
+}
+
+/// A collision-resistant digest of `parts`, each length-prefixed.
+fn identity(parts: &[&[u8]]) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    for part in parts {
+        hash.update((part.len() as u64).to_le_bytes());
+        hash.update(part);
+    }
+    hash.finalize().into()
+}
+
+/// The (classname, name) attributes, raw, of every `testcase` element of a report the reader
+/// accepted. Stops quietly at the first XML error: the reader already reported the file.
+fn test_case_names(path: &std::path::Path) -> Vec<(Vec<u8>, Vec<u8>)> {
+    use quick_xml::events::Event;
+    let Ok(file) = std::fs::File::open(path) else {
+        return Vec::new();
+    };
+    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(file));
+    let mut buf = Vec::new();
+    let mut names = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == b"testcase" => {
+                let (mut classname, mut name) = (Vec::new(), Vec::new());
+                for attr in e.attributes().flatten() {
+                    match attr.key.local_name().as_ref() {
+                        b"classname" => classname = attr.value.into_owned(),
+                        b"name" => name = attr.value.into_owned(),
+                        _ => {}
+                    }
+                }
+                names.push((classname, name));
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
+        buf.clear();
+    }
+    names
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leg_of(reports: &[(&str, &str)]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let files: Vec<paths::ReportFile> = reports
+            .iter()
+            .map(|(display, xml)| {
+                let path = dir.path().join(display.replace('/', "_"));
+                std::fs::write(&path, xml).unwrap();
+                paths::ReportFile {
+                    display: (*display).to_owned(),
+                    path,
+                }
+            })
+            .collect();
+        let read: Vec<_> = files.iter().map(|f| (f, "unit")).collect();
+        derived_leg(&read)
+    }
+
+    const SHARD_1: &str = r#"<testsuite name="s" time="1.5"><testcase classname="a" name="one" time="1"/><testcase classname="a" name="two" time="0.5"><failure/></testcase></testsuite>"#;
+
+    #[test]
+    fn a_derived_leg_ignores_durations_outcomes_and_order() {
+        let rerun = r#"<testsuite name="s" time="9"><testcase classname="a" name="two" time="8"/><testcase classname="a" name="one" time="1"><skipped/></testcase></testsuite>"#;
+        let leg = leg_of(&[("reports/junit.xml", SHARD_1)]);
+        assert!(leg.starts_with("auto-") && leg.len() == 21, "{leg}");
+        assert_eq!(leg, leg_of(&[("reports/junit.xml", rerun)]));
+    }
+
+    #[test]
+    fn a_derived_leg_differs_with_the_tests_or_the_report_paths() {
+        let shard_2 = r#"<testsuite name="s"><testcase classname="a" name="three"/><testcase classname="a" name="four"/></testsuite>"#;
+        let leg = leg_of(&[("reports/junit.xml", SHARD_1)]);
+        assert_ne!(leg, leg_of(&[("reports/junit.xml", shard_2)]));
+        assert_ne!(leg, leg_of(&[("reports/linux/junit.xml", SHARD_1)]));
+        // The same names in another classname are other tests.
+        assert_ne!(
+            leg,
+            leg_of(&[("reports/junit.xml", &SHARD_1.replace("\"a\"", "\"b\""))])
+        );
+    }
 }

@@ -77,10 +77,11 @@ impl Table {
         match self {
             Table::PrEvents => &["repository", "pr_number", "event_key"],
             Table::DeploymentEvents => &["repository", "deployment_id", "status"],
-            Table::TestRuns => &["repository", "run_id", "test_type"],
+            Table::TestRuns => &["repository", "run_id", "leg", "test_type"],
             Table::TestCaseResults => &[
                 "repository",
                 "run_id",
+                "leg",
                 "test_type",
                 "suite_name",
                 "classname",

@@ -30,6 +30,9 @@ pub struct TestCaseResult {
     pub environment: Environment,
     /// The run (same as `test_runs.run_id`).
     pub run_id: String,
+    /// The leg of the run (same as `test_runs.leg`); `""` on rows recorded before legs existed.
+    #[serde(default)]
+    pub leg: String,
     /// The run's test type.
     pub test_type: String,
     /// When the run happened.
@@ -187,6 +190,7 @@ fn case_row(
         repository: ctx.repository.clone(),
         environment: ctx.environment,
         run_id: run.run_id.clone(),
+        leg: run.leg.clone(),
         test_type: test_type.to_string(),
         run_timestamp: run.run_timestamp,
         suite_name: case.suite.clone(),
@@ -228,6 +232,7 @@ mod tests {
     fn run() -> RunInfo {
         RunInfo {
             run_id: "r1".into(),
+            leg: "1".into(),
             run_timestamp: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
             sha: None,
             branch: None,
@@ -266,6 +271,7 @@ boom</failure></testcase>
             .iter()
             .map(|r| (r.test_name.as_str(), r.outcome))
             .collect();
+        assert!(rows.iter().all(|r| r.run_id == "r1" && r.leg == "1"));
         assert_eq!(
             names,
             [
@@ -314,6 +320,7 @@ boom</failure></testcase>
                         repository: repo,
                         environment: Environment::Production,
                         run_id: "r".into(),
+                        leg: suite.chars().rev().collect(),
                         test_type: "unit".into(),
                         run_timestamp: at,
                         suite_name: suite,

@@ -14,6 +14,10 @@ pub struct TestRun {
     pub environment: Environment,
     /// Derived from workflow run, attempt, job and step (see the migration).
     pub run_id: String,
+    /// The leg of a matrix or sharded job (see [`RunInfo::leg`]); `""` on rows recorded before
+    /// legs existed.
+    #[serde(default)]
+    pub leg: String,
     /// When the run happened.
     pub run_timestamp: DateTime<Utc>,
     /// `unit`, `integration`, `e2e`...
@@ -74,6 +78,11 @@ pub fn pass_rate(passed: i64, total: i64, skipped: i64) -> Option<f64> {
 pub struct RunInfo {
     /// The run's identity, shared by its `test_runs` and `test_case_results` rows.
     pub run_id: String,
+    /// The leg of a matrix or sharded job: the `leg` setting (in Actions it defaults to the
+    /// strategy's job index), else `auto-<hex>` derived from the leg's report paths and test
+    /// identities. Part of the natural key next to `run_id`, so two legs of one job step keep a
+    /// row each.
+    pub leg: String,
     /// When the run happened.
     pub run_timestamp: DateTime<Utc>,
     /// The commit tested.
@@ -113,6 +122,7 @@ pub fn from_test_report(
                 repository: ctx.repository.clone(),
                 environment: ctx.environment,
                 run_id: run.run_id.clone(),
+                leg: run.leg.clone(),
                 run_timestamp: run.run_timestamp,
                 test_type: ty.test_type.clone(),
                 total_tests: count(t.total),
@@ -156,6 +166,7 @@ mod tests {
     pub(crate) fn run_info() -> RunInfo {
         RunInfo {
             run_id: "123-1-test-junit".into(),
+            leg: "0".into(),
             run_timestamp: Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap(),
             sha: Some("abc".into()),
             branch: Some("main".into()),
@@ -215,7 +226,10 @@ mod tests {
                 r.passed_tests + r.failed_tests + r.errored_tests + r.skipped_tests,
                 r.total_tests
             );
-            assert_eq!(r.run_id, "123-1-test-junit");
+            assert_eq!(
+                (r.run_id.as_str(), r.leg.as_str()),
+                ("123-1-test-junit", "0")
+            );
         }
     }
 
@@ -249,7 +263,8 @@ mod tests {
                     TestRun {
                         repository: repo,
                         environment: env,
-                        run_id,
+                        run_id: run_id.clone(),
+                        leg: run_id.chars().rev().collect(),
                         run_timestamp: at,
                         test_type: "unit".into(),
                         total_tests: p + f + e + s,

@@ -381,6 +381,7 @@ impl Workspace for FixtureWorkspace {
 fn run_info() -> RunInfo {
     RunInfo {
         run_id: "9876-1-test-record".into(),
+        leg: "0".into(),
         run_timestamp: "2026-11-25T10:00:00Z".parse().unwrap(),
         sha: Some("0123abc".into()),
         branch: Some("main".into()),
@@ -494,6 +495,7 @@ fn rows_from_a_run_and_the_same_step_twice() {
         [
             "repository",
             "run_id",
+            "leg",
             "test_type",
             "suite_name",
             "classname",

@@ -1,9 +1,11 @@
 //! Integration tests, built into one binary: the real stack (`stack`), the local default
 //! (`local`), and each source and stage (`events`, `junit`, `rows`, `rules`).
 
+mod access;
 mod common;
 mod events;
 mod junit;
+mod legs;
 mod local;
 mod rows;
 mod rules;

@@ -88,6 +88,7 @@ fn evaluate(value: &str, secrets: &Secrets) -> String {
         let expression = rest[start + 3..end].trim();
         out.push_str(&match (expression, secrets) {
             ("github.token", _) => FAKE_TOKEN.to_owned(),
+            ("strategy.job-index", _) => "0".to_owned(),
             ("secrets.SUPABASE_URL", Secrets::Given { url, .. }) => url.clone(),
             ("secrets.SUPABASE_SERVICE_ROLE_KEY", Secrets::Given { key, .. }) => key.clone(),
             (e, _) if e.starts_with("secrets.") => String::new(),
