@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::error::{exit, Error};
 use crate::github;
 use crate::rows::Batch;
-use crate::sinks::{Sink, SinkError, Spool};
+use crate::sinks::{quarantine, Quarantine, Sink, SinkError, Spool};
 use std::fs::OpenOptions;
 use std::io::Write;
 
@@ -43,19 +43,24 @@ pub async fn replay(config: &Config, out: &Output) -> Result<i32, Error> {
     let (mut sent, mut left_total) = (0usize, 0usize);
     let mut unreachable = false;
     for path in files {
-        let batch = Spool::read(&path).map_err(|source| Error::Sink {
+        let mut batch = Spool::read(&path).map_err(|source| Error::Sink {
             doing: format!("could not read the spool file {}", path.display()),
             source: Box::new(source),
         })?;
+        batch
+            .clean(&config.secrets())
+            .into_iter()
+            .for_each(|change| out.info(&change));
         let mut left = Batch::new();
+        let mut writes = Vec::new();
         for (table, rows) in batch.groups() {
             if unreachable {
                 left.extend_values(table, rows.iter().cloned());
                 continue;
             }
-            let write = sink.write(table, rows).await;
+            let mut write = sink.write(table, rows).await;
             sent += write.accepted;
-            if let Some(source) = write.error {
+            if let Some(source) = write.error.take() {
                 unreachable |= source.is_unreachable();
                 out.warning_block(&Error::Sink {
                     doing: format!(
@@ -66,8 +71,18 @@ pub async fn replay(config: &Config, out: &Output) -> Result<i32, Error> {
                     source: Box::new(source),
                 });
             }
-            left.extend_values(table, write.unsent);
+            left.extend_values(table, std::mem::take(&mut write.unsent));
+            writes.push(write);
         }
+        let (file, err) = quarantine(
+            &mut writes,
+            batch.quarantined(),
+            &Quarantine::beside(&spool),
+        );
+        report_quarantine(file, err, &writes, &spool, out);
+        writes
+            .into_iter()
+            .for_each(|w| left.extend_values(w.table, w.unsent));
         left_total += left.len();
         Spool::settle(&path, &left).map_err(|source: SinkError| Error::Sink {
             doing: format!("could not update the spool file {}", path.display()),
@@ -85,6 +100,31 @@ pub async fn replay(config: &Config, out: &Output) -> Result<i32, Error> {
         ));
         Err(Error::Spooled(left_total))
     }
+}
+
+/// Says how many rows of a replayed file were quarantined, why, and how to send them once fixed.
+fn report_quarantine(
+    file: Option<std::path::PathBuf>,
+    err: Option<SinkError>,
+    writes: &[crate::sinks::TableWrite],
+    spool: &Spool,
+    out: &Output,
+) {
+    if let Some(err) = err {
+        out.warning(&format!(
+            "could not write the quarantine file ({err}); the refused rows stay in the spool"
+        ));
+    }
+    let Some(file) = file else { return };
+    let mut text = format!("rows refused and quarantined in {}:", file.display());
+    for q in writes.iter().flat_map(|w| &w.quarantined) {
+        text += &format!("\n  {}: {q}", q.table);
+    }
+    text += &format!(
+        "\n  help: fix each row in the file (its reason is on its line), move the file to {}, then run `devmetrics replay`\n",
+        spool.dir().display()
+    );
+    out.warning_text(&text);
 }
 
 fn write_outputs(config: &Config, sent: usize, left: usize) -> Result<(), Error> {

@@ -5,6 +5,7 @@ mod common;
 mod events;
 mod junit;
 mod local;
+mod quarantine;
 mod rows;
 mod rules;
 mod stack;
