@@ -593,6 +593,42 @@ mod tests {
     }
 
     #[test]
+    fn only_refusals_of_the_rows_are_searched_not_configuration_errors() {
+        let api = |status, code: &str| SinkError::Api {
+            status,
+            error: ApiError {
+                code: Some(code.into()),
+                ..ApiError::default()
+            },
+            body: None,
+            attempts: 1,
+        };
+        for code in [
+            "22P02", "22001", "22003", "22008", "23502", "23514", "PGRST102",
+        ] {
+            assert!(api(400, code).refuses_rows(), "{code}");
+        }
+        assert!(api(409, "23505").refuses_rows());
+        for (status, code) in [
+            (401, "PGRST301"),
+            (403, "42501"),
+            (404, "PGRST205"),
+            (406, "PGRST106"),
+            (400, "PGRST204"),
+            (400, "42703"),
+            (500, "22P02"),
+        ] {
+            assert!(!api(status, code).refuses_rows(), "{status} {code}");
+        }
+        let redirect = SinkError::Redirect {
+            url: "http://x/rest/v1".into(),
+            status: 301,
+            location: None,
+        };
+        assert!(!redirect.refuses_rows() && !is_retryable(&redirect) && redirect.is_unreachable());
+    }
+
+    #[test]
     fn a_key_with_a_line_break_is_refused_not_panicked_on() {
         let err = PostgrestSink::new(
             "http://127.0.0.1:1",
