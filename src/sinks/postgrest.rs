@@ -246,6 +246,8 @@ impl PostgrestSink {
         let spent = |budget: &u32| MAX_SEARCH_REQUESTS - *budget;
         // Ranges of `chunk` still to settle, each with its refusal when it was already sent.
         let mut pending = vec![(0..chunk.len(), Some(refusal))];
+        // The last refusal's status and fields, to name when the search stops.
+        let mut last = (400, ApiError::default());
         while let Some((range, known)) = pending.pop() {
             let refusal = match known {
                 Some(refusal) => refusal,
@@ -255,17 +257,11 @@ impl PostgrestSink {
                 }
                 None if *budget == 0 => {
                     write.unsent.extend_from_slice(&chunk[range]);
-                    let cause = write.quarantined.last().map_or_else(
-                        || "the database refused rows".to_owned(),
-                        |q| format!("{} {}", q.code, q.message),
-                    );
+                    let (status, error) = last.clone();
                     write.error = Some(SinkError::SearchStopped {
                         cause: Box::new(SinkError::Api {
-                            status: 400,
-                            error: ApiError {
-                                message: Some(cause),
-                                ..ApiError::default()
-                            },
+                            status,
+                            error,
                             body: None,
                             attempts: 1,
                         }),
@@ -294,6 +290,9 @@ impl PostgrestSink {
                     }
                 }
             };
+            if let SinkError::Api { status, error, .. } = &refusal {
+                last = (*status, error.clone());
+            }
             if range.len() == 1 {
                 write
                     .quarantined
