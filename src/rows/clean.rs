@@ -384,12 +384,45 @@ fn scrub_str(text: &str, secrets: &[&Secret], seen: &mut Scrubbed) -> String {
     } else {
         text.to_owned()
     };
-    let redacted = redact(&out, secrets.iter().copied());
+    let mut redacted = redact(&out, secrets.iter().copied());
+    if let Some(cut) = redact_cut_key(&redacted, secrets) {
+        redacted = cut;
+    }
     if redacted != out {
         seen.secret = true;
         out = redacted;
     }
     out
+}
+
+/// Shortest key prefix treated as a key (the shortest key [`redact`] replaces).
+const MIN_KEY_PREFIX: usize = 8;
+
+/// A key cut off by a truncation (the text ends with its first characters, before an optional
+/// `…`) escapes [`redact`]: the prefix is replaced too.
+fn redact_cut_key(text: &str, secrets: &[&Secret]) -> Option<String> {
+    let body = text.strip_suffix('…').unwrap_or(text);
+    for secret in secrets {
+        let key = secret.expose();
+        if key.len() <= MIN_KEY_PREFIX {
+            continue;
+        }
+        // Only the last key.len() - 1 bytes can hold a cut key.
+        let mut from = body.len().saturating_sub(key.len() - 1);
+        while !body.is_char_boundary(from) {
+            from += 1;
+        }
+        let tail = &body[from..];
+        let start = tail
+            .match_indices(&key[..MIN_KEY_PREFIX])
+            .map(|(i, _)| i)
+            .find(|&i| key.starts_with(&tail[i..]));
+        if let Some(start) = start {
+            let cut = from + start;
+            return Some(format!("{}***{}", &body[..cut], &text[body.len()..]));
+        }
+    }
+    None
 }
 
 /// Applies the fixes, then checks every constraint; returns the first violation.

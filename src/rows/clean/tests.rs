@@ -78,6 +78,20 @@ fn known_keys_are_redacted_in_every_string() {
 }
 
 #[test]
+fn a_key_cut_off_by_a_truncation_is_redacted_too() {
+    let key = Secret::new("sb_secret_0123456789abcdef");
+    let mut row = test_run();
+    row["branch_name"] = json!("apikey sb_secret_0123456…");
+    row["sha"] = json!("ends with sb_secret_012");
+    row["test_type"] = json!("sb_secret_ alone is not a key");
+    let token = Secret::new("ghp_abcdefghijklmnop");
+    let (keep, _, _) = cleaned(Table::TestRuns, row, &[&token, &key]);
+    assert_eq!(keep[0]["branch_name"], "apikey ***…");
+    assert_eq!(keep[0]["sha"], "ends with ***");
+    assert_eq!(keep[0]["test_type"], "sb_secret_ alone is not a key");
+}
+
+#[test]
 fn a_start_after_the_finish_is_moved_to_the_finish_and_the_duration_to_zero() {
     let (keep, refused, cleaning) = cleaned(Table::DeploymentEvents, deployment(), &[]);
     assert!(refused.is_empty(), "{refused:?}");
