@@ -132,6 +132,12 @@ pub fn sink_help(err: &SinkError) -> Vec<String> {
                     .into(),
             ]
         }
+        SinkError::Redirect { location, .. } => {
+            return vec![format!(
+                "set supabase-url (or rest-url) to the final address, the one the redirect points to{}; devmetrics sends the key to the configured address only",
+                location.as_deref().map(|l| format!(" ({l})")).unwrap_or_default()
+            )]
+        }
         SinkError::NotAttempted => {
             return vec!["fix the error reported for the table before it; the rows are in the spool".into()]
         }

@@ -18,6 +18,34 @@ pub struct TableLine {
     pub inserted: usize,
     /// Of those, spooled for replay.
     pub spooled: usize,
+    /// Of those, refused and quarantined.
+    pub quarantined: usize,
+}
+
+/// Rows refused and kept in a quarantine file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarantineNote {
+    /// The quarantine file.
+    pub file: String,
+    /// The spool directory a fixed file is moved to.
+    pub spool_dir: String,
+    /// Per table and reason, how many rows.
+    pub reasons: Vec<(Table, String, usize)>,
+}
+
+impl QuarantineNote {
+    /// Rows quarantined.
+    pub fn rows(&self) -> usize {
+        self.reasons.iter().map(|(_, _, n)| n).sum()
+    }
+
+    /// How to send the rows once fixed.
+    pub fn help(&self) -> String {
+        format!(
+            "fix each row in {} (its reason is on its line), move the file to {}, then run `devmetrics replay`",
+            self.file, self.spool_dir
+        )
+    }
 }
 
 /// What `record` did, for the summary.
@@ -39,6 +67,8 @@ pub struct RecordReport {
     pub warnings: Vec<String>,
     /// The spool file, when rows were spooled.
     pub spool_file: Option<String>,
+    /// The quarantine file and why, when rows were refused.
+    pub quarantine: Option<QuarantineNote>,
     /// Further sections (test results, rule compliance), already Markdown.
     pub sections: Vec<String>,
 }
@@ -98,7 +128,9 @@ pub fn render(report: &RecordReport) -> String {
         let _ = writeln!(md, "| table | rows | new | already recorded | spooled |");
         let _ = writeln!(md, "|---|---:|---:|---:|---:|");
         for t in &report.tables {
-            let already = t.rows.saturating_sub(t.inserted + t.spooled);
+            let already = t
+                .rows
+                .saturating_sub(t.inserted + t.spooled + t.quarantined);
             let _ = writeln!(
                 md,
                 "| `{}` | {} | {} | {} | {} |",
@@ -112,6 +144,23 @@ pub fn render(report: &RecordReport) -> String {
             md,
             "Rows that could not be written are kept in `{}`: run `devmetrics replay` to send them.\n",
             spool.replace('`', "'")
+        );
+    }
+    if let Some(q) = &report.quarantine {
+        let code = |text: &str| text.replace('`', "'");
+        let _ = writeln!(
+            md,
+            "> [!CAUTION]\n> {} row(s) were refused and kept in `{}` (not written, not spooled):",
+            q.rows(),
+            code(&q.file)
+        );
+        for (table, reason, n) in &q.reasons {
+            let _ = writeln!(md, "> - `{table}`: {n} row(s): {}", escape(reason));
+        }
+        let _ = writeln!(
+            md,
+            ">\n> To send them: fix each row in the file (its reason is on its line), move the file to `{}`, then run `devmetrics replay`.\n",
+            code(&q.spool_dir)
         );
     }
     for notice in &report.notices {
@@ -157,6 +206,43 @@ mod tests {
         assert_eq!(
             escape("<script>*bold*|x\n[y](z)"),
             "&lt;script&gt;\\*bold\\*\\|x \\[y\\](z)"
+        );
+    }
+
+    #[test]
+    fn quarantined_rows_are_counted_with_reasons_and_help() {
+        let report = RecordReport {
+            tables: vec![TableLine {
+                table: Table::TestRuns,
+                rows: 3,
+                inserted: 2,
+                spooled: 0,
+                quarantined: 1,
+            }],
+            quarantine: Some(QuarantineNote {
+                file: "out/quarantine/a.jsonl".into(),
+                spool_dir: "out/spool".into(),
+                reasons: vec![(
+                    Table::TestRuns,
+                    "22008 (refused by the database): out of range".into(),
+                    1,
+                )],
+            }),
+            ..Default::default()
+        };
+        let md = render(&report);
+        assert!(
+            md.contains("| `metrics.test_runs` | 3 | 2 | 0 | 0 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("1 row(s) were refused and kept in `out/quarantine/a.jsonl`"),
+            "{md}"
+        );
+        assert!(md.contains("`metrics.test_runs`: 1 row(s): 22008"), "{md}");
+        assert!(
+            md.contains("move the file to `out/spool`, then run `devmetrics replay`"),
+            "{md}"
         );
     }
 

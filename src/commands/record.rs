@@ -186,6 +186,10 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
 
     // Sink.
     let spool = Spool::under(&config.output_dir);
+    batch
+        .clean(&config.secrets())
+        .into_iter()
+        .for_each(|change| out.info(&change));
     let delivery = deliver(&sink, &batch, &spool).await;
     report_delivery(&delivery, &target, out, &mut report);
     write_step_files(config, &target, &delivery, &report, &tests.outputs, out);
@@ -497,6 +501,7 @@ fn report_delivery(delivery: &Delivery, target: &Target, out: &Output, report: &
             rows: write.rows,
             inserted: write.inserted,
             spooled: write.unsent.len(),
+            quarantined: write.quarantined.len(),
         });
         let already = write.accepted - write.inserted;
         if write.accepted > 0 {
@@ -528,6 +533,32 @@ fn report_delivery(delivery: &Delivery, target: &Target, out: &Output, report: &
         out.warning(&text);
         report.spool_file = Some(path.display().to_string());
     }
+    if let Some(path) = &delivery.quarantine_file {
+        let note = summary::QuarantineNote {
+            file: path.display().to_string(),
+            spool_dir: spool_dir_of(path),
+            reasons: delivery.quarantine_reasons(),
+        };
+        let mut text = format!(
+            "{} row(s) refused and quarantined in {}:",
+            note.rows(),
+            note.file
+        );
+        for (table, reason, n) in &note.reasons {
+            text += &format!("\n  {table}: {n} row(s): {reason}");
+        }
+        out.warning_text(&format!("{text}\n  help: {}\n", note.help()));
+        report.quarantine = Some(note);
+    }
+    if let Some(err) = &delivery.quarantine_error {
+        out.warning(&format!("could not write the quarantine file ({err}); the refused rows are in the spool instead"));
+    }
+}
+
+/// The spool directory next to a quarantine file (`<output>/quarantine/x.jsonl` → `<output>/spool`).
+fn spool_dir_of(quarantine_file: &std::path::Path) -> String {
+    let output_dir = quarantine_file.parent().and_then(std::path::Path::parent);
+    output_dir.map_or_else(|| "spool".into(), |d| d.join("spool").display().to_string())
 }
 
 /// `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY`. Failing to write them is a warning: the rows
@@ -553,6 +584,7 @@ fn write_step_files(
             text += &github::output_entry(&table.name().replace('_', "-"), &rows.to_string());
         }
         text += &github::output_entry("spooled", &delivery.spooled().to_string());
+        text += &github::output_entry("quarantined", &delivery.quarantined().to_string());
         for (name, value) in test_outputs {
             text += &github::output_entry(name, value);
         }

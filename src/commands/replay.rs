@@ -11,7 +11,7 @@ use crate::environment::Environment;
 use crate::error::{exit, Error};
 use crate::github;
 use crate::rows::Batch;
-use crate::sinks::{AnySink, Sink, SinkError, Spool};
+use crate::sinks::{quarantine, AnySink, Quarantine, Sink, SinkError, Spool};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fs::OpenOptions;
@@ -41,7 +41,7 @@ pub async fn replay(config: &Config, out: &Output) -> Result<i32, Error> {
     let mut projects = Projects::new(config);
     let (mut sent, mut left_total, mut unreadable) = (0usize, 0usize, 0usize);
     for path in files {
-        let batch = match Spool::read(&path) {
+        let mut batch = match Spool::read(&path) {
             Ok(batch) => batch,
             Err(source) => {
                 unreadable += 1;
@@ -55,7 +55,12 @@ pub async fn replay(config: &Config, out: &Output) -> Result<i32, Error> {
                 continue;
             }
         };
+        batch
+            .clean(&config.secrets())
+            .into_iter()
+            .for_each(|change| out.info(&change));
         let mut left = Batch::new();
+        let mut writes = Vec::new();
         for (table, rows) in batch.groups() {
             for (environment, rows) in by_environment(rows) {
                 let Some(environment) = environment else {
@@ -71,9 +76,9 @@ pub async fn replay(config: &Config, out: &Output) -> Result<i32, Error> {
                     left.extend_values(table, rows);
                     continue;
                 };
-                let write = sink.write(table, &rows).await;
+                let mut write = sink.write(table, &rows).await;
                 sent += write.accepted;
-                if let Some(source) = write.error {
+                if let Some(source) = write.error.take() {
                     if source.is_unreachable() {
                         projects.mark_unreachable(environment);
                     }
@@ -86,9 +91,19 @@ pub async fn replay(config: &Config, out: &Output) -> Result<i32, Error> {
                         source: Box::new(source),
                     });
                 }
-                left.extend_values(table, write.unsent);
+                left.extend_values(table, std::mem::take(&mut write.unsent));
+                writes.push(write);
             }
         }
+        let (file, err) = quarantine(
+            &mut writes,
+            batch.quarantined(),
+            &Quarantine::beside(&spool),
+        );
+        report_quarantine(file, err, &writes, &spool, out);
+        writes
+            .into_iter()
+            .for_each(|w| left.extend_values(w.table, w.unsent));
         left_total += left.len();
         Spool::settle(&path, &left).map_err(|source: SinkError| Error::Sink {
             doing: format!("could not update the spool file {}", path.display()),
@@ -175,6 +190,31 @@ impl<'a> Projects<'a> {
     fn mark_unreachable(&mut self, environment: Environment) {
         self.opened.insert(environment, None);
     }
+}
+
+/// Says how many rows of a replayed file were quarantined, why, and how to send them once fixed.
+fn report_quarantine(
+    file: Option<std::path::PathBuf>,
+    err: Option<SinkError>,
+    writes: &[crate::sinks::TableWrite],
+    spool: &Spool,
+    out: &Output,
+) {
+    if let Some(err) = err {
+        out.warning(&format!(
+            "could not write the quarantine file ({err}); the refused rows stay in the spool"
+        ));
+    }
+    let Some(file) = file else { return };
+    let mut text = format!("rows refused and quarantined in {}:", file.display());
+    for q in writes.iter().flat_map(|w| &w.quarantined) {
+        text += &format!("\n  {}: {q}", q.table);
+    }
+    text += &format!(
+        "\n  help: fix each row in the file (its reason is on its line), move the file to {}, then run `devmetrics replay`\n",
+        spool.dir().display()
+    );
+    out.warning_text(&text);
 }
 
 fn write_outputs(config: &Config, sent: usize, left: usize) -> Result<(), Error> {

@@ -1,6 +1,7 @@
 //! Rows: one plain struct per table of the `metrics` schema, whose serde names are the column
 //! names, and pure conversions from source types. Rows know nothing about HTTP or files.
 
+pub mod clean;
 pub mod deployment_events;
 pub mod development_metrics;
 pub mod from_event;
@@ -148,6 +149,8 @@ pub struct RecordContext {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Batch {
     groups: std::collections::BTreeMap<Table, Vec<serde_json::Value>>,
+    /// Rows [`Batch::clean`] kept back: not sent, not spooled.
+    quarantined: Vec<clean::Quarantined>,
 }
 
 impl Batch {
@@ -200,6 +203,24 @@ impl Batch {
     /// True when there is no row.
     pub fn is_empty(&self) -> bool {
         self.groups.is_empty()
+    }
+
+    /// Cleans every row before it is sent (see [`clean`]): strips NUL characters, redacts
+    /// `secrets`, brings values into their column's range and order, and moves the rows that
+    /// still violate a constraint of their table to [`Batch::quarantined`]. Returns what changed.
+    pub fn clean(&mut self, secrets: &[&crate::secret::Secret]) -> clean::Cleaning {
+        let mut cleaning = clean::Cleaning::default();
+        for (table, rows) in std::mem::take(&mut self.groups) {
+            let (keep, refused) = clean::clean_rows(table, rows, secrets, &mut cleaning);
+            self.quarantined.extend(refused);
+            self.extend_values(table, keep);
+        }
+        cleaning
+    }
+
+    /// The rows [`Batch::clean`] kept back, with why.
+    pub fn quarantined(&self) -> &[clean::Quarantined] {
+        &self.quarantined
     }
 }
 

@@ -173,6 +173,7 @@ impl Sink for JsonlSink {
                 inserted,
                 requests: 0,
                 unsent: Vec::new(),
+                quarantined: Vec::new(),
                 error: None,
             },
             Err(error) => TableWrite::failed(table, rows, error),

@@ -1,20 +1,25 @@
 //! Sinks: where rows go. [`postgrest`] writes to Supabase's PostgREST API, [`jsonl`] to local
 //! files; [`spool`] keeps what could not be written so that `devmetrics replay` can send it
-//! later. [`deliver`] writes a whole batch through one sink and spools whatever failed.
+//! later; [`quarantine`] keeps the rows that were refused (they are not spooled: replaying them
+//! would fail forever). [`deliver`] writes a whole batch through one sink, quarantines refused
+//! rows and spools whatever else failed.
 //!
 //! Sinks take plain rows (JSON objects keyed by column) and the table's natural key; they know
 //! nothing about events, configuration or GitHub.
 
 pub mod jsonl;
 pub mod postgrest;
+pub mod quarantine;
 pub mod spool;
 
+use crate::rows::clean::Quarantined;
 use crate::rows::{Batch, Table};
 use serde_json::Value;
 use std::path::PathBuf;
 
 pub use jsonl::JsonlSink;
 pub use postgrest::{PostgrestSink, RetryPolicy};
+pub use quarantine::Quarantine;
 pub use spool::Spool;
 
 /// The four fields of a PostgREST error body, kept as sent.
@@ -57,6 +62,26 @@ pub enum SinkError {
         /// How many attempts were made.
         attempts: u32,
     },
+    /// The API answered with a redirect: devmetrics never follows one, as the key would travel
+    /// with the request to wherever it points.
+    #[error("{url} answered HTTP {status}, a redirect to {}; devmetrics does not follow redirects (the key would go along)", location.as_deref().unwrap_or("an address it did not name"))]
+    Redirect {
+        /// The configured API URL.
+        url: String,
+        /// 301, 302, 307, 308...
+        status: u16,
+        /// Where it points (the `Location` header).
+        location: Option<String>,
+    },
+    /// The database refused rows of a chunk, and the search for them stopped before the end:
+    /// the rest of the chunk is spooled.
+    #[error("{cause}; the search for the refused rows stopped after {requests} requests and the rest of the chunk is spooled")]
+    SearchStopped {
+        /// The last refusal.
+        cause: Box<SinkError>,
+        /// Requests the search made.
+        requests: u32,
+    },
     /// Not tried: an earlier table found the database unreachable.
     #[error("not attempted: the database was unreachable for an earlier table")]
     NotAttempted,
@@ -95,15 +120,20 @@ fn describe_api(status: u16, error: &ApiError, body: &Option<String>) -> String 
 }
 
 impl SinkError {
-    /// True when the database could not be reached at all: later tables need not be tried.
+    /// True when the database could not be reached at all (no answer, or a redirect away from
+    /// the configured address): later tables need not be tried.
     pub fn is_unreachable(&self) -> bool {
-        matches!(self, SinkError::Transport { .. })
+        matches!(
+            self,
+            SinkError::Transport { .. } | SinkError::Redirect { .. }
+        )
     }
 
     /// The PostgREST error code, when there is one.
     pub fn api_code(&self) -> Option<&str> {
         match self {
             SinkError::Api { error, .. } => error.code.as_deref(),
+            SinkError::SearchStopped { cause, .. } => cause.api_code(),
             _ => None,
         }
     }
@@ -111,9 +141,31 @@ impl SinkError {
     /// The HTTP status, when there was an answer.
     pub fn status(&self) -> Option<u16> {
         match self {
-            SinkError::Api { status, .. } => Some(*status),
+            SinkError::Api { status, .. } | SinkError::Redirect { status, .. } => Some(*status),
+            SinkError::SearchStopped { cause, .. } => cause.status(),
             _ => None,
         }
+    }
+
+    /// True when the database refused the rows themselves (a value out of range, a CHECK, a
+    /// NOT NULL, a malformed value: SQLSTATE classes 21, 22 and 23, PGRST102), so that the
+    /// chunk is worth splitting to find them. Not for 401, 403, 404 or 406, which are about the
+    /// configuration and refuse every row alike.
+    pub fn refuses_rows(&self) -> bool {
+        let SinkError::Api {
+            status: 400 | 409,
+            error,
+            ..
+        } = self
+        else {
+            return false;
+        };
+        error.code.as_deref().is_some_and(|code| {
+            code.starts_with("22")
+                || code.starts_with("23")
+                || code == "21000"
+                || code == "PGRST102"
+        })
     }
 }
 
@@ -132,6 +184,8 @@ pub struct TableWrite {
     pub requests: u32,
     /// Rows not written, to spool.
     pub unsent: Vec<Value>,
+    /// Rows refused, with why: not written, not spooled (they go to the quarantine file).
+    pub quarantined: Vec<Quarantined>,
     /// Why rows were not written.
     pub error: Option<SinkError>,
 }
@@ -146,6 +200,7 @@ impl TableWrite {
             inserted: 0,
             requests: 0,
             unsent: rows.to_vec(),
+            quarantined: Vec::new(),
             error: Some(error),
         }
     }
@@ -191,12 +246,37 @@ pub struct Delivery {
     /// Set when even spooling failed (the rows are then printed nowhere: this is the one
     /// situation that loses data, and the run fails).
     pub spool_error: Option<SinkError>,
+    /// The quarantine file holding the refused rows, if any.
+    pub quarantine_file: Option<PathBuf>,
+    /// Set when the quarantine file could not be written (its rows are spooled instead).
+    pub quarantine_error: Option<SinkError>,
 }
 
 impl Delivery {
     /// Rows spooled.
     pub fn spooled(&self) -> usize {
         self.tables.iter().map(|t| t.unsent.len()).sum()
+    }
+
+    /// Rows quarantined (refused, neither written nor spooled).
+    pub fn quarantined(&self) -> usize {
+        self.tables.iter().map(|t| t.quarantined.len()).sum()
+    }
+
+    /// Why rows were quarantined: per table and reason (code and message), how many rows.
+    pub fn quarantine_reasons(&self) -> Vec<(Table, String, usize)> {
+        let mut reasons: Vec<(Table, String, usize)> = Vec::new();
+        for q in self.tables.iter().flat_map(|t| &t.quarantined) {
+            let reason = q.to_string();
+            match reasons
+                .iter_mut()
+                .find(|(t, r, _)| *t == q.table && *r == reason)
+            {
+                Some((_, _, n)) => *n += 1,
+                None => reasons.push((q.table, reason, 1)),
+            }
+        }
+        reasons
     }
 
     /// HTTP requests made.
@@ -212,8 +292,10 @@ impl Delivery {
     }
 }
 
-/// Writes every table of `batch` through `sink`. Rows that are not written go to one spool file.
-/// Once the database proves unreachable, later tables are not tried (they are spooled at once).
+/// Writes every table of `batch` through `sink`. Refused rows (those [`Batch::clean`] kept back
+/// and those the database refused) go to one quarantine file; other rows that are not written go
+/// to one spool file. Once the database proves unreachable, later tables are not tried (they are
+/// spooled at once).
 pub async fn deliver(sink: &impl Sink, batch: &Batch, spool: &Spool) -> Delivery {
     let mut tables = Vec::new();
     let mut unreachable = false;
@@ -226,6 +308,8 @@ pub async fn deliver(sink: &impl Sink, batch: &Batch, spool: &Spool) -> Delivery
         unreachable |= write.error.as_ref().is_some_and(SinkError::is_unreachable);
         tables.push(write);
     }
+    let (quarantine_file, quarantine_error) =
+        quarantine(&mut tables, batch.quarantined(), &Quarantine::beside(spool));
     let mut leftover = Batch::new();
     for write in &tables {
         leftover.extend_values(write.table, write.unsent.iter().cloned());
@@ -242,6 +326,52 @@ pub async fn deliver(sink: &impl Sink, batch: &Batch, spool: &Spool) -> Delivery
         tables,
         spool_file,
         spool_error,
+        quarantine_file,
+        quarantine_error,
+    }
+}
+
+/// Adds the rows cleaning kept back to their table's write and writes every refused row to one
+/// quarantine file. When that file cannot be written, the rows go back to `unsent` (spooled:
+/// kept, though a replay will refuse them again).
+pub fn quarantine(
+    tables: &mut Vec<TableWrite>,
+    kept_back: &[Quarantined],
+    quarantine: &Quarantine,
+) -> (Option<PathBuf>, Option<SinkError>) {
+    for q in kept_back {
+        let index = match tables.iter().position(|t| t.table == q.table) {
+            Some(i) => i,
+            None => {
+                tables.push(TableWrite {
+                    table: q.table,
+                    rows: 0,
+                    accepted: 0,
+                    inserted: 0,
+                    requests: 0,
+                    unsent: Vec::new(),
+                    quarantined: Vec::new(),
+                    error: None,
+                });
+                tables.len() - 1
+            }
+        };
+        tables[index].rows += 1;
+        tables[index].quarantined.push(q.clone());
+    }
+    tables.sort_by_key(|t| t.table);
+    if tables.iter().all(|t| t.quarantined.is_empty()) {
+        return (None, None);
+    }
+    match quarantine.write(tables.iter().flat_map(|t| &t.quarantined)) {
+        Ok(path) => (Some(path), None),
+        Err(err) => {
+            for t in tables.iter_mut() {
+                let rows: Vec<Value> = t.quarantined.drain(..).map(|q| q.row).collect();
+                t.unsent.extend(rows);
+            }
+            (None, Some(err))
+        }
     }
 }
 

@@ -7,11 +7,19 @@
 //! `Prefer: return=representation,resolution=ignore-duplicates` (`merge-duplicates` for computed
 //! metrics): repeating a write never duplicates a row, and the ids that come back count the rows
 //! that were new.
+//!
+//! Requests go through a client of our own that follows no redirect: the `apikey` header would
+//! travel with it (reqwest keeps it across hosts), so a 3xx is a configuration error naming the
+//! address to use instead. A chunk the database refuses for its rows (a data or constraint
+//! error) is split in halves until the refused rows are found; they are quarantined and every
+//! other row is written (at most [`MAX_SEARCH_REQUESTS`] requests per table; the rest is
+//! spooled).
 
 use super::{ApiError, Query, Sink, SinkError, TableWrite};
+use crate::rows::clean::{Quarantined, RefusedBy};
 use crate::rows::{OnDuplicate, Table};
 use crate::secret::{KeyKind, Secret};
-use reqwest::header::{HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::header::{HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -22,6 +30,10 @@ pub const SCHEMA: &str = "metrics";
 
 /// Largest request body sent at once (PostgREST's default limit is 10 MiB).
 const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Most requests one table's write spends searching refused chunks for the refused rows. Each
+/// refused row costs about 2·log2(chunk rows) requests (28 in a chunk of 10 000 rows).
+pub const MAX_SEARCH_REQUESTS: u32 = 100;
 
 /// How failed requests are retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +76,8 @@ impl RetryPolicy {
 /// Writes rows to PostgREST.
 pub struct PostgrestSink {
     api: postgrest::Postgrest,
+    /// Sends the requests `api` builds: it follows no redirect.
+    client: reqwest::Client,
     rest_url: String,
     policy: RetryPolicy,
     batch_rows: usize,
@@ -104,8 +118,16 @@ impl PostgrestSink {
         if key.key_kind() == KeyKind::LegacyJwt {
             api = api.insert_header("authorization", &bearer);
         }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| SinkError::Transport {
+                what: format!("could not set up the HTTP client: {e}"),
+                attempts: 0,
+            })?;
         Ok(PostgrestSink {
             api,
+            client,
             rest_url: rest_url.trim_end_matches('/').to_owned(),
             policy,
             batch_rows: batch_rows.max(1),
@@ -128,7 +150,8 @@ impl PostgrestSink {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let (client, request) = build().build().timeout(self.policy.timeout).build_split();
+            // The crate's own client follows redirects: only its request is used.
+            let (_, request) = build().build().timeout(self.policy.timeout).build_split();
             let mut request = request.map_err(|e| {
                 (
                     SinkError::Transport {
@@ -145,7 +168,20 @@ impl PostgrestSink {
                 );
             }
             self.requests.fetch_add(1, Ordering::Relaxed);
-            let (error, retry_after) = match client.execute(request).await {
+            let (error, retry_after) = match self.client.execute(request).await {
+                Ok(response) if response.status().is_redirection() => {
+                    let location = response
+                        .headers()
+                        .get(LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                    let error = SinkError::Redirect {
+                        url: self.rest_url.clone(),
+                        status: response.status().as_u16(),
+                        location,
+                    };
+                    return Err((error, attempt));
+                }
                 Ok(response) => {
                     let status = response.status();
                     let retry_after = response
@@ -193,6 +229,80 @@ impl PostgrestSink {
             .await?;
         // The representation lists the rows stored by this request: the new ones.
         Ok(serde_json::from_str::<Vec<Value>>(&response).map_or(0, |ids| ids.len()))
+    }
+
+    /// Finds the rows the database refused in `chunk` (refused as a whole with `refusal`) by
+    /// splitting it in halves: halves that are accepted are written, a single refused row is
+    /// quarantined with the database's reason. Stops when `budget` requests are spent or another
+    /// error comes: what is left is spooled.
+    async fn search(
+        &self,
+        table: Table,
+        chunk: &[Value],
+        refusal: SinkError,
+        budget: &mut u32,
+        write: &mut TableWrite,
+    ) {
+        let spent = |budget: &u32| MAX_SEARCH_REQUESTS - *budget;
+        // Ranges of `chunk` still to settle, each with its refusal when it was already sent.
+        let mut pending = vec![(0..chunk.len(), Some(refusal))];
+        // The last refusal's status and fields, to name when the search stops.
+        let mut last = (400, ApiError::default());
+        while let Some((range, known)) = pending.pop() {
+            let refusal = match known {
+                Some(refusal) => refusal,
+                None if write.error.is_some() => {
+                    write.unsent.extend_from_slice(&chunk[range]);
+                    continue;
+                }
+                None if *budget == 0 => {
+                    write.unsent.extend_from_slice(&chunk[range]);
+                    let (status, error) = last.clone();
+                    write.error = Some(SinkError::SearchStopped {
+                        cause: Box::new(SinkError::Api {
+                            status,
+                            error,
+                            body: None,
+                            attempts: 1,
+                        }),
+                        requests: spent(budget),
+                    });
+                    continue;
+                }
+                None => {
+                    *budget -= 1;
+                    let body = bodies(&chunk[range.clone()], usize::MAX, usize::MAX)
+                        .pop()
+                        .map(|(_, body)| body)
+                        .unwrap_or_else(|| "[]".to_owned());
+                    match self.write_chunk(table, body).await {
+                        Ok(new_rows) => {
+                            write.accepted += range.len();
+                            write.inserted += new_rows;
+                            continue;
+                        }
+                        Err((err, _)) if err.refuses_rows() => err,
+                        Err((err, _)) => {
+                            write.error = Some(err);
+                            write.unsent.extend_from_slice(&chunk[range]);
+                            continue;
+                        }
+                    }
+                }
+            };
+            if let SinkError::Api { status, error, .. } = &refusal {
+                last = (*status, error.clone());
+            }
+            if range.len() == 1 {
+                write
+                    .quarantined
+                    .push(refused(table, chunk[range.start].clone(), refusal));
+                continue;
+            }
+            let middle = range.start + range.len() / 2;
+            pending.push((middle..range.end, None));
+            pending.push((range.start..middle, None));
+        }
     }
 
     /// Checks that the API answers at all (`GET /`).
@@ -243,38 +353,42 @@ impl Sink for PostgrestSink {
 
     async fn write(&self, table: Table, rows: &[Value]) -> TableWrite {
         let before = self.requests_sent();
-        let mut accepted = 0;
-        let mut inserted = 0;
-        let mut error = None;
-        let mut unsent = Vec::new();
+        let mut write = TableWrite {
+            table,
+            rows: rows.len(),
+            accepted: 0,
+            inserted: 0,
+            requests: 0,
+            unsent: Vec::new(),
+            quarantined: Vec::new(),
+            error: None,
+        };
+        let mut budget = MAX_SEARCH_REQUESTS;
         for (range, body) in bodies(rows, self.batch_rows, MAX_BODY_BYTES) {
             let chunk = &rows[range];
-            if error.is_some() {
+            if write.error.is_some() {
                 // After a failed chunk, the rest is spooled untried: the same failure would
                 // only cost another round of retries.
-                unsent.extend_from_slice(chunk);
+                write.unsent.extend_from_slice(chunk);
                 continue;
             }
             match self.write_chunk(table, body).await {
                 Ok(new_rows) => {
-                    accepted += chunk.len();
-                    inserted += new_rows;
+                    write.accepted += chunk.len();
+                    write.inserted += new_rows;
+                }
+                Err((err, _)) if err.refuses_rows() => {
+                    self.search(table, chunk, err, &mut budget, &mut write)
+                        .await
                 }
                 Err((err, _)) => {
-                    error = Some(err);
-                    unsent.extend_from_slice(chunk);
+                    write.error = Some(err);
+                    write.unsent.extend_from_slice(chunk);
                 }
             }
         }
-        TableWrite {
-            table,
-            rows: rows.len(),
-            accepted,
-            inserted,
-            requests: self.requests_sent() - before,
-            unsent,
-            error,
-        }
+        write.requests = self.requests_sent() - before;
+        write
     }
 
     async fn query(&self, query: &Query) -> Result<Vec<Value>, SinkError> {
@@ -328,6 +442,26 @@ fn bodies(
         out.push((start..rows.len(), body));
     }
     out
+}
+
+/// A row the database refused, with its reason.
+fn refused(table: Table, row: Value, refusal: SinkError) -> Quarantined {
+    let (code, message, details) = match refusal {
+        SinkError::Api { error, body, .. } => (
+            error.code.unwrap_or_default(),
+            error.message.or(body).unwrap_or_default(),
+            error.details,
+        ),
+        other => (String::new(), other.to_string(), None),
+    };
+    Quarantined {
+        table,
+        row,
+        refused_by: RefusedBy::Server,
+        code,
+        message,
+        details,
+    }
 }
 
 fn is_retryable(error: &SinkError) -> bool {
@@ -455,6 +589,42 @@ mod tests {
             what: String::new(),
             attempts: 1
         }));
+    }
+
+    #[test]
+    fn only_refusals_of_the_rows_are_searched_not_configuration_errors() {
+        let api = |status, code: &str| SinkError::Api {
+            status,
+            error: ApiError {
+                code: Some(code.into()),
+                ..ApiError::default()
+            },
+            body: None,
+            attempts: 1,
+        };
+        for code in [
+            "22P02", "22001", "22003", "22008", "23502", "23514", "PGRST102",
+        ] {
+            assert!(api(400, code).refuses_rows(), "{code}");
+        }
+        assert!(api(409, "23505").refuses_rows());
+        for (status, code) in [
+            (401, "PGRST301"),
+            (403, "42501"),
+            (404, "PGRST205"),
+            (406, "PGRST106"),
+            (400, "PGRST204"),
+            (400, "42703"),
+            (500, "22P02"),
+        ] {
+            assert!(!api(status, code).refuses_rows(), "{status} {code}");
+        }
+        let redirect = SinkError::Redirect {
+            url: "http://x/rest/v1".into(),
+            status: 301,
+            location: None,
+        };
+        assert!(!redirect.refuses_rows() && !is_retryable(&redirect) && redirect.is_unreachable());
     }
 
     #[test]

@@ -298,7 +298,8 @@ impl FaultProxy {
     }
 }
 
-fn read_request(client: &mut TcpStream) -> Option<Vec<u8>> {
+/// Reads one HTTP request (head and body) from `client`.
+pub fn read_request(client: &mut TcpStream) -> Option<Vec<u8>> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_end = loop {

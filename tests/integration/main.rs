@@ -7,6 +7,7 @@ mod events;
 mod junit;
 mod legs;
 mod local;
+mod quarantine;
 mod rows;
 mod rules;
 mod runner;
