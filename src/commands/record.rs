@@ -267,7 +267,7 @@ async fn gather_inputs(
         for err in errors {
             out.warning(&format!(
                 "{err}; that stage of PR #{number} stays unknown: the merged row is marked \
-                 incomplete and a later run (re-run the job) or a backfill completes it"
+                 incomplete and a later run (re-run the job) completes it"
             ));
         }
         inputs.pr_enrichment = PrEnrichment {
@@ -320,7 +320,7 @@ async fn gather_inputs(
             Err(err) => {
                 inputs.failed.deployment_history = true;
                 out.warning(&format!(
-                    "could not read the recent deployments of '{environment}' ({err}); this deployment is recorded as a plain deploy marked incomplete (a rollback or redeploy cannot be told apart): a later run (re-run the job) or a backfill completes its kind"
+                    "could not read the recent deployments of '{environment}' ({err}); this deployment is recorded as a plain deploy marked incomplete (a rollback or redeploy cannot be told apart): a later run (re-run the job) completes its kind"
                 ))
             }
         }
@@ -499,7 +499,7 @@ async fn judge_rules(
             Some((_, why)) => {
                 let text = format!(
                     "rule {} on {} {}: verdict `{}` shown but not recorded: it rests on a failed \
-                     lookup ({why}); a later run (re-run the job) or a backfill records it",
+                     lookup ({why}); a later run (re-run the job) records it",
                     row.rule_name,
                     context_label(&context),
                     row.context_id,

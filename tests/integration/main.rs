@@ -3,6 +3,7 @@
 
 mod common;
 mod events;
+mod fidelity;
 mod junit;
 mod local;
 mod rows;
