@@ -18,8 +18,9 @@ use crate::rows::from_event::{
     self, Conversion, DeploymentHistory, EventInputs, EventOptions, PastDeployment,
 };
 use crate::rows::from_event::{CommitPulls, PrEnrichment};
+use crate::rows::rule_compliance_events::ContextType;
 use crate::rows::{push_events, Batch, RecordContext, Table};
-use crate::rules::{self, report::FailOn, PrState, RuleContext, TestRunSummary};
+use crate::rules::{self, report::FailOn, CheckKind, PrState, RuleContext, TestRunSummary};
 use crate::sinks::{deliver, AnySink, Delivery, Query, Sink, Spool};
 use crate::sources::event::{self, Event, ReadOutcome};
 use crate::summary::{self, RecordReport, TableLine};
@@ -267,7 +268,8 @@ pub fn event_options(config: &Config) -> EventOptions {
 
 /// Gathers what the conversion needs from the sink (deployment history) and the GitHub API
 /// (a merged PR's stages, a pushed commit's PR). A failed lookup is a warning: the rows are still
-/// recorded, with what is known.
+/// recorded, with what is known, and marked incomplete (`inputs.failed`) so that a later run
+/// completes them.
 async fn gather_inputs(
     event: &Event,
     options: &EventOptions,
@@ -286,8 +288,12 @@ async fn gather_inputs(
         let (stages, errors) = api
             .pull_request_stages(owner, name, number, author, p.pull_request.created_at)
             .await;
+        inputs.failed.pr_stages = !errors.is_empty();
         for err in errors {
-            out.warning(&format!("{err}; that stage of PR #{number} stays unknown"));
+            out.warning(&format!(
+                "{err}; that stage of PR #{number} stays unknown: the merged row is marked \
+                 incomplete and a later run (re-run the job) completes it"
+            ));
         }
         inputs.pr_enrichment = PrEnrichment {
             first_commit_at: stages.first_commit_at,
@@ -336,9 +342,12 @@ async fn gather_inputs(
                         .collect(),
                 }
             }
-            Err(err) => out.warning(&format!(
-                "could not read the recent deployments of '{environment}' ({err}); this deployment is recorded as a plain deploy (a rollback or redeploy cannot be told apart)"
-            )),
+            Err(err) => {
+                inputs.failed.deployment_history = true;
+                out.warning(&format!(
+                    "could not read the recent deployments of '{environment}' ({err}); this deployment is recorded as a plain deploy marked incomplete (a rollback or redeploy cannot be told apart): a later run (re-run the job) completes its kind"
+                ))
+            }
         }
     }
     inputs
@@ -388,6 +397,10 @@ async fn judge_rules(
         })
     })?;
 
+    // Checks whose input a lookup failed to give: their verdicts are shown, never recorded (a
+    // recorded verdict is final), so a later run with the lookup answering records them.
+    let mut unknown: Vec<(CheckKind, String)> = Vec::new();
+
     // The approval rule needs the reviews of a merged PR.
     if let (RuleContext::PullRequest(pr), Some(api), Some((owner, name))) =
         (&mut context, github, split_repository(&ctx.repository))
@@ -398,9 +411,15 @@ async fn judge_rules(
                 .await
             {
                 Ok(logins) => pr.approvals = Some(logins),
-                Err(err) => out.warning(&format!(
-                    "{err}; the approval rule is not applicable in this run"
-                )),
+                Err(err) => {
+                    out.warning(&format!(
+                        "{err}; the approval rule cannot be judged in this run"
+                    ));
+                    unknown.push((
+                        CheckKind::PrApproval,
+                        format!("the PR's reviews could not be read ({err})"),
+                    ));
+                }
             }
         }
     }
@@ -430,10 +449,16 @@ async fn judge_rules(
                             .collect(),
                     )
                 }
-                Err(err) => out.warning(&format!(
-                    "could not read the test runs of {} ({err}); the deployment-tested rule is not applicable in this run",
-                    d.sha
-                )),
+                Err(err) => {
+                    out.warning(&format!(
+                        "could not read the test runs of {} ({err}); the deployment-tested rule cannot be judged in this run",
+                        d.sha
+                    ));
+                    unknown.push((
+                        CheckKind::DeploymentTested,
+                        format!("the test runs of {} could not be read ({err})", d.sha),
+                    ));
+                }
             }
         }
     }
@@ -480,9 +505,44 @@ async fn judge_rules(
         );
         out.error(&Error::CheckFailed(message));
     }
-    if recordable {
-        batch.extend(rules::settled(&context, rows));
+    let check_of = |rule_name: &str| {
+        ruleset
+            .rules()
+            .iter()
+            .find(|r| r.name == rule_name)
+            .map(|r| r.check.kind())
+    };
+    let mut recorded = Vec::new();
+    // Rules that could not be read (a pull request's base branch) leave nothing to record.
+    let settled = if recordable {
+        rules::settled(&context, rows)
+    } else {
+        Vec::new()
+    };
+    for row in settled {
+        let withheld = unknown.iter().find(|(kind, _)| {
+            row.context_type != ContextType::Commit && check_of(&row.rule_name) == Some(*kind)
+        });
+        match withheld {
+            None => recorded.push(row),
+            Some((_, why)) => {
+                let text = format!(
+                    "rule {} on {} {}: verdict `{}` shown but not recorded: it rests on a failed \
+                     lookup ({why}); a later run (re-run the job) records it",
+                    row.rule_name,
+                    context_label(&context),
+                    row.context_id,
+                    serde_json::to_value(row.compliance_status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                );
+                out.notice(&text);
+                report.notices.push(text);
+            }
+        }
     }
+    batch.extend(recorded);
     Ok(failing)
 }
 

@@ -175,6 +175,32 @@ pub struct EventInputs {
     pub pr_enrichment: PrEnrichment,
     /// For pushes: the API's answer about the head commit.
     pub push_pulls: CommitPulls,
+    /// Lookups that were tried and failed.
+    pub failed: FailedLookups,
+}
+
+/// Lookups that were tried and failed, so that what they would have told is unknown rather than
+/// absent. The rows say so in `metadata.incomplete` (`["stages"]`, `["kind"]`): a row marked so
+/// is completed in place by a later run or a backfill that knows more (see the migration
+/// `complete_incomplete_rows`), instead of being frozen by "first row wins".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FailedLookups {
+    /// A merged PR's stages (first commit, ready for review, first review, approval): at
+    /// least one GitHub API call failed. Marks the merged row `incomplete: ["stages"]`.
+    pub pr_stages: bool,
+    /// The recent deployments of the target environment could not be read: whether this is a
+    /// rollback or a redeploy is unknown. Marks the deployment row `incomplete: ["kind"]`.
+    pub deployment_history: bool,
+}
+
+/// Adds `what` to `metadata.incomplete`.
+fn mark_incomplete(metadata: &mut Map<String, Value>, what: &str) {
+    let list = metadata
+        .entry("incomplete")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if let Value::Array(items) = list {
+        items.push(json!(what));
+    }
 }
 
 /// What the caller may look up before converting, for this event.
@@ -315,14 +341,12 @@ pub fn convert(
     inputs: &EventInputs,
 ) -> Conversion {
     match event {
-        Event::PullRequest(p) => pull_request(p, ctx, &inputs.pr_enrichment),
+        Event::PullRequest(p) => pull_request(p, ctx, &inputs.pr_enrichment, inputs.failed),
         Event::PullRequestReview(p) => review(p, ctx),
         Event::Push(p) => push(p, ctx, options, inputs.push_pulls),
-        Event::Deployment(p) => deployment(p, ctx, options, &inputs.deployment_history),
-        Event::DeploymentStatus(p) => {
-            deployment_status(p, ctx, options, &inputs.deployment_history)
-        }
-        Event::WorkflowRun(p) => workflow_run(p, ctx, options, &inputs.deployment_history),
+        Event::Deployment(p) => deployment(p, ctx, options, inputs),
+        Event::DeploymentStatus(p) => deployment_status(p, ctx, options, inputs),
+        Event::WorkflowRun(p) => workflow_run(p, ctx, options, inputs),
         Event::Release(p) => release(p, ctx),
         Event::MergeGroup(p) => merge_group(p),
     }
@@ -382,7 +406,12 @@ fn pr_row(
     }
 }
 
-fn pull_request(p: &PullRequestPayload, ctx: &RecordContext, enrich: &PrEnrichment) -> Conversion {
+fn pull_request(
+    p: &PullRequestPayload,
+    ctx: &RecordContext,
+    enrich: &PrEnrichment,
+    failed: FailedLookups,
+) -> Conversion {
     let pr = &p.pull_request;
     let mut metadata = Map::new();
     metadata.insert("action".into(), json!(p.action));
@@ -439,6 +468,9 @@ fn pull_request(p: &PullRequestPayload, ctx: &RecordContext, enrich: &PrEnrichme
         metadata.insert("approved_at".into(), ts(enrich.approved_at));
         metadata.insert("merged_at".into(), ts(Some(at)));
         metadata.insert("commits".into(), json!(pr.commits));
+        if failed.pr_stages {
+            mark_incomplete(&mut metadata, "stages");
+        }
         merged = Some((
             pr.merge_commit_sha.clone(),
             seconds_between(Some(pr.created_at), Some(at)),
@@ -630,13 +662,18 @@ fn short(sha: &str) -> &str {
 }
 
 /// deploy, redeploy or rollback, from the previous successes (the current deployment excluded),
-/// and the metadata that says why.
+/// and the metadata that says why. When the history could not be read, a plain deploy marked
+/// `incomplete: ["kind"]`.
 fn classify(
     sha: Option<&str>,
     deployment_id: &str,
-    history: &DeploymentHistory,
+    inputs: &EventInputs,
     metadata: &mut Map<String, Value>,
 ) -> DeploymentKind {
+    if inputs.failed.deployment_history {
+        mark_incomplete(metadata, "kind");
+    }
+    let history = &inputs.deployment_history;
     let previous: Vec<&PastDeployment> = history
         .successes
         .iter()
@@ -713,19 +750,19 @@ fn deployment(
     p: &DeploymentPayload,
     ctx: &RecordContext,
     options: &EventOptions,
-    history: &DeploymentHistory,
+    inputs: &EventInputs,
 ) -> Conversion {
-    if p.action != "created" {
+    // GitHub Enterprise Server sends no `action`: its deployment event has only `created`.
+    if let Some(action) = p.action.as_deref().filter(|a| *a != "created") {
         return skip(format!(
-            "deployment `{}` ignored: only created deployments are recorded",
-            p.action
+            "deployment `{action}` ignored: only created deployments are recorded"
         ));
     }
     let d = &p.deployment;
     let id = format!("deployment:{}", d.id);
     let mut metadata = deployment_metadata(d);
     let is_production = production_flag(d, options, &mut metadata);
-    let kind = classify(d.sha.as_deref(), &id, history, &mut metadata);
+    let kind = classify(d.sha.as_deref(), &id, inputs, &mut metadata);
     Conversion::Rows(EventRows {
         deployment_events: vec![DeploymentEvent {
             repository: ctx.repository.clone(),
@@ -754,7 +791,7 @@ fn deployment_status(
     p: &DeploymentStatusPayload,
     ctx: &RecordContext,
     options: &EventOptions,
-    history: &DeploymentHistory,
+    inputs: &EventInputs,
 ) -> Conversion {
     let s = &p.deployment_status;
     let d = &p.deployment;
@@ -786,7 +823,7 @@ fn deployment_status(
     metadata.insert("state".into(), json!(s.state));
     metadata.insert("description".into(), json!(s.description));
     let is_production = production_flag(d, options, &mut metadata);
-    let kind = classify(d.sha.as_deref(), &id, history, &mut metadata);
+    let kind = classify(d.sha.as_deref(), &id, inputs, &mut metadata);
     let finished_at = is_final.then_some(s.created_at);
     Conversion::Rows(EventRows {
         deployment_events: vec![DeploymentEvent {
@@ -816,7 +853,7 @@ fn workflow_run(
     p: &WorkflowRunPayload,
     ctx: &RecordContext,
     options: &EventOptions,
-    history: &DeploymentHistory,
+    inputs: &EventInputs,
 ) -> Conversion {
     let run = &p.workflow_run;
     let workflow_path = run
@@ -844,6 +881,12 @@ fn workflow_run(
         return skip(format!(
             "workflow_run of `{label}` ignored: it matches none of deploy-workflows ({})",
             options.deploy_workflows.join(", ")
+        ));
+    }
+    if let Some(reason) = not_this_repository_deploy(p, ctx) {
+        return skip(format!(
+            "workflow_run of `{label}` (run {}) ignored: {reason}",
+            run.id
         ));
     }
     let conclusion = run.conclusion.as_deref().unwrap_or("");
@@ -889,7 +932,7 @@ fn workflow_run(
             "unknown"
         }),
     );
-    let kind = classify(Some(&run.head_sha), &id, history, &mut metadata);
+    let kind = classify(Some(&run.head_sha), &id, inputs, &mut metadata);
     let started_at = run.run_started_at.or(Some(run.created_at));
     let finished_at = run.updated_at;
     Conversion::Rows(EventRows {
@@ -916,6 +959,46 @@ fn workflow_run(
         }],
         ..EventRows::default()
     })
+}
+
+/// What triggers a deploy workflow run that counts as a deployment.
+pub const DEPLOY_TRIGGERS: [&str; 4] = ["push", "release", "schedule", "workflow_dispatch"];
+
+/// Why a run of a deploy workflow is not a deployment of this repository, if it is not: it ran
+/// a fork's code (`workflow_run.head_repository` is not the payload's repository, or the payload
+/// does not say), or something other than [`DEPLOY_TRIGGERS`] started it (a pull request's run
+/// carries the PR's code, and its workflow file may be the PR's own, named "Deploy" by anyone).
+fn not_this_repository_deploy(p: &WorkflowRunPayload, ctx: &RecordContext) -> Option<String> {
+    let run = &p.workflow_run;
+    let this = p
+        .repository
+        .as_ref()
+        .map_or(ctx.repository.as_str(), |r| r.full_name.as_str());
+    match &run.head_repository {
+        None => {
+            return Some(
+                "the payload does not name the run's head repository \
+                 (workflow_run.head_repository), so a run of a fork's code cannot be ruled out"
+                    .to_owned(),
+            )
+        }
+        Some(head) if !head.full_name.eq_ignore_ascii_case(this) => {
+            return Some(format!(
+                "it ran the code of `{}`, not of this repository `{this}`: a fork's run is \
+                 never a deployment",
+                head.full_name
+            ))
+        }
+        Some(_) => {}
+    }
+    match run.event.as_deref() {
+        Some(trigger) if DEPLOY_TRIGGERS.contains(&trigger) => None,
+        trigger => Some(format!(
+            "it was triggered by `{}`; only runs triggered by {} are deployments",
+            trigger.unwrap_or("(no event in the payload)"),
+            DEPLOY_TRIGGERS.join(", ")
+        )),
+    }
 }
 
 fn is_full_sha(text: &str) -> bool {
@@ -1015,8 +1098,11 @@ mod tests {
 
     #[test]
     fn classify_deploy_redeploy_rollback() {
-        let history = DeploymentHistory {
-            successes: vec![past("deployment:3", "ccc"), past("deployment:2", "bbb")],
+        let history = EventInputs {
+            deployment_history: DeploymentHistory {
+                successes: vec![past("deployment:3", "ccc"), past("deployment:2", "bbb")],
+            },
+            ..EventInputs::default()
         };
         let mut m = Map::new();
         assert_eq!(
@@ -1037,9 +1123,122 @@ mod tests {
             DeploymentKind::Deploy
         );
         assert_eq!(
-            classify(Some("bbb"), "x", &DeploymentHistory::default(), &mut m),
+            classify(Some("bbb"), "x", &EventInputs::default(), &mut m),
             DeploymentKind::Deploy
         );
+        assert!(!m.contains_key("incomplete"));
+    }
+
+    #[test]
+    fn an_unread_history_gives_a_deploy_marked_incomplete() {
+        let inputs = EventInputs {
+            failed: FailedLookups {
+                deployment_history: true,
+                ..FailedLookups::default()
+            },
+            ..EventInputs::default()
+        };
+        let mut m = Map::new();
+        assert_eq!(
+            classify(Some("bbb"), "deployment:4", &inputs, &mut m),
+            DeploymentKind::Deploy
+        );
+        assert_eq!(m["incomplete"], json!(["kind"]));
+    }
+
+    /// The fork fixture, edited by `edit`, converted with `Deploy` as the deploy workflow.
+    fn fork_run(edit: impl FnOnce(&mut Value)) -> Conversion {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/events/workflow_run/91-completed-fork-deploy.json"
+        );
+        let mut json: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        edit(&mut json);
+        let payload: WorkflowRunPayload = serde_json::from_value(json).unwrap();
+        let ctx = RecordContext {
+            repository: "octo-org/octo-repo".into(),
+            environment: Environment::Production,
+            recorded_at: at("2026-01-01T00:00:00Z"),
+        };
+        let options = EventOptions {
+            production_branches: vec!["main".into()],
+            deploy_workflows: vec!["Deploy".into()],
+            ..EventOptions::default()
+        };
+        convert(
+            &Event::WorkflowRun(payload),
+            &ctx,
+            &options,
+            &EventInputs::default(),
+        )
+    }
+
+    fn skipped(c: Conversion) -> String {
+        match c {
+            Conversion::Skipped { reason } => reason,
+            other => panic!("expected a skip, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_forks_deploy_run_is_skipped_whatever_its_trigger() {
+        for trigger in ["pull_request", "push", "workflow_dispatch"] {
+            let reason = skipped(fork_run(|j| j["workflow_run"]["event"] = json!(trigger)));
+            assert!(reason.contains("`forker/octo-repo`"), "{trigger}: {reason}");
+        }
+    }
+
+    #[test]
+    fn a_deploy_run_without_head_repository_is_skipped() {
+        let reason = skipped(fork_run(|j| {
+            j["workflow_run"]
+                .as_object_mut()
+                .unwrap()
+                .remove("head_repository");
+            j["workflow_run"]["event"] = json!("push");
+        }));
+        assert!(
+            reason.contains("does not name the run's head repository"),
+            "{reason}"
+        );
+        let reason = skipped(fork_run(|j| {
+            j["workflow_run"]["head_repository"] = Value::Null;
+            j["workflow_run"]["event"] = json!("push");
+        }));
+        assert!(
+            reason.contains("does not name the run's head repository"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn only_push_release_schedule_and_dispatch_runs_of_this_repository_deploy() {
+        let own = |trigger: &'static str| {
+            fork_run(move |j| {
+                j["workflow_run"]["head_repository"] = j["repository"].clone();
+                j["workflow_run"]["event"] = json!(trigger);
+            })
+        };
+        for trigger in DEPLOY_TRIGGERS {
+            let Conversion::Rows(rows) = own(trigger) else {
+                panic!("{trigger}: no rows")
+            };
+            assert_eq!(rows.deployment_events.len(), 1, "{trigger}");
+            assert!(rows.deployment_events[0].is_production, "{trigger}");
+        }
+        for trigger in [
+            "pull_request",
+            "pull_request_target",
+            "workflow_run",
+            "issue_comment",
+        ] {
+            let reason = skipped(own(trigger));
+            assert!(
+                reason.contains(&format!("triggered by `{trigger}`")),
+                "{reason}"
+            );
+        }
     }
 
     #[test]

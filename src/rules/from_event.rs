@@ -134,6 +134,26 @@ mod tests {
     }
 
     #[test]
+    fn a_pr_closed_without_merging_has_its_own_key_apart_from_its_merge() {
+        let options = EventOptions::default();
+        let closed = context(
+            &event("pull_request", "pull_request/03-closed.json"),
+            None,
+            &options,
+        )
+        .unwrap();
+        let merged = context(
+            &event("pull_request", "pull_request/90-closed-merged.json"),
+            None,
+            &options,
+        )
+        .unwrap();
+        assert_eq!(closed.context_id(), "2:closed@2019-05-15T15:21:18Z");
+        assert_eq!(merged.context_id(), "2");
+        assert!(closed.is_settled() && merged.is_settled());
+    }
+
+    #[test]
     fn an_opened_pull_request_is_open() {
         let e = event("pull_request", "pull_request/00-opened.json");
         let Some(RuleContext::PullRequest(pr)) = context(&e, None, &EventOptions::default()) else {

@@ -183,10 +183,21 @@ impl RuleContext {
         }
     }
 
-    /// The context's id: the PR number, `<branch>@<head sha>` for a push (two branches can point
-    /// at the same sha, and each push is judged on its own branch), the deployment id.
+    /// The context's id: the PR number (open or merged), `<number>:closed@<closed_at>` for a PR
+    /// closed without merging, `<branch>@<head sha>` for a push (two branches can point at the
+    /// same sha, and each push is judged on its own branch), the deployment id.
+    ///
+    /// A PR closed without merging is settled, so its verdicts are recorded; it can still be
+    /// reopened and merged later, and the merge's verdicts must not find their key taken. Each
+    /// closing is its own context, keyed by when it happened (the same closing judged again
+    /// lands on the same key); the merge keeps the plain number.
     pub fn context_id(&self) -> String {
         match self {
+            RuleContext::PullRequest(pr) if pr.state == PrState::Closed => format!(
+                "{}:closed@{}",
+                pr.number,
+                crate::rows::key_timestamp(pr.closed_at.unwrap_or(pr.updated_at))
+            ),
             RuleContext::PullRequest(pr) => pr.number.to_string(),
             RuleContext::Push(push) => format!("{}@{}", push.branch, push.head_sha),
             RuleContext::Deployment(d) => d.deployment_id.to_string(),

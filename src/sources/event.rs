@@ -2,10 +2,14 @@
 //! devmetrics records. It knows nothing about rows.
 //!
 //! Only the fields devmetrics uses are modelled; everything else in the payload is ignored, so
-//! GitHub adding fields never breaks a run. Fields GitHub leaves out of some payload variants
-//! (the reduced pull request inside a review payload, a deployment without
-//! `production_environment`...) are `Option`s. An event name devmetrics does not record is not an
-//! error: [`read_event`] returns [`ReadOutcome::Skipped`] with the reason.
+//! GitHub adding fields never breaks a run. Fields GitHub leaves out of some payload variants or
+//! versions are `Option`s: the reduced pull request inside a review payload, a deployment without
+//! `production_environment` (older payloads), `deployment` and `deployment_status` payloads
+//! without `action` (GitHub Enterprise Server), workflow runs without `run_attempt`,
+//! `run_started_at`, `triggering_actor` or `path` (older runs). Only what GitHub documents as
+//! always present in every version is required (ids, shas, `created_at`...), as in octokit's
+//! webhook schemas and the GHES examples beside them. An event name devmetrics does not record is
+//! not an error: [`read_event`] returns [`ReadOutcome::Skipped`] with the reason.
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -94,14 +98,15 @@ impl Event {
         }
     }
 
-    /// The payload's `action` (`opened`, `completed`...); a push has none.
+    /// The payload's `action` (`opened`, `completed`...); a push has none, nor do the
+    /// `deployment` and `deployment_status` payloads of GitHub Enterprise Server.
     pub fn action(&self) -> Option<&str> {
         match self {
             Event::PullRequest(p) => Some(&p.action),
             Event::PullRequestReview(p) => Some(&p.action),
             Event::Push(_) => None,
-            Event::Deployment(p) => Some(&p.action),
-            Event::DeploymentStatus(p) => Some(&p.action),
+            Event::Deployment(p) => p.action.as_deref(),
+            Event::DeploymentStatus(p) => p.action.as_deref(),
             Event::WorkflowRun(p) => Some(&p.action),
             Event::Release(p) => Some(&p.action),
             Event::MergeGroup(p) => Some(&p.action),
@@ -530,8 +535,10 @@ pub struct Deployment {
 /// A `deployment` payload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeploymentPayload {
-    /// `created`.
-    pub action: String,
+    /// `created`; absent from GitHub Enterprise Server's payloads (3.4, 3.5: the event has no
+    /// other action there).
+    #[serde(default)]
+    pub action: Option<String>,
     /// The deployment.
     pub deployment: Deployment,
     /// Who did it.
@@ -565,8 +572,9 @@ pub struct DeploymentStatus {
 /// A `deployment_status` payload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeploymentStatusPayload {
-    /// `created`.
-    pub action: String,
+    /// `created`; absent from GitHub Enterprise Server's payloads (3.4, 3.5).
+    #[serde(default)]
+    pub action: Option<String>,
     /// The new status.
     pub deployment_status: DeploymentStatus,
     /// Its deployment.
@@ -627,6 +635,17 @@ pub struct WorkflowRun {
     /// The run's page.
     #[serde(default)]
     pub html_url: Option<String>,
+    /// The repository whose code the run ran: this repository, or a fork for a pull request
+    /// from a fork. GitHub documents it as always present; `None` when a payload leaves it out.
+    #[serde(default)]
+    pub head_repository: Option<RepositoryName>,
+}
+
+/// A repository named inside another object (`workflow_run.head_repository`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepositoryName {
+    /// `owner/name`.
+    pub full_name: String,
 }
 
 /// The workflow of a run.

@@ -356,7 +356,11 @@ fn deployment_created() {
 fn workflow_run_completed() {
     golden(
         "workflow_run-completed",
-        &run("workflow_run", "01-completed.json", &EventInputs::default()),
+        &run(
+            "workflow_run",
+            "90-completed-push.json",
+            &EventInputs::default(),
+        ),
     );
 }
 

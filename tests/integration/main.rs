@@ -4,6 +4,7 @@
 mod access;
 mod common;
 mod events;
+mod fidelity;
 mod junit;
 mod legs;
 mod local;
