@@ -3,6 +3,7 @@
 
 mod common;
 mod events;
+mod hygiene;
 mod junit;
 mod local;
 mod rows;
