@@ -47,8 +47,8 @@ runs = action.get("runs", {})
 if runs.get("using") != "docker":
     problems.append("runs.using is not docker")
 image = str(runs.get("image", ""))
-if image != "Dockerfile" and not re.fullmatch(r"docker://ghcr\.io/[a-z0-9._-]+/devmetrics:[\w.-]+", image):
-    problems.append(f"runs.image `{image}` is neither Dockerfile nor docker://ghcr.io/<owner>/devmetrics:<tag>")
+if image != "Dockerfile" and not re.fullmatch(r"docker://ghcr\.io/[a-z0-9._-]+/devmetrics@sha256:[0-9a-f]{64}", image):
+    problems.append(f"runs.image `{image}` is neither Dockerfile nor docker://ghcr.io/<owner>/devmetrics@sha256:<digest>")
 for name, spec in action.get("inputs", {}).items():
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name):
         problems.append(f"input `{name}` is not kebab-case")
@@ -92,6 +92,20 @@ echo "actionlint: ok (${#workflows[@]} workflows)"
 step "hadolint $("$venv/bin/hadolint" --version)"
 "$venv/bin/hadolint" Dockerfile
 echo "hadolint: ok"
+# hadolint checks tags, not digests: every FROM must name its image by digest (or be `scratch`
+# or an earlier stage), as the release workflow also checks.
+unpinned=$(awk 'toupper($1) == "FROM" {
+    i = 2; while ($i ~ /^--/) i++
+    if ($i != "scratch" && !($i in stages) && $i !~ /@sha256:[0-9a-f]+$/) print "Dockerfile:" FNR ": " $0
+    if (toupper($(i + 1)) == "AS") stages[$(i + 2)] = 1
+}' Dockerfile)
+if [ -n "$unpinned" ]; then
+    echo "check-action: base image not pinned by digest:" >&2
+    echo "$unpinned" >&2
+    echo "  help: docker buildx imagetools inspect <image:tag>, then FROM <image:tag>@sha256:<index digest>" >&2
+    exit 1
+fi
+echo "base images: pinned by digest"
 
 step "static binary for $TARGET"
 if ! rustup target list --installed | grep -qx "$TARGET"; then

@@ -3,6 +3,10 @@
 //!
 //! Everything here renders text; callers decide where it goes. Escaping follows the runner's
 //! rules: in a message `%`, CR and LF are escaped; in a property also `:` and `,`.
+//!
+//! Workflow commands are built here and nowhere else. Every other line printed inside GitHub
+//! Actions goes through [`log_text`], which makes sure text from a payload, a rules file or a
+//! JUnit file cannot start a command of its own (see its documentation for the runner's rules).
 
 use std::fmt::Write as _;
 
@@ -91,6 +95,39 @@ pub fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// Makes text safe to print as log lines in GitHub Actions, so that no part of it is taken for
+/// a workflow command.
+///
+/// The runner reads a step's stdout and stderr line by line (a line ends at LF, CR or CRLF) and
+/// takes a line for a command when, after leading whitespace, it starts with `::` (`::error::`,
+/// `::add-mask::`, `::stop-commands::`…), or when it holds the legacy `##[command]` form anywhere
+/// (actions/runner `ActionCommand.TryParseV2` and `TryParse`). So each physical line of `text`
+/// is neutralised on its own: a leading `::` becomes `: :` and every `##[` becomes `## [`. Line
+/// ends are kept, as LF; nothing else changes.
+pub fn log_text(text: &str) -> String {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    text.split('\n')
+        .map(log_line)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// [`log_text`] for one line without line ends.
+fn log_line(line: &str) -> String {
+    let line = line.replace("##[", "## [");
+    let rest = line.trim_start_matches(char::is_whitespace);
+    match rest.strip_prefix("::") {
+        Some(after) => format!("{}: :{after}", &line[..line.len() - rest.len()]),
+        None => line,
+    }
+}
+
+/// True when `line` is a single workflow command line as this module builds them: it starts
+/// with `::` and holds no line end (its data and properties are escaped).
+pub fn is_command_line(line: &str) -> bool {
+    line.starts_with("::") && !line.contains(['\r', '\n'])
+}
+
 /// One `name=value` entry for `$GITHUB_OUTPUT`, using the heredoc form when the value spans
 /// lines, with a delimiter that cannot occur in the value.
 pub fn output_entry(name: &str, value: &str) -> String {
@@ -123,6 +160,62 @@ mod tests {
         assert_eq!(
             annotation(Level::Notice, &AnnotationTarget::default(), "hi"),
             "::notice::hi"
+        );
+    }
+
+    /// The runner's test for a command line (`ActionCommand.TryParseV2` and the legacy
+    /// `TryParse`), reduced to "would it be parsed at all".
+    fn runner_takes_for_a_command(line: &str) -> bool {
+        line.trim_start().starts_with("::") || line.contains("##[")
+    }
+
+    #[test]
+    fn log_text_leaves_no_line_that_the_runner_takes_for_a_command() {
+        let hostile = "ok\n::add-mask::x\r::error::pwned\r\n  ::warning::w\n\u{a0}::stop-commands::t\nsee ##[error]legacy\n%0A::warning::";
+        let safe = log_text(hostile);
+        assert_eq!(
+            safe,
+            "ok\n: :add-mask::x\n: :error::pwned\n  : :warning::w\n\u{a0}: :stop-commands::t\nsee ## [error]legacy\n%0A::warning::"
+        );
+        for line in safe.lines() {
+            assert!(!runner_takes_for_a_command(line), "{line:?}");
+        }
+        assert_eq!(log_text("plain text: a::b"), "plain text: a::b");
+        assert_eq!(log_text("###[x"), "### [x");
+    }
+
+    #[test]
+    fn commands_built_here_are_single_lines_whatever_their_data() {
+        let hostile = "a\r\n::error::pwned\n%0A::warning::";
+        let lines = [
+            annotation(
+                Level::Warning,
+                &AnnotationTarget {
+                    file: Some(hostile.into()),
+                    title: Some(hostile.into()),
+                    ..AnnotationTarget::default()
+                },
+                hostile,
+            ),
+            add_mask(hostile),
+            group(hostile),
+        ];
+        // The runner takes the command and its properties up to the first `::` after the
+        // leading one: that part must be exactly what was meant, whatever the data holds.
+        let info = |line: &str| line[2..].split("::").next().unwrap().to_owned();
+        for line in &lines {
+            assert!(is_command_line(line), "{line:?}");
+        }
+        assert_eq!(
+            info(&lines[0]),
+            "warning file=a%0D%0A%3A%3Aerror%3A%3Apwned%0A%250A%3A%3Awarning%3A%3A,\
+             title=a%0D%0A%3A%3Aerror%3A%3Apwned%0A%250A%3A%3Awarning%3A%3A"
+        );
+        assert_eq!(info(&lines[1]), "add-mask");
+        assert_eq!(info(&lines[2]), "group");
+        assert_eq!(
+            add_mask(hostile),
+            "::add-mask::a%0D%0A::error::pwned%0A%250A::warning::"
         );
     }
 

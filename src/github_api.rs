@@ -23,6 +23,9 @@ pub enum ApiError {
         /// What is wrong with it.
         message: String,
     },
+    /// The token cannot be put in an HTTP header (what is wrong; never the token itself).
+    #[error("the GitHub token cannot be sent: {0}")]
+    BadToken(String),
     /// Called outside a Tokio runtime (octocrab's client needs one to exist).
     #[error("the GitHub API client must be built inside a Tokio runtime")]
     NoRuntime,
@@ -127,10 +130,40 @@ struct ApiBase {
 
 const PAGE: usize = 100;
 
+/// Checks that `token` can be sent in an `Authorization` header (octocrab panics on one that
+/// cannot): it must be non-empty and hold only visible ASCII characters. The error says what is
+/// wrong and where (a 1-based character position), never the token or any part of it. Pass the
+/// value as it will be sent ([`crate::secret::Secret`] has already trimmed surrounding blanks).
+pub fn check_token(token: &str) -> Result<(), String> {
+    if token.is_empty() {
+        return Err("it is empty".into());
+    }
+    let length = token.chars().count();
+    for (index, c) in token.chars().enumerate() {
+        if c.is_ascii_graphic() {
+            continue;
+        }
+        let what = match c {
+            '\n' | '\r' => "a line break".to_owned(),
+            ' ' | '\t' => "a blank".to_owned(),
+            c if c.is_ascii_control() => format!("a control character (U+{:04X})", c as u32),
+            c if c.is_whitespace() => format!("an invisible blank (U+{:04X})", c as u32),
+            _ => "a non-ASCII character".to_owned(),
+        };
+        return Err(format!(
+            "it contains {what} at character {} of {length}, which an HTTP header cannot carry \
+             (a token has letters, digits and `_` only: was it pasted with extra text?)",
+            index + 1
+        ));
+    }
+    Ok(())
+}
+
 impl GitHubApi {
     /// A client of `base_url` (`$GITHUB_API_URL`) authenticated with `token`. Must be called
-    /// inside a Tokio runtime.
+    /// inside a Tokio runtime. A token [`check_token`] refuses is an error, not a panic.
     pub fn new(base_url: &str, token: &str) -> Result<GitHubApi, ApiError> {
+        check_token(token).map_err(ApiError::BadToken)?;
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(ApiError::NoRuntime);
         }
@@ -425,6 +458,50 @@ mod tests {
         let text = format!("{api:?}");
         assert!(!text.contains("ghp_secret"), "{text}");
         assert!(text.contains("***"));
+    }
+
+    #[tokio::test]
+    async fn a_token_an_http_header_cannot_carry_is_an_error_not_a_panic() {
+        for (token, problem) in [
+            ("ghp_abc\ndef", "a line break at character 8 of 11"),
+            ("ghp_abc\rdef", "a line break at character 8 of 11"),
+            ("ghp_abc def", "a blank at character 8 of 11"),
+            (
+                "ghp_abc\u{7}def",
+                "a control character (U+0007) at character 8 of 11",
+            ),
+            (
+                "ghp_abc\u{7f}def",
+                "a control character (U+007F) at character 8 of 11",
+            ),
+            (
+                "ghp_abc\u{a0}def",
+                "an invisible blank (U+00A0) at character 8 of 11",
+            ),
+            ("ghp_abcédef", "a non-ASCII character at character 8 of 11"),
+        ] {
+            let err = GitHubApi::new("http://127.0.0.1:9", token).unwrap_err();
+            let message = err.to_string();
+            assert!(matches!(err, ApiError::BadToken(_)), "{message}");
+            assert!(message.contains(problem), "{token:?}: {message}");
+            assert!(!message.contains("ghp_abc"), "{message}");
+            assert!(!message.contains("def"), "{message}");
+        }
+        assert_eq!(check_token(""), Err("it is empty".into()));
+        assert_eq!(check_token("ghp_0123456789abcdefABCDEF_-.~"), Ok(()));
+        assert!(GitHubApi::new("http://127.0.0.1:9", "ghp_0123456789").is_ok());
+    }
+
+    #[tokio::test]
+    async fn debug_of_every_type_holding_a_key_prints_stars() {
+        let token = "ghp_0123456789abcdefghij";
+        let key = crate::secret::Secret::new("sb_secret_0123456789abcdef");
+        let api = GitHubApi::new("http://127.0.0.1:9", token).unwrap();
+        let out = crate::commands::output::Output::new(true, vec![key.clone()]);
+        let text = format!("{api:?} {key:?} {out:?} {:?}", Some(&key));
+        assert!(!text.contains(token), "{text}");
+        assert!(!text.contains(key.expose()), "{text}");
+        assert_eq!(text.matches("***").count(), 4, "{text}");
     }
 
     #[test]

@@ -97,6 +97,12 @@ pub fn redact<'a>(text: &str, secrets: impl IntoIterator<Item = &'a Secret>) -> 
         if value.len() >= 8 {
             out = out.replace(value, "***");
         }
+        // A value with a line break inside may be printed line by line: redact each part.
+        if value.contains(['\r', '\n']) {
+            for part in value.lines().map(str::trim).filter(|p| p.len() >= 8) {
+                out = out.replace(part, "***");
+            }
+        }
     }
     out
 }
@@ -132,6 +138,15 @@ mod tests {
         let anon = Secret::new("eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYW5vbiJ9.sig");
         assert_eq!(anon.jwt_role().as_deref(), Some("anon"));
         assert_eq!(Secret::new("sb_secret_x").jwt_role(), None);
+    }
+
+    #[test]
+    fn redact_also_hides_each_line_of_a_value_that_spans_lines() {
+        let s = Secret::new("ghp_firsthalf0123\nsecondhalf4567");
+        assert_eq!(
+            redact("a ghp_firsthalf0123 b secondhalf4567 c", [&s]),
+            "a *** b *** c"
+        );
     }
 
     #[test]

@@ -1,5 +1,10 @@
 //! What a command prints: log lines, warnings and errors, worded for users, as workflow
 //! commands inside GitHub Actions, with every secret masked and redacted.
+//!
+//! Every line goes out through [`Output::emit`] (text) or [`Output::command`] (a workflow
+//! command built by [`crate::github`]). Inside Actions, `emit` passes the text through
+//! [`github::log_text`], so a payload, rules file or JUnit file cannot smuggle a workflow command
+//! (`::add-mask::`, `::error::`, `::stop-commands::`…) into the log, not even across a line break.
 
 use crate::error::Error;
 use crate::github::{self, AnnotationTarget, Level};
@@ -8,6 +13,13 @@ use crate::secret::{redact, Secret};
 /// A plain annotation (no file or line) of `level`.
 fn annotation(level: Level, message: &str) -> String {
     github::annotation(level, &AnnotationTarget::default(), message)
+}
+
+/// Standard output or standard error (the runner reads commands from both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stream {
+    Out,
+    Err,
 }
 
 /// Prints for a command.
@@ -36,11 +48,53 @@ impl Output {
         redact(text, &self.secrets)
     }
 
-    /// `::add-mask::` for every secret (GitHub Actions only).
+    /// Prints `text` (redacted) as log lines. Inside Actions each physical line is made safe
+    /// from workflow-command injection ([`github::log_text`]). The one way text is printed.
+    fn emit(&self, stream: Stream, text: &str) {
+        let text = self.safe_text(text);
+        match stream {
+            Stream::Out => println!("{text}"),
+            Stream::Err => eprintln!("{text}"),
+        }
+    }
+
+    /// `text` as [`Output::emit`] prints it: redacted and, inside Actions, neutralised.
+    fn safe_text(&self, text: &str) -> String {
+        let text = self.redact(text);
+        if self.in_actions {
+            github::log_text(&text)
+        } else {
+            text
+        }
+    }
+
+    /// Prints a workflow command line built by [`crate::github`] (an annotation, a mask, a
+    /// group), inside Actions only. A line that is not one such command (it holds a line end,
+    /// or does not start with `::`) is printed as text instead, never as a command.
+    pub fn command(&self, line: &str) {
+        if !self.in_actions {
+            return;
+        }
+        let line = self.redact(line);
+        if github::is_command_line(&line) {
+            println!("{line}");
+        } else {
+            self.emit(Stream::Out, &line);
+        }
+    }
+
+    /// `::add-mask::` for every secret (GitHub Actions only), and for every line of a secret
+    /// that spans lines (the runner masks line by line).
     pub fn mask_secrets(&self) {
         if self.in_actions {
             for secret in &self.secrets {
                 println!("{}", github::add_mask(secret.expose()));
+                let value = secret.expose();
+                if value.contains(['\r', '\n']) {
+                    for part in value.lines().map(str::trim).filter(|p| p.len() >= 8) {
+                        println!("{}", github::add_mask(part));
+                    }
+                }
             }
         }
     }
@@ -48,6 +102,7 @@ impl Output {
     /// Replaces the panic message with one that names the bug and holds no secret.
     pub fn install_panic_hook(&self) {
         let secrets = self.secrets.clone();
+        let in_actions = self.in_actions;
         std::panic::set_hook(Box::new(move |info| {
             let message = info
                 .payload()
@@ -59,28 +114,32 @@ impl Output {
                 .location()
                 .map(|l| format!(" at {}:{}", l.file(), l.line()))
                 .unwrap_or_default();
-            eprintln!(
+            let text = format!(
                 "devmetrics: error: internal error{place}: {}\n  help: this is a bug in devmetrics; please report it with this message",
                 redact(&message, &secrets)
             );
+            if in_actions {
+                eprintln!("{}", github::log_text(&text));
+            } else {
+                eprintln!("{text}");
+            }
         }));
     }
 
     /// A log line: `devmetrics: …`.
     pub fn info(&self, message: &str) {
-        println!("devmetrics: {}", self.redact(message));
+        self.emit(Stream::Out, &format!("devmetrics: {message}"));
     }
 
     /// A notice: an annotation in Actions, a log line elsewhere.
     pub fn notice(&self, message: &str) {
-        let message = self.redact(message);
         if self.in_actions {
-            println!(
-                "{}",
-                annotation(Level::Notice, &format!("devmetrics: {message}"))
-            );
+            self.command(&annotation(
+                Level::Notice,
+                &format!("devmetrics: {}", self.redact(message)),
+            ));
         } else {
-            println!("devmetrics: notice: {message}");
+            self.emit(Stream::Out, &format!("devmetrics: notice: {message}"));
         }
     }
 
@@ -117,9 +176,9 @@ impl Output {
             .trim_start_matches("devmetrics: warning: ")
             .trim_end();
         if self.in_actions {
-            println!("{}", annotation(level, &format!("devmetrics: {text}")));
+            self.command(&annotation(level, &format!("devmetrics: {text}")));
         } else {
-            eprintln!("devmetrics: {label}: {text}");
+            self.emit(Stream::Err, &format!("devmetrics: {label}: {text}"));
         }
     }
 
@@ -132,12 +191,9 @@ impl Output {
                 .next()
                 .unwrap_or_default()
                 .trim_start_matches("devmetrics: error: ");
-            println!(
-                "{}",
-                annotation(Level::Error, &format!("devmetrics: {first}"))
-            );
+            self.command(&annotation(Level::Error, &format!("devmetrics: {first}")));
         }
-        eprint!("{text}");
+        self.emit(Stream::Err, text.trim_end_matches('\n'));
     }
 
     /// A collapsible group of lines (Actions), or the lines under a heading elsewhere.
@@ -146,16 +202,48 @@ impl Output {
             return;
         }
         if self.in_actions {
-            println!("{}", github::group(title));
+            self.command(&github::group(&self.redact(title)));
             for line in lines {
-                println!("{}", self.redact(line));
+                self.emit(Stream::Out, line);
             }
-            println!("{}", github::end_group());
+            self.command(github::end_group());
         } else {
-            println!("devmetrics: {title}");
+            self.emit(Stream::Out, &format!("devmetrics: {title}"));
             for line in lines {
-                println!("  {}", self.redact(line));
+                self.emit(Stream::Out, &format!("  {line}"));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_printed_in_actions_cannot_start_a_command_and_keys_are_redacted() {
+        let key = Secret::new("sb_secret_0123456789");
+        let out = Output::new(true, vec![key.clone()]);
+        let text = out.safe_text(
+            "devmetrics: rule x: details\n::add-mask::x\r::error::pwned sb_secret_0123456789",
+        );
+        assert_eq!(
+            text,
+            "devmetrics: rule x: details\n: :add-mask::x\n: :error::pwned ***"
+        );
+        // Outside Actions nothing reads commands: the text is kept as it is (but redacted).
+        let local = Output::new(false, vec![key]);
+        assert_eq!(
+            local.safe_text("::error::pwned sb_secret_0123456789"),
+            "::error::pwned ***"
+        );
+    }
+
+    #[test]
+    fn debug_of_output_hides_the_secrets() {
+        let out = Output::new(true, vec![Secret::new("ghp_0123456789abcdef")]);
+        let text = format!("{out:?}");
+        assert!(!text.contains("ghp_0123456789abcdef"), "{text}");
+        assert!(text.contains("***"), "{text}");
     }
 }

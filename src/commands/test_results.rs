@@ -133,7 +133,7 @@ pub fn record_test_results(
     );
     if out.in_actions() {
         for line in &annotations {
-            println!("{}", out.redact(line));
+            out.command(line);
         }
     }
     let overall = test_report::Overall::of(&runs);

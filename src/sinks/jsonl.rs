@@ -1,25 +1,69 @@
 //! The JSONL sink, the embedded default: one file per table, `<dir>/<table>.jsonl`, one JSON
 //! object per line, with the same fields as the table's columns. Rows are deduplicated by the
 //! table's natural key, so recording the same event twice adds nothing.
+//!
+//! Appends can be torn by a crash (a last line without its line end, or with garbage a file
+//! system left after a power loss). Before the next write such a tail is moved aside to
+//! `<table>.jsonl.torn-<UTC time>` (never deleted) and the write goes on; the sink keeps a
+//! [`TornTail`] for the command to report ([`JsonlSink::take_recovered`]).
 
 use super::{natural_key, Query, Sink, SinkError, TableWrite};
 use crate::rows::{OnDuplicate, Table};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// Writes rows to `<dir>/<table>.jsonl`.
 #[derive(Debug, Clone)]
 pub struct JsonlSink {
     dir: PathBuf,
+    recovered: Arc<Mutex<Vec<TornTail>>>,
+}
+
+/// A torn last line that was moved aside before a write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TornTail {
+    /// The JSONL file.
+    pub file: PathBuf,
+    /// The 1-based line where the torn tail began.
+    pub line: usize,
+    /// Where the tail's bytes are now.
+    pub moved_to: PathBuf,
+    /// How many bytes were moved.
+    pub bytes: usize,
+}
+
+impl fmt::Display for TornTail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: the last line was cut short (a write interrupted by a crash?); moved it \
+             ({} bytes) to {} and kept the rows before it; look at it and delete it, or repair \
+             the row and append it to the file",
+            self.file.display(),
+            self.line,
+            self.bytes,
+            self.moved_to.display()
+        )
+    }
 }
 
 impl JsonlSink {
     /// A sink writing into `dir` (created when needed).
     pub fn new(dir: impl Into<PathBuf>) -> JsonlSink {
-        JsonlSink { dir: dir.into() }
+        JsonlSink {
+            dir: dir.into(),
+            recovered: Arc::default(),
+        }
+    }
+
+    /// The torn tails moved aside by writes since the last call, for the command to report.
+    pub fn take_recovered(&self) -> Vec<TornTail> {
+        std::mem::take(&mut *self.recovered.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// The file of one table.
@@ -37,7 +81,16 @@ impl JsonlSink {
             path: self.dir.clone(),
             source,
         })?;
-        let existing = read_rows(&path)?;
+        let existing = match recover(&path)? {
+            (rows, Some(torn)) => {
+                self.recovered
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(torn);
+                rows
+            }
+            (rows, None) => rows,
+        };
         match table.on_duplicate() {
             OnDuplicate::Ignore => {
                 let mut seen: HashSet<String> = existing
@@ -93,6 +146,10 @@ impl JsonlSink {
                     out.get_ref().sync_data().map_err(io)?;
                 }
                 fs::rename(&tmp, &path).map_err(io)?;
+                sync_dir(&self.dir).map_err(|source| SinkError::Io {
+                    path: self.dir.clone(),
+                    source,
+                })?;
                 Ok(inserted)
             }
         }
@@ -111,27 +168,186 @@ fn missing_key(table: Table) -> SinkError {
 }
 
 /// Reads every row of a JSONL file; a missing file has none. A line that is not a JSON object
-/// is an error naming the file and line.
+/// is an error naming the file and line, except a torn last line (see [`recover`]), which is
+/// left out.
 pub fn read_rows(path: &Path) -> Result<Vec<Value>, SinkError> {
-    let mut rows = Vec::new();
-    match File::open(path) {
-        Ok(file) => for_each_line(file, path, |line, bad| {
-            match serde_json::from_str::<Value>(line) {
-                Ok(value @ Value::Object(_)) => rows.push(value),
-                Ok(_) => return Err(bad("not a JSON object; fix or delete the line".into())),
-                Err(e) => return Err(bad(format!("not JSON ({e}); fix or delete the line"))),
-            }
-            Ok(())
-        })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+    Ok(read_contents(path)?.0)
+}
+
+/// How a JSONL file ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tail {
+    /// With a complete line and its line end (or empty).
+    Clean,
+    /// With a complete row that lacks its line end.
+    MissingNewline,
+    /// With a torn last line starting at byte `offset`, line `line` (1-based).
+    Torn { offset: usize, line: usize },
+}
+
+fn read_contents(path: &Path) -> Result<(Vec<Value>, Tail), SinkError> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), Tail::Clean)),
         Err(source) => {
             return Err(SinkError::Io {
                 path: path.to_owned(),
                 source,
             })
         }
+    };
+    parse_rows(&bytes, path)
+}
+
+/// A line is blank when it holds only whitespace or NUL bytes (a file system can leave NULs
+/// after a crash where data was never written).
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|b| b.is_ascii_whitespace() || *b == 0)
+}
+
+fn parse_rows(bytes: &[u8], path: &Path) -> Result<(Vec<Value>, Tail), SinkError> {
+    // (start offset, line bytes without the line end, ended by a line end)
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'\n' {
+            lines.push((start, &bytes[start..i], true));
+            start = i + 1;
+        }
     }
-    Ok(rows)
+    if start < bytes.len() {
+        lines.push((start, &bytes[start..], false));
+    }
+    let last = lines.iter().rposition(|(_, line, _)| !is_blank(line));
+    let mut rows = Vec::new();
+    let mut tail = Tail::Clean;
+    for (index, (offset, line, ended)) in lines.iter().enumerate() {
+        if is_blank(line) {
+            // NULs at the very end are a torn tail too, even after the last row.
+            if !*ended && line.contains(&0) && tail == Tail::Clean {
+                tail = Tail::Torn {
+                    offset: *offset,
+                    line: index + 1,
+                };
+            }
+            continue;
+        }
+        let bad = |problem: String| SinkError::BadLine {
+            path: path.to_owned(),
+            line: index + 1,
+            problem,
+        };
+        match serde_json::from_slice::<Value>(line) {
+            Ok(value @ Value::Object(_)) => {
+                rows.push(value);
+                if Some(index) == last && !*ended {
+                    tail = Tail::MissingNewline;
+                }
+            }
+            Ok(_) => return Err(bad("not a JSON object; fix or delete the line".into())),
+            // Only the last line can be torn by an append; anything before it is damage a
+            // person must look at.
+            Err(_) if Some(index) == last => {
+                tail = Tail::Torn {
+                    offset: *offset,
+                    line: index + 1,
+                };
+                break;
+            }
+            Err(e) => return Err(bad(format!("not JSON ({e}); fix or delete the line"))),
+        }
+    }
+    Ok((rows, tail))
+}
+
+/// Reads a JSONL file's rows and repairs how it ends, so that the next append lands on a line
+/// of its own: a complete last row without its line end gets one; a torn last line (not JSON:
+/// an append cut short) is moved to `<file>.torn-<UTC time>` (a new file, never overwriting)
+/// and cut off the file. Returns the rows and the tail moved aside, if any.
+pub fn recover(path: &Path) -> Result<(Vec<Value>, Option<TornTail>), SinkError> {
+    let io = |source| SinkError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let (rows, tail) = read_contents(path)?;
+    match tail {
+        Tail::Clean => Ok((rows, None)),
+        Tail::MissingNewline => {
+            let mut file = OpenOptions::new().append(true).open(path).map_err(io)?;
+            file.write_all(b"\n").map_err(io)?;
+            file.sync_data().map_err(io)?;
+            Ok((rows, None))
+        }
+        Tail::Torn { offset, line } => {
+            let bytes = fs::read(path).map_err(io)?;
+            let torn = &bytes[offset.min(bytes.len())..];
+            let moved_to = write_aside(path, torn)?;
+            let file = OpenOptions::new().write(true).open(path).map_err(io)?;
+            file.set_len(offset as u64).map_err(io)?;
+            file.sync_all().map_err(io)?;
+            Ok((
+                rows,
+                Some(TornTail {
+                    file: path.to_owned(),
+                    line,
+                    moved_to,
+                    bytes: torn.len(),
+                }),
+            ))
+        }
+    }
+}
+
+/// Writes `bytes` to a new `<file>.torn-<UTC time>[-n]` beside `path`, durably.
+fn write_aside(path: &Path, bytes: &[u8]) -> Result<PathBuf, SinkError> {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+    let base = format!("{}.torn-{stamp}", path.display());
+    for n in 0..100 {
+        let aside = if n == 0 {
+            PathBuf::from(&base)
+        } else {
+            PathBuf::from(format!("{base}-{n}"))
+        };
+        let io = |source| SinkError::Io {
+            path: aside.clone(),
+            source,
+        };
+        match OpenOptions::new().write(true).create_new(true).open(&aside) {
+            Ok(mut file) => {
+                file.write_all(bytes).map_err(io)?;
+                file.sync_all().map_err(io)?;
+                if let Some(dir) = aside.parent() {
+                    sync_dir(dir).map_err(io)?;
+                }
+                return Ok(aside);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io(e)),
+        }
+    }
+    Err(SinkError::Io {
+        path: PathBuf::from(base),
+        source: std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "100 files of this name already exist",
+        ),
+    })
+}
+
+/// Makes a rename or a new file in `dir` durable (Unix: fsync of the directory).
+pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 /// Calls `each` with every non-blank line of a JSONL file and a maker of errors that name the
@@ -243,6 +459,128 @@ mod tests {
             message.ends_with("pr_events.jsonl:2: not a JSON object; fix or delete the line"),
             "{message}"
         );
+    }
+
+    fn lines_of(path: &Path) -> Vec<Value> {
+        fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_torn_last_line_is_moved_aside_and_later_writes_succeed() {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = JsonlSink::new(dir.path());
+        let path = sink.path(Table::PrEvents);
+        sink.write(Table::PrEvents, &[pr(1, "a"), pr(2, "a")]).await;
+        // A crash in the middle of the third append.
+        let torn = "{\"repository\":\"o/r\",\"pr_num";
+        OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(torn.as_bytes())
+            .unwrap();
+
+        let write = sink.write(Table::PrEvents, &[pr(3, "a"), pr(1, "a")]).await;
+        assert!(write.error.is_none(), "{:?}", write.error);
+        assert_eq!((write.accepted, write.inserted), (2, 1));
+        assert_eq!(lines_of(&path), vec![pr(1, "a"), pr(2, "a"), pr(3, "a")]);
+
+        let recovered = sink.take_recovered();
+        assert_eq!(recovered.len(), 1, "{recovered:?}");
+        let tail = &recovered[0];
+        assert_eq!((tail.file.as_path(), tail.line), (path.as_path(), 3));
+        assert_eq!(fs::read_to_string(&tail.moved_to).unwrap(), torn);
+        let name = tail.moved_to.file_name().unwrap().to_string_lossy();
+        assert!(name.starts_with("pr_events.jsonl.torn-"), "{name}");
+        let message = tail.to_string();
+        assert!(
+            message.contains("pr_events.jsonl:3: the last line was cut short"),
+            "{message}"
+        );
+        assert!(message.contains(&*name), "{message}");
+
+        // Repaired once: the next write finds nothing to recover.
+        sink.write(Table::PrEvents, &[pr(4, "a")]).await;
+        assert!(sink.take_recovered().is_empty());
+        assert_eq!(lines_of(&path).len(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_replace_table_and_a_tail_of_nul_bytes_are_recovered_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = JsonlSink::new(dir.path());
+        let table = Table::DevelopmentMetrics;
+        assert_eq!(table.on_duplicate(), OnDuplicate::Replace);
+        let path = sink.path(table);
+        let row = |n: u32| {
+            let mut row = serde_json::Map::new();
+            for column in table.natural_key() {
+                row.insert((*column).to_owned(), json!(format!("{column}-{n}")));
+            }
+            Value::Object(row)
+        };
+        sink.write(table, &[row(1)]).await;
+        let mut text = fs::read(&path).unwrap();
+        text.extend_from_slice(&[0; 16]);
+        fs::write(&path, &text).unwrap();
+        let write = sink.write(table, &[row(2)]).await;
+        assert!(write.error.is_none(), "{:?}", write.error);
+        assert_eq!(lines_of(&path), vec![row(1), row(2)]);
+        let recovered = sink.take_recovered();
+        assert_eq!(recovered.len(), 1);
+        assert_eq!(fs::read(&recovered[0].moved_to).unwrap(), vec![0; 16]);
+    }
+
+    #[tokio::test]
+    async fn a_complete_last_row_without_its_line_end_is_kept_and_ended() {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = JsonlSink::new(dir.path());
+        let path = sink.path(Table::PrEvents);
+        fs::write(&path, serde_json::to_string(&pr(1, "a")).unwrap()).unwrap();
+        // Reading alone changes nothing.
+        assert_eq!(read_rows(&path).unwrap(), vec![pr(1, "a")]);
+        let write = sink.write(Table::PrEvents, &[pr(2, "a")]).await;
+        assert!(write.error.is_none(), "{:?}", write.error);
+        assert_eq!(lines_of(&path), vec![pr(1, "a"), pr(2, "a")]);
+        assert!(sink.take_recovered().is_empty());
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no file was moved aside");
+    }
+
+    #[tokio::test]
+    async fn a_query_reads_past_a_torn_tail_without_touching_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = JsonlSink::new(dir.path());
+        let path = sink.path(Table::PrEvents);
+        let text = format!("{}\n{{\"repo", serde_json::to_string(&pr(1, "a")).unwrap());
+        fs::write(&path, &text).unwrap();
+        let rows = sink
+            .query(&Query {
+                table: Table::PrEvents,
+                equals: vec![],
+                newest_first_by: None,
+                limit: 10,
+            })
+            .await
+            .unwrap();
+        assert_eq!(rows, vec![pr(1, "a")]);
+        assert_eq!(fs::read_to_string(&path).unwrap(), text);
+    }
+
+    #[tokio::test]
+    async fn a_bad_line_before_the_last_is_still_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = JsonlSink::new(dir.path());
+        let path = sink.path(Table::PrEvents);
+        fs::write(&path, "{\"a\":1}\n{\"broken\n{\"b\":2}\n").unwrap();
+        let write = sink.write(Table::PrEvents, &[pr(1, "a")]).await;
+        let message = write.error.unwrap().to_string();
+        assert!(message.contains("pr_events.jsonl:2: not JSON"), "{message}");
+        assert!(sink.take_recovered().is_empty());
     }
 
     #[tokio::test]

@@ -1,12 +1,16 @@
 //! The spool: rows that could not be written, kept on disk until `devmetrics replay` sends
 //! them. One file per failed run, `<dir>/spool/<UTC time>-<pid>.jsonl`, one line per row:
 //! `{"table":"pr_events","row":{…}}`. Rows only: no URL, no key, nothing secret.
+//!
+//! A spool file never overwrites another: its name is taken with `create_new`, the rows are
+//! written to a `.partial` file (also `create_new`), synced, renamed into place, and the
+//! directory is synced so that the rename survives a crash.
 
 use super::SinkError;
 use crate::rows::{Batch, Table};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -35,22 +39,49 @@ impl Spool {
         &self.dir
     }
 
-    /// Writes `batch` to a new spool file, durably (written, synced, then renamed into place).
+    /// Writes `batch` to a new spool file, durably (written, synced, then renamed into place),
+    /// never over an existing one.
     pub fn write(&self, batch: &Batch) -> Result<PathBuf, SinkError> {
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+        let pid = std::process::id();
+        self.write_named(
+            batch,
+            (0..100).map(|_| format!("{stamp}-{pid}-{:04x}.jsonl", fastrand::u16(..))),
+        )
+    }
+
+    /// Writes `batch` under the first of `names` that does not exist yet.
+    fn write_named(
+        &self,
+        batch: &Batch,
+        names: impl IntoIterator<Item = String>,
+    ) -> Result<PathBuf, SinkError> {
         let io = |path: &Path| {
             let path = path.to_owned();
             move |source| SinkError::Io { path, source }
         };
         fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
-        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-        let name = format!(
-            "{stamp}-{}-{:04x}.jsonl",
-            std::process::id(),
-            fastrand::u16(..)
-        );
-        let path = self.dir.join(name);
-        write_lines(&path, batch).map_err(io(&path))?;
-        Ok(path)
+        for name in names {
+            let path = self.dir.join(name);
+            // Take the name first: create_new fails when the file exists, so no other run's
+            // spool file is ever replaced; the rename below only replaces this empty file.
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(io(&path)(e)),
+            }
+            return match write_lines(&path, batch) {
+                Ok(()) => Ok(path),
+                Err(e) => {
+                    let _ = fs::remove_file(&path);
+                    Err(io(&path)(e))
+                }
+            };
+        }
+        Err(io(&self.dir)(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "no free spool file name",
+        )))
     }
 
     /// The spool files, oldest first.
@@ -103,18 +134,28 @@ impl Spool {
             source,
         };
         if left.is_empty() {
-            return fs::remove_file(path).map_err(io);
+            fs::remove_file(path).map_err(io)?;
+            return super::jsonl::sync_dir(path.parent().unwrap_or(Path::new("."))).map_err(io);
         }
-        let tmp = path.with_extension("jsonl.tmp");
-        write_lines(&tmp, left).map_err(io)?;
-        fs::rename(&tmp, path).map_err(io)
+        write_lines(path, left).map_err(io)
     }
 }
 
+/// Writes `batch` to `<path without .jsonl>.partial` (a new file), syncs it, renames it to
+/// `path` and syncs the directory.
 fn write_lines(path: &Path, batch: &Batch) -> std::io::Result<()> {
     let tmp = path.with_extension("partial");
+    let create = || OpenOptions::new().write(true).create_new(true).open(&tmp);
+    let file = match create() {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            // Left by an interrupted write of this same file: it holds nothing else's rows.
+            fs::remove_file(&tmp)?;
+            create()?
+        }
+        other => other?,
+    };
     {
-        let mut out = BufWriter::new(File::create(&tmp)?);
+        let mut out = BufWriter::new(file);
         for (table, rows) in batch.groups() {
             for row in rows {
                 let line = Line {
@@ -128,7 +169,8 @@ fn write_lines(path: &Path, batch: &Batch) -> std::io::Result<()> {
         out.flush()?;
         out.get_ref().sync_all()?;
     }
-    fs::rename(&tmp, path)
+    fs::rename(&tmp, path)?;
+    super::jsonl::sync_dir(path.parent().unwrap_or(Path::new(".")))
 }
 
 #[cfg(test)]
@@ -153,6 +195,46 @@ mod tests {
         assert_eq!(Spool::read(&path).unwrap(), left);
         Spool::settle(&path, &Batch::new()).unwrap();
         assert!(spool.files().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_spool_name_that_is_taken_is_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::under(dir.path());
+        fs::create_dir_all(spool.dir()).unwrap();
+        let taken = spool.dir().join("taken.jsonl");
+        let earlier = "{\"table\":\"pr_events\",\"row\":{\"earlier\":true}}\n";
+        fs::write(&taken, earlier).unwrap();
+        let mut batch = Batch::new();
+        batch.extend_values(Table::PrEvents, [json!({"later": true})]);
+
+        let path = spool
+            .write_named(&batch, ["taken.jsonl".into(), "free.jsonl".into()])
+            .unwrap();
+        assert_eq!(path, spool.dir().join("free.jsonl"));
+        assert_eq!(fs::read_to_string(&taken).unwrap(), earlier);
+        assert_eq!(Spool::read(&path).unwrap(), batch);
+
+        // With every name taken, the write fails and nothing is replaced.
+        let err = spool
+            .write_named(&batch, ["taken.jsonl".into(), "free.jsonl".into()])
+            .unwrap_err();
+        assert!(err.to_string().contains("no free spool file name"), "{err}");
+        assert_eq!(fs::read_to_string(&taken).unwrap(), earlier);
+        assert_eq!(spool.files().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_partial_file_left_by_a_crash_does_not_block_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::under(dir.path());
+        fs::create_dir_all(spool.dir()).unwrap();
+        fs::write(spool.dir().join("next.partial"), "{\"tab").unwrap();
+        let mut batch = Batch::new();
+        batch.extend_values(Table::TestRuns, [json!({"b": 1})]);
+        let path = spool.write_named(&batch, ["next.jsonl".into()]).unwrap();
+        assert_eq!(Spool::read(&path).unwrap(), batch);
+        assert!(!spool.dir().join("next.partial").exists());
     }
 
     #[test]

@@ -1,10 +1,13 @@
-//! Integration tests, built into one binary: the real stack (`stack`), the local default
-//! (`local`), and each source and stage (`events`, `junit`, `rows`, `rules`).
+//! Integration tests, built into one binary: the real stack (`stack`, `access`, `quarantine`,
+//! `legs`), the local default (`local`), the step as the runner starts it (`runner`), payloads
+//! of every GitHub version (`fidelity`), what a run prints (`hygiene`), and each source and
+//! stage (`events`, `junit`, `rows`, `rules`).
 
 mod access;
 mod common;
 mod events;
 mod fidelity;
+mod hygiene;
 mod junit;
 mod legs;
 mod local;
