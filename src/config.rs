@@ -107,7 +107,8 @@ pub enum ConfigError {
 
 /// Raw settings, by kebab-case name, as strings. Deserialized with envy from the merged sources;
 /// `deny_unknown_fields` rejects names devmetrics does not know.
-#[derive(Debug, Default, Deserialize)]
+// No Debug: it holds the keys as plain strings.
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 struct RawSettings {
     command: Option<String>,
@@ -361,8 +362,8 @@ impl SinkTarget {
     }
 }
 
-/// Where a setting's value came from, for messages.
-#[derive(Debug, Clone)]
+/// Where a setting's value came from, for messages. No Debug: the value may be a key.
+#[derive(Clone)]
 struct Given {
     value: String,
     origin: String,
@@ -681,9 +682,14 @@ impl Config {
             github_token: match raw.github_token {
                 None => None,
                 Some(token) => {
-                    check_header_value(&token).map_err(|problem| ConfigError::BadValue {
-                        origin: origin("github-token"),
-                        problem,
+                    crate::github_api::check_token(&token).map_err(|problem| {
+                        ConfigError::BadValue {
+                            origin: origin("github-token"),
+                            problem: format!(
+                                "the GitHub token cannot be sent in an HTTP header: {problem}; \
+                                 pass the token itself, e.g. `github-token: ${{{{ github.token }}}}`"
+                            ),
+                        }
                     })?;
                     Some(Secret::new(token))
                 }
@@ -909,23 +915,6 @@ fn check_scheme(url: &reqwest::Url) -> Result<(), String> {
         }
         other => Err(format!(
             "'{other}:' is not an HTTP URL; expected e.g. https://<project-ref>.supabase.co"
-        )),
-    }
-}
-
-/// A token goes into an HTTP header: visible ASCII only. Says what is wrong without showing it.
-fn check_header_value(token: &str) -> Result<(), String> {
-    match token
-        .char_indices()
-        .find(|(_, c)| !c.is_ascii_graphic())
-    {
-        None => Ok(()),
-        Some((at, c)) => Err(format!(
-            "the token holds a character an HTTP header cannot carry ({}) at position {}; \
-             pass the token itself, e.g. `github-token: ${{{{ github.token }}}}` or a secret without \
-             spaces or line breaks",
-            if c.is_whitespace() { "white space or a line break".to_owned() } else { format!("U+{:04X}", c as u32) },
-            at + 1
         )),
     }
 }

@@ -46,6 +46,10 @@ pub enum Error {
     /// Rows were spooled and `fail-on-spool` is set.
     #[error("{0} rows were not written to the database (spooled for `devmetrics replay`), and fail-on-spool is set")]
     Spooled(usize),
+    /// Rows were refused and quarantined and `fail-on-spool` is set: on a throwaway runner the
+    /// quarantine file must not vanish behind a green step.
+    #[error("{0} rows were refused by the database or its constraints and quarantined (not written), and fail-on-spool is set")]
+    Quarantined(usize),
     /// A check failed; the details were already printed.
     #[error("{0}")]
     CheckFailed(String),
@@ -56,7 +60,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Config(_) | Error::Rules(_) => exit::CONFIG,
-            Error::Sink { .. } | Error::Spooled(_) => exit::NOT_WRITTEN,
+            Error::Sink { .. } | Error::Spooled(_) | Error::Quarantined(_) => exit::NOT_WRITTEN,
             Error::Input(_) => exit::BAD_INPUT,
             Error::CheckFailed(_) => exit::CHECK_FAILED,
         }
@@ -81,6 +85,12 @@ impl Error {
                 let _ = writeln!(
                     out,
                     "  help: fix the cause printed above, then run `devmetrics replay`"
+                );
+            }
+            Error::Quarantined(_) => {
+                let _ = writeln!(
+                    out,
+                    "  help: fix each row in the quarantine file named above (its reason is on its line), move the file into the spool directory, then run `devmetrics replay`"
                 );
             }
             Error::Input(_) | Error::CheckFailed(_) | Error::Rules(_) => {}

@@ -192,6 +192,12 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
         .into_iter()
         .for_each(|change| out.info(&change));
     let delivery = deliver(&sink, &batch, &spool).await;
+    if let AnySink::Jsonl(jsonl) = &sink {
+        for torn in jsonl.take_recovered() {
+            out.warning(&torn.to_string());
+            report.warnings.push(torn.to_string());
+        }
+    }
     report_delivery(&delivery, &target, out, &mut report);
     write_step_files(config, &target, &delivery, &report, &tests.outputs, out);
 
@@ -220,6 +226,9 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
     }
     if spooled > 0 && config.fail_on_spool {
         return Err(Error::Spooled(spooled));
+    }
+    if delivery.quarantined() > 0 && config.fail_on_spool {
+        return Err(Error::Quarantined(delivery.quarantined()));
     }
     Ok(exit_code)
 }
@@ -473,7 +482,7 @@ async fn judge_rules(
     }
     if config.record.annotate_violations && out.in_actions() {
         for line in rules::report::annotations(&rows, &ruleset, &fail_on) {
-            println!("{}", out.redact(&line));
+            out.command(&line);
         }
     } else if config.record.annotate_violations {
         for row in rules::violations(&rows) {

@@ -360,6 +360,12 @@ pub struct FakeGitHub {
 impl FakeGitHub {
     /// Starts the fake.
     pub fn start() -> FakeGitHub {
+        FakeGitHub::serve(pull_request_2)
+    }
+
+    /// Starts a fake answering each request path (without the query) with `answer`'s status
+    /// line and body.
+    pub fn serve(answer: fn(&str) -> (&'static str, String)) -> FakeGitHub {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -384,23 +390,7 @@ impl FakeGitHub {
                     .next()
                     .unwrap_or("")
                     .to_owned();
-                let body = if path.ends_with("/pulls/2/commits") {
-                    r#"[{"sha":"6dcb09b5b57875f334f61aebed695e2e4193db5e","commit":{"author":{"name":"Monalisa Octocat","email":"m@example.com","date":"2019-05-15T14:02:11Z"},"committer":{"name":"Monalisa Octocat","email":"m@example.com","date":"2019-05-15T14:02:11Z"},"message":"Fix all the bugs"},"author":{"login":"Codertocat","type":"User"}}]"#
-                } else if path.ends_with("/pulls/2/reviews") {
-                    r#"[{"id":80,"user":{"login":"Codertocat","type":"User"},"state":"COMMENTED","submitted_at":"2019-05-15T15:00:00Z"},{"id":81,"user":{"login":"octocat","type":"User"},"state":"APPROVED","submitted_at":"2019-05-16T09:12:40Z"}]"#
-                } else if path.ends_with("/issues/2/timeline") {
-                    r#"[{"event":"ready_for_review","created_at":"2019-05-15T15:10:00Z"}]"#
-                } else {
-                    ""
-                };
-                let (status, body) = if body.is_empty() {
-                    (
-                        "404 Not Found",
-                        r#"{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}"#,
-                    )
-                } else {
-                    ("200 OK", body)
-                };
+                let (status, body) = answer(&path);
                 let response = format!(
                     "HTTP/1.1 {status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                     body.len()
@@ -423,4 +413,27 @@ impl FakeGitHub {
     pub fn seen(&self) -> Vec<String> {
         self.seen.lock().unwrap().clone()
     }
+}
+
+/// GitHub's answers for pull request 2 of any repository (its commits, reviews and timeline);
+/// 404 elsewhere.
+fn pull_request_2(path: &str) -> (&'static str, String) {
+    let body = if path.ends_with("/pulls/2/commits") {
+        r#"[{"sha":"6dcb09b5b57875f334f61aebed695e2e4193db5e","commit":{"author":{"name":"Monalisa Octocat","email":"m@example.com","date":"2019-05-15T14:02:11Z"},"committer":{"name":"Monalisa Octocat","email":"m@example.com","date":"2019-05-15T14:02:11Z"},"message":"Fix all the bugs"},"author":{"login":"Codertocat","type":"User"}}]"#
+    } else if path.ends_with("/pulls/2/reviews") {
+        r#"[{"id":80,"user":{"login":"Codertocat","type":"User"},"state":"COMMENTED","submitted_at":"2019-05-15T15:00:00Z"},{"id":81,"user":{"login":"octocat","type":"User"},"state":"APPROVED","submitted_at":"2019-05-16T09:12:40Z"}]"#
+    } else if path.ends_with("/issues/2/timeline") {
+        r#"[{"event":"ready_for_review","created_at":"2019-05-15T15:10:00Z"}]"#
+    } else {
+        ""
+    };
+    let (status, body) = if body.is_empty() {
+        (
+            "404 Not Found",
+            r#"{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}"#,
+        )
+    } else {
+        ("200 OK", body)
+    };
+    (status, body.to_owned())
 }

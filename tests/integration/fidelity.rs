@@ -258,12 +258,22 @@ fn a_merged_pr_recorded_while_the_github_api_fails_is_completed_by_a_later_run_n
     let dir = workdir();
     let merged = "events/pull_request/90-closed-merged.json";
 
-    // 1. The GitHub API is down: the merged row is recorded, marked incomplete, and the approval
-    //    verdict, which rests on the reviews, is shown but not recorded.
-    let down = format!("http://127.0.0.1:{}", free_port());
+    // 1. The GitHub API fails the pull request's lookups (502) but tells that the base branch has
+    //    no rules file: the merged row is recorded, marked incomplete, and the approval verdict,
+    //    which rests on the reviews, is shown but not recorded.
+    let down = FakeGitHub::serve(|path| {
+        if path.contains("/contents/") {
+            ("404 Not Found", r#"{"message":"Not Found"}"#.to_owned())
+        } else {
+            (
+                "502 Bad Gateway",
+                r#"{"message":"Server Error"}"#.to_owned(),
+            )
+        }
+    });
     let log = run_ok(
         dir.path(),
-        &pr_env(dir.path(), &repo, merged, &down, &stack),
+        &pr_env(dir.path(), &repo, merged, &down.url, &stack),
     );
     assert_eq!(
         stack.column("pr_events", STAGES, &repo),

@@ -497,7 +497,13 @@ fn record_says_how_many_rows_were_quarantined_why_and_where() {
     ]);
     let out = devmetrics(dir.path(), &[], &env);
     let log = text(&out);
-    assert!(out.status.success(), "{log}");
+    // The step fails (fail-on-spool, the default) so that the workflow's artifact keeps the
+    // quarantine file the throwaway workspace would lose.
+    assert_eq!(out.status.code(), Some(3), "{log}");
+    assert!(
+        log.contains("quarantined (not written), and fail-on-spool is set"),
+        "{log}"
+    );
     assert_eq!(stack.count("pr_events", &repo), 0);
     assert!(log.contains("1 row(s) refused and quarantined in"), "{log}");
     assert!(
