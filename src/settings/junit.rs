@@ -83,3 +83,33 @@ impl JunitSettings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::settings;
+    use crate::sources::junit::paths;
+
+    #[test]
+    fn a_bad_junit_paths_glob_found_when_reading_names_where_it_was_given() {
+        let s = settings(&[], &[("INPUT_JUNIT-PATHS", "reports/[.xml")]).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let err = paths::expand(dir.path(), &s.record.junit.paths).unwrap_err();
+        let text = s.record.junit.bad_paths(err).to_string();
+        assert!(
+            text.starts_with("input `junit-paths` (INPUT_JUNIT-PATHS): invalid glob `reports/[.xml` in junit-paths"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn test_types_are_parsed_once_and_a_bad_line_names_its_origin() {
+        let s = settings(&[], &[("DEVMETRICS_TEST_TYPES", "**/smoke/**=smoke")]).unwrap();
+        assert_eq!(s.record.junit.test_types.type_of("a/smoke/x.xml"), "smoke");
+        let err = settings(&[], &[("DEVMETRICS_TEST_TYPES", "no mapping")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("variable DEVMETRICS_TEST_TYPES: invalid line `no mapping`"),
+            "{err}"
+        );
+    }
+}
