@@ -7,7 +7,7 @@ use devmetrics::environment::Environment;
 use devmetrics::rows::pr_events::{PrEvent, PrEventType};
 use devmetrics::rows::Batch;
 use devmetrics::secret::Secret;
-use devmetrics::sinks::{deliver, PostgrestSink, RetryPolicy, Spool};
+use devmetrics::sinks::{deliver, PostgrestSink, Spool};
 use std::time::Instant;
 
 #[tokio::main(flavor = "current_thread")]
@@ -64,14 +64,9 @@ async fn main() {
         std::fs::write(&path, serde_json::to_string(&peer).unwrap()).unwrap();
     }
     // The same settings `record` uses by default.
-    let http = devmetrics::config::HttpSettings::default();
-    let policy = RetryPolicy {
-        attempts: http.attempts,
-        timeout: http.timeout,
-        ..RetryPolicy::default()
-    };
+    let http = devmetrics::settings::HttpSettings::default();
     let sink =
-        PostgrestSink::new(&format!("{url}/rest/v1"), &key, policy, http.batch_rows).unwrap();
+        PostgrestSink::new(&format!("{url}/rest/v1"), &key, http.retry, http.batch_rows).unwrap();
     let spool = Spool::under(std::path::Path::new("bench/out"));
     for label in ["new rows", "same rows again"] {
         let before = sink.requests_sent();

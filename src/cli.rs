@@ -17,7 +17,7 @@ pub struct Cli {
 }
 
 /// Settings every command shares. Each also has an action input and a `DEVMETRICS_*` variable;
-/// a flag wins over both (see `config`).
+/// a flag wins over both (see `settings`).
 #[derive(Debug, Args, Default)]
 pub struct GlobalArgs {
     /// Supabase project URL (e.g. https://<ref>.supabase.co); PostgREST is under /rest/v1.

@@ -1,7 +1,7 @@
 //! The top-level error, the exit codes, and the one place that words errors for users:
 //! what failed, the `cause:` as the server said it, and `help:` lines with the fix.
 
-use crate::config::ConfigError;
+use crate::settings::SettingsError;
 use crate::sinks::SinkError;
 use std::fmt::Write as _;
 
@@ -28,7 +28,7 @@ pub mod exit {
 pub enum Error {
     /// Bad configuration.
     #[error(transparent)]
-    Config(#[from] ConfigError),
+    Config(#[from] SettingsError),
     /// A sink failed while doing `doing`.
     #[error("{doing}")]
     Sink {
@@ -108,20 +108,20 @@ pub fn render_sink_problem(doing: &str, source: &SinkError) -> String {
     out
 }
 
-fn config_help(err: &ConfigError) -> Vec<String> {
+fn config_help(err: &SettingsError) -> Vec<String> {
     match err {
-        ConfigError::UnknownSetting { .. } => vec![
+        SettingsError::UnknownSetting { .. } => vec![
             "check the spelling against the inputs in action.yml (the README lists every setting)".into(),
         ],
-        ConfigError::BadValue { .. } => vec![],
-        ConfigError::MissingSecrets { environment, .. } => vec![
+        SettingsError::BadValue { .. } => vec![],
+        SettingsError::MissingSecrets { environment, .. } => vec![
             "rows were not written anywhere; fix the secrets and re-run the job (every row has a natural key: a re-run adds nothing twice)".into(),
             format!(
                 "add the repository secrets and pass them as inputs: {environment}-supabase-url and {environment}-supabase-service-role-key (or supabase-url and supabase-service-role-key for every environment)"
             ),
             "a pull request from a fork gets no secrets: drop require-remote to record such runs to local files".into(),
         ],
-        ConfigError::UnusableKey { .. } => vec![
+        SettingsError::UnusableKey { .. } => vec![
             "use the service_role key (legacy JWT) or a secret key sb_secret_… from the project's API settings; publishable and anon keys cannot write".into(),
         ],
     }

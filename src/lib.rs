@@ -12,7 +12,6 @@
 
 pub mod cli;
 pub mod commands;
-pub mod config;
 pub mod environment;
 pub mod error;
 pub mod github;
@@ -20,6 +19,7 @@ pub mod github_api;
 pub mod rows;
 pub mod rules;
 pub mod secret;
+pub mod settings;
 pub mod sinks;
 pub mod sources;
 pub mod summary;

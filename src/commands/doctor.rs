@@ -3,10 +3,10 @@
 //! failure. Stops checking what depends on a failed check.
 
 use super::{open_sink, output::Output};
-use crate::config::{Config, SinkTarget};
 use crate::error::{exit, sink_help, Error};
 use crate::rows::Table;
 use crate::secret::KeyKind;
+use crate::settings::{Settings, SinkTarget};
 use crate::sinks::{AnySink, Query, Sink};
 
 /// One check's verdict.
@@ -18,7 +18,7 @@ enum Verdict {
 }
 
 /// Runs `doctor`; returns the exit code (1 when a check failed).
-pub async fn doctor(config: &Config, out: &Output) -> Result<i32, Error> {
+pub async fn doctor(config: &Settings, out: &Output) -> Result<i32, Error> {
     let target = config.target()?;
     let mut checks: Vec<(String, Verdict)> = Vec::new();
     checks.push((

@@ -9,10 +9,10 @@ pub mod rules_source;
 pub mod test_results;
 
 use crate::cli::{Cli, Command};
-use crate::config::{Config, SinkTarget, Target};
 use crate::error::{exit, Error};
 use crate::secret::Secret;
-use crate::sinks::{AnySink, JsonlSink, PostgrestSink, RetryPolicy};
+use crate::settings::{Settings, SinkTarget, Target};
+use crate::sinks::{AnySink, JsonlSink, PostgrestSink};
 use clap::Parser;
 use output::Output;
 
@@ -51,7 +51,7 @@ pub fn run_with(cli: Cli, env: Vec<(String, String)>) -> i32 {
     out.mask_secrets();
     out.install_panic_hook();
 
-    let config = match Config::from_cli(cli, env) {
+    let config = match Settings::from_cli(cli, env) {
         Ok(config) => config,
         Err(err) => {
             let err = Error::from(err);
@@ -104,16 +104,11 @@ fn secret_values(env: &[(String, String)]) -> Vec<Secret> {
 }
 
 /// Opens the sink a target names.
-pub fn open_sink(target: &Target, config: &Config) -> Result<AnySink, Error> {
+pub fn open_sink(target: &Target, config: &Settings) -> Result<AnySink, Error> {
     match &target.sink {
         SinkTarget::Jsonl { dir } => Ok(AnySink::Jsonl(JsonlSink::new(dir.clone()))),
         SinkTarget::Supabase { rest_url, key } => {
-            let policy = RetryPolicy {
-                attempts: config.http.attempts,
-                timeout: config.http.timeout,
-                ..RetryPolicy::default()
-            };
-            PostgrestSink::new(rest_url, key, policy, config.http.batch_rows)
+            PostgrestSink::new(rest_url, key, config.http.retry, config.http.batch_rows)
                 .map(|sink| AnySink::Postgrest(Box::new(sink)))
                 .map_err(|source| Error::Sink {
                     doing: format!(

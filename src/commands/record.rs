@@ -9,7 +9,6 @@ use super::rules_source::{rules_for, EventRules};
 use super::test_results::record_test_results;
 use super::{open_sink, output::Output};
 use crate::cli::RecordArgs;
-use crate::config::{Config, ConfigError, EventFacts, Target};
 use crate::error::{exit, render_sink_problem, Error};
 use crate::github;
 use crate::github_api::{split_repository, GitHubApi, DEFAULT_API_URL};
@@ -20,7 +19,8 @@ use crate::rows::from_event::{
 use crate::rows::from_event::{CommitPulls, PrEnrichment};
 use crate::rows::rule_compliance_events::ContextType;
 use crate::rows::{push_events, Batch, RecordContext, Table};
-use crate::rules::{self, report::FailOn, CheckKind, PrState, RuleContext, TestRunSummary};
+use crate::rules::{self, CheckKind, PrState, RuleContext, TestRunSummary};
+use crate::settings::{EventFacts, Settings, Target};
 use crate::sinks::{deliver, AnySink, Delivery, Query, Sink, Spool};
 use crate::sources::event::{self, Event, ReadOutcome};
 use crate::summary::{self, RecordReport, TableLine};
@@ -29,7 +29,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 /// Runs `record`; returns the exit code.
-pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
+pub async fn record(config: &Settings, out: &Output) -> Result<i32, Error> {
     let mut exit_code = exit::SUCCESS;
     let (mut notices, mut warnings) = (Vec::new(), Vec::new());
     // Source: the event payload.
@@ -239,7 +239,7 @@ enum EventRead {
     None,
 }
 
-fn read_event(config: &Config, args: &RecordArgs) -> Result<EventRead, Error> {
+fn read_event(config: &Settings, args: &RecordArgs) -> Result<EventRead, Error> {
     let name = args
         .event_name
         .clone()
@@ -266,12 +266,12 @@ fn read_event(config: &Config, args: &RecordArgs) -> Result<EventRead, Error> {
 }
 
 /// The conversion's settings, from the configuration.
-pub fn event_options(config: &Config) -> EventOptions {
+pub fn event_options(config: &Settings) -> EventOptions {
     EventOptions {
-        production_branches: config.production_branches.clone(),
-        staging_branches: config.staging_branches.clone(),
-        deploy_workflows: config.record.deploy_workflows.clone(),
-        production_environments: config.record.production_environments.clone(),
+        production_branches: config.events.production_branches.patterns().to_vec(),
+        staging_branches: config.events.staging_branches.patterns().to_vec(),
+        deploy_workflows: config.events.deploy_workflows.patterns().to_vec(),
+        production_environments: config.events.production_environments.clone(),
     }
 }
 
@@ -371,7 +371,7 @@ struct Lookups<'a> {
 
 /// The GitHub API client, when a token is configured. Without one, what only the API knows
 /// (a PR's first commit, reviews, approvals) stays unknown and the run says so once.
-fn github_client(config: &Config, out: &Output) -> Option<GitHubApi> {
+fn github_client(config: &Settings, out: &Output) -> Option<GitHubApi> {
     let token = config.github_token.as_ref()?;
     let base = config.github.api_url.as_deref().unwrap_or(DEFAULT_API_URL);
     match GitHubApi::new(base, token.expose()) {
@@ -387,7 +387,7 @@ fn github_client(config: &Config, out: &Output) -> Option<GitHubApi> {
 /// Returns how many violations fail the step.
 #[allow(clippy::too_many_arguments)]
 async fn judge_rules(
-    config: &Config,
+    config: &Settings,
     EventRules {
         ruleset,
         recordable,
@@ -399,12 +399,12 @@ async fn judge_rules(
     batch: &mut Batch,
     report: &mut RecordReport,
 ) -> Result<usize, Error> {
-    let fail_on = FailOn::parse(&config.record.fail_on_violation, &ruleset).map_err(|e| {
-        Error::Config(ConfigError::BadValue {
-            origin: "setting `fail-on-violation`".into(),
-            problem: format!("{e}; {}", e.help()),
-        })
-    })?;
+    let fail_on = config
+        .record
+        .rules
+        .fail_on_violation
+        .check(&ruleset)?
+        .clone();
 
     // Checks whose input a lookup failed to give: their verdicts are shown, never recorded (a
     // recorded verdict is final), so a later run with the lookup answering records them.
@@ -480,11 +480,11 @@ async fn judge_rules(
             .sections
             .push(String::from_utf8_lossy(&section).into_owned());
     }
-    if config.record.annotate_violations && out.in_actions() {
+    if config.record.rules.annotate_violations && out.in_actions() {
         for line in rules::report::annotations(&rows, &ruleset, &fail_on) {
             out.command(&line);
         }
-    } else if config.record.annotate_violations {
+    } else if config.record.rules.annotate_violations {
         for row in rules::violations(&rows) {
             out.warning(&format!(
                 "rule {} ({}): {}",
@@ -633,7 +633,7 @@ fn spool_dir_of(quarantine_file: &std::path::Path) -> String {
 /// `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY`. Failing to write them is a warning: the rows
 /// are what matters.
 fn write_step_files(
-    config: &Config,
+    config: &Settings,
     target: &Target,
     delivery: &Delivery,
     report: &RecordReport,

@@ -6,11 +6,11 @@
 //! the commit) harmless. One unreadable spool file is reported and skipped; the others still go.
 
 use super::{open_sink, output::Output};
-use crate::config::{Config, SinkTarget, Target};
 use crate::environment::Environment;
 use crate::error::{exit, Error};
 use crate::github;
 use crate::rows::Batch;
+use crate::settings::{Settings, SinkTarget, Target};
 use crate::sinks::{quarantine, AnySink, Quarantine, Sink, SinkError, Spool};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -18,7 +18,7 @@ use std::fs::OpenOptions;
 use std::io::Write;
 
 /// Runs `replay`; returns the exit code.
-pub async fn replay(config: &Config, out: &Output) -> Result<i32, Error> {
+pub async fn replay(config: &Settings, out: &Output) -> Result<i32, Error> {
     let spool = Spool::under(&config.output_dir);
     let files = spool.files().map_err(|source| Error::Sink {
         doing: format!("could not list the spool in {}", spool.dir().display()),
@@ -147,12 +147,12 @@ fn by_environment(rows: &[Value]) -> Vec<(Option<Environment>, Vec<Value>)> {
 /// The Supabase project of each environment, opened once; `None` when its URL or key is missing
 /// (said once) or once it proved unreachable in this run.
 struct Projects<'a> {
-    config: &'a Config,
+    config: &'a Settings,
     opened: HashMap<Environment, Option<AnySink>>,
 }
 
 impl<'a> Projects<'a> {
-    fn new(config: &'a Config) -> Projects<'a> {
+    fn new(config: &'a Settings) -> Projects<'a> {
         Projects {
             config,
             opened: HashMap::new(),
@@ -176,7 +176,7 @@ impl<'a> Projects<'a> {
                 _ => {
                     out.warning(&format!(
                         "the {environment} rows stay in the spool: no Supabase project for the {environment} environment (set {})",
-                        self.config.missing_for(environment)
+                        self.config.remotes.missing_for(environment)
                     ));
                     None
                 }
@@ -217,7 +217,7 @@ fn report_quarantine(
     out.warning_text(&text);
 }
 
-fn write_outputs(config: &Config, sent: usize, left: usize) -> Result<(), Error> {
+fn write_outputs(config: &Settings, sent: usize, left: usize) -> Result<(), Error> {
     let Some(path) = &config.github.output else {
         return Ok(());
     };

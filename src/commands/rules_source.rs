@@ -6,10 +6,10 @@
 //! devmetrics on a payload) the workspace's file is used for every event.
 
 use super::output::Output;
-use crate::config::Config;
 use crate::error::Error;
 use crate::github_api::{split_repository, GitHubApi};
 use crate::rules::{self, RuleSet, RulesError};
+use crate::settings::Settings;
 use crate::sources::event::Event;
 use std::path::{Path, PathBuf};
 
@@ -25,13 +25,13 @@ pub struct EventRules {
 
 /// Loads the rules that judge `event`.
 pub async fn rules_for(
-    config: &Config,
+    config: &Settings,
     event: &Event,
     github: Option<&GitHubApi>,
     repository: &str,
     out: &Output,
 ) -> Result<EventRules, Error> {
-    let (path, explicit) = match &config.record.rules_file {
+    let (path, explicit) = match &config.record.rules.file {
         Some(path) => (path.clone(), true),
         None => (PathBuf::from(rules::DEFAULT_PATH), false),
     };

@@ -3,12 +3,12 @@
 //! pass-rate alert on the side.
 
 use super::output::Output;
-use crate::config::{Config, ConfigError};
 use crate::error::{exit, Error};
 use crate::rows::test_runs::RunInfo;
 use crate::rows::{test_case_results, test_runs, Batch, RecordContext};
+use crate::settings::Settings;
 use crate::sources::junit::locate::FsWorkspace;
-use crate::sources::junit::paths::{self, TestTypes};
+use crate::sources::junit::paths;
 use crate::sources::junit::{Collector, ReadOptions, SlowestCases};
 use crate::test_report::{self, AnnotationOptions, SummaryOptions};
 use sha2::{Digest, Sha256};
@@ -29,7 +29,7 @@ pub struct TestResults {
 /// Reads the JUnit files `junit-paths` selects into rows. Does nothing when `junit-paths` is
 /// empty.
 pub fn record_test_results(
-    config: &Config,
+    config: &Settings,
     pr_number: Option<u32>,
     ctx: &RecordContext,
     out: &Output,
@@ -41,12 +41,7 @@ pub fn record_test_results(
         return Ok(result);
     }
     let root = workspace(config);
-    let files = paths::expand(&root, &settings.paths).map_err(|e| {
-        Error::Config(ConfigError::BadValue {
-            origin: "setting `junit-paths`".into(),
-            problem: format!("{e}; {}", e.help().join("; ")),
-        })
-    })?;
+    let files = paths::expand(&root, &settings.paths).map_err(|e| settings.bad_paths(e))?;
     if files.is_empty() {
         let message = format!(
             "no JUnit file matched junit-paths ({}) under {}",
@@ -67,11 +62,7 @@ pub fn record_test_results(
         out.warning(&message);
         return Ok(result);
     }
-    let types = if settings.test_types.trim().is_empty() {
-        TestTypes::default()
-    } else {
-        TestTypes::parse(&settings.test_types).expect("validated with the configuration")
-    };
+    let types = &settings.test_types;
 
     let options = ReadOptions {
         slowest: settings
@@ -165,7 +156,7 @@ pub fn record_test_results(
     Ok(result)
 }
 
-fn workspace(config: &Config) -> PathBuf {
+fn workspace(config: &Settings) -> PathBuf {
     config
         .github
         .workspace
@@ -183,7 +174,7 @@ fn workspace(config: &Config) -> PathBuf {
 /// `leg` setting (the Action defaults it to `${{ strategy.job-index }}`), else one derived
 /// from the leg's reports ([`derived_leg`]).
 fn run_info(
-    config: &Config,
+    config: &Settings,
     pr_number: Option<u32>,
     ctx: &RecordContext,
     files: &[paths::ReportFile],

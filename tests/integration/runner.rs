@@ -206,7 +206,7 @@ fn passes_filter(filter: &Yaml, payload: &serde_json::Value) -> bool {
             .iter()
             .map(|b| b.as_str().unwrap().to_owned())
             .collect();
-        let set = devmetrics::config::compile_globs(&globs).unwrap();
+        let set = devmetrics::settings::Globs::new(&globs).unwrap();
         if !set.is_match(branch) {
             return false;
         }
@@ -706,7 +706,7 @@ fn settings_are_one_list_in_action_yml_the_readme_and_the_code() {
             (n, d)
         })
         .collect();
-    let code: Vec<(String, String)> = devmetrics::config::DEFAULTS
+    let code: Vec<(String, String)> = devmetrics::settings::DEFAULTS
         .iter()
         .map(|(n, d)| (n.to_string(), d.to_string()))
         .collect();
@@ -717,7 +717,7 @@ fn settings_are_one_list_in_action_yml_the_readme_and_the_code() {
     assert_eq!(
         sorted(declared.clone()),
         sorted(code),
-        "action.yml inputs vs config::DEFAULTS"
+        "action.yml inputs vs settings::DEFAULTS"
     );
 
     let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();

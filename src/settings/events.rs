@@ -1,0 +1,51 @@
+//! Settings about events: which branches are production or staging (these also decide the
+//! environment, see `target`), which workflows deploy, and which GitHub environments are
+//! production. Globs are compiled here, once.
+
+use super::globs::Globs;
+use super::sources::{default_of, Origins, RawSettings};
+use super::values::split_list;
+use super::SettingsError;
+
+/// How events are classified.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventSettings {
+    /// `production-branches`: branch globs that mean production.
+    pub production_branches: Globs,
+    /// `staging-branches`: branch globs that mean staging.
+    pub staging_branches: Globs,
+    /// `deploy-workflows`: workflows whose completed runs count as deployments.
+    pub deploy_workflows: Globs,
+    /// `production-environments`: GitHub environment names that are production.
+    pub production_environments: Vec<String>,
+}
+
+impl EventSettings {
+    pub(super) fn read(raw: &RawSettings, origins: &Origins) -> Result<Self, SettingsError> {
+        Ok(EventSettings {
+            production_branches: Globs::setting(
+                origins,
+                "production-branches",
+                raw.production_branches.as_deref(),
+                default_of("production-branches"),
+            )?,
+            staging_branches: Globs::setting(
+                origins,
+                "staging-branches",
+                raw.staging_branches.as_deref(),
+                default_of("staging-branches"),
+            )?,
+            deploy_workflows: Globs::setting(
+                origins,
+                "deploy-workflows",
+                raw.deploy_workflows.as_deref(),
+                "",
+            )?,
+            production_environments: split_list(
+                raw.production_environments
+                    .as_deref()
+                    .unwrap_or(default_of("production-environments")),
+            ),
+        })
+    }
+}
