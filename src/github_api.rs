@@ -14,7 +14,7 @@ use std::time::Duration;
 
 /// Why a look-up failed.
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
+pub enum GitHubError {
     /// The base URL is not a URL.
     #[error("invalid GitHub API URL `{url}`: {message}")]
     BaseUrl {
@@ -58,12 +58,14 @@ impl fmt::Debug for GitHubApi {
 /// The default base URL (`$GITHUB_API_URL` on github.com).
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 
-/// What the API tells about a pull request's stages (see `rows::from_event::PrEnrichment`).
+/// A pull request's stages, as the API tells them (the conversion's input for a merged PR's
+/// row, `convert::EventInputs::pr_stages`). Unknown stays `None`: nothing is invented.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PullRequestStages {
-    /// The author date of the oldest commit.
+    /// The author date of the PR's oldest commit.
     pub first_commit_at: Option<DateTime<Utc>>,
-    /// The last `ready_for_review` event, or the creation when the whole timeline shows none.
+    /// When it was marked ready for review: the last `ready_for_review` event, or its creation
+    /// when the whole timeline shows none (a PR opened as non-draft).
     pub ready_for_review_at: Option<DateTime<Utc>>,
     /// The first review by someone who is neither the author nor a bot.
     pub first_review_at: Option<DateTime<Utc>>,
@@ -162,13 +164,13 @@ pub fn check_token(token: &str) -> Result<(), String> {
 impl GitHubApi {
     /// A client of `base_url` (`$GITHUB_API_URL`) authenticated with `token`. Must be called
     /// inside a Tokio runtime. A token [`check_token`] refuses is an error, not a panic.
-    pub fn new(base_url: &str, token: &str) -> Result<GitHubApi, ApiError> {
-        check_token(token).map_err(ApiError::BadToken)?;
+    pub fn new(base_url: &str, token: &str) -> Result<GitHubApi, GitHubError> {
+        check_token(token).map_err(GitHubError::BadToken)?;
         if tokio::runtime::Handle::try_current().is_err() {
-            return Err(ApiError::NoRuntime);
+            return Err(GitHubError::NoRuntime);
         }
         let base_url = base_url.trim_end_matches('/').to_owned();
-        let bad = |message: String| ApiError::BaseUrl {
+        let bad = |message: String| GitHubError::BaseUrl {
             url: base_url.clone(),
             message,
         };
@@ -187,18 +189,18 @@ impl GitHubApi {
         &self,
         route: String,
         query: &[(&str, &str)],
-    ) -> Result<T, ApiError> {
+    ) -> Result<T, GitHubError> {
         // octocrab parses JSON into serde_json::Value first; our own structs then take only the
         // fields we use, so GitHub adding or dropping unrelated fields never breaks a look-up.
         let value: serde_json::Value =
             self.client
                 .get(&route, Some(query))
                 .await
-                .map_err(|e| ApiError::Request {
+                .map_err(|e| GitHubError::Request {
                     route: route.clone(),
                     message: describe(&e),
                 })?;
-        serde_json::from_value(value).map_err(|e| ApiError::Request {
+        serde_json::from_value(value).map_err(|e| GitHubError::Request {
             route,
             message: format!("unexpected answer: {e}"),
         })
@@ -211,7 +213,7 @@ impl GitHubApi {
         owner: &str,
         repo: &str,
         pr_number: u32,
-    ) -> Result<Option<DateTime<Utc>>, ApiError> {
+    ) -> Result<Option<DateTime<Utc>>, GitHubError> {
         let route = format!("/repos/{owner}/{repo}/pulls/{pr_number}/commits");
         let commits: Vec<PrCommit> = self.get(route, &[("per_page", "1"), ("page", "1")]).await?;
         Ok(commits.into_iter().next().and_then(|c| {
@@ -230,7 +232,7 @@ impl GitHubApi {
         repo: &str,
         pr_number: u32,
         author: Option<&str>,
-    ) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), ApiError> {
+    ) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), GitHubError> {
         let route = format!("/repos/{owner}/{repo}/pulls/{pr_number}/reviews");
         let reviews: Vec<ApiReview> = self.get(route, &[("per_page", "100")]).await?;
         let counted = reviews.iter().filter(|r| {
@@ -260,7 +262,7 @@ impl GitHubApi {
         repo: &str,
         pr_number: u32,
         created_at: DateTime<Utc>,
-    ) -> Result<Option<DateTime<Utc>>, ApiError> {
+    ) -> Result<Option<DateTime<Utc>>, GitHubError> {
         let route = format!("/repos/{owner}/{repo}/issues/{pr_number}/timeline");
         let events: Vec<TimelineEvent> = self.get(route, &[("per_page", "100")]).await?;
         let ready = events
@@ -284,7 +286,7 @@ impl GitHubApi {
         pr_number: u32,
         author: Option<&str>,
         created_at: DateTime<Utc>,
-    ) -> (PullRequestStages, Vec<ApiError>) {
+    ) -> (PullRequestStages, Vec<GitHubError>) {
         let (commit, reviews, ready) = tokio::join!(
             self.first_commit_at(owner, repo, pr_number),
             self.review_stages(owner, repo, pr_number, author),
@@ -318,7 +320,7 @@ impl GitHubApi {
         repo: &str,
         sha: &str,
         branch: &str,
-    ) -> Result<Option<u32>, ApiError> {
+    ) -> Result<Option<u32>, GitHubError> {
         let route = format!("/repos/{owner}/{repo}/commits/{sha}/pulls");
         let pulls: Vec<ApiPull> = self.get(route, &[("per_page", "100")]).await?;
         Ok(pulls
@@ -337,7 +339,7 @@ impl GitHubApi {
         repo: &str,
         pr_number: u32,
         author: Option<&str>,
-    ) -> Result<Vec<String>, ApiError> {
+    ) -> Result<Vec<String>, GitHubError> {
         let route = format!("/repos/{owner}/{repo}/pulls/{pr_number}/reviews");
         let reviews: Vec<ApiReview> = self.get(route, &[("per_page", "100")]).await?;
         let mut latest: Vec<(String, String)> = Vec::new();
@@ -376,7 +378,7 @@ impl GitHubApi {
         repo: &str,
         path: &str,
         git_ref: &str,
-    ) -> Result<Option<String>, ApiError> {
+    ) -> Result<Option<String>, GitHubError> {
         #[derive(Deserialize)]
         struct Content {
             #[serde(default)]
@@ -394,13 +396,13 @@ impl GitHubApi {
                 return Ok(None)
             }
             Err(e) => {
-                return Err(ApiError::Request {
+                return Err(GitHubError::Request {
                     route,
                     message: describe(&e),
                 })
             }
         };
-        let unexpected = |message: String| ApiError::Request {
+        let unexpected = |message: String| GitHubError::Request {
             route: route.clone(),
             message: format!("unexpected answer: {message}"),
         };
@@ -448,7 +450,7 @@ mod tests {
     fn outside_a_runtime_is_an_error_not_a_panic() {
         assert!(matches!(
             GitHubApi::new("http://127.0.0.1:9", "t"),
-            Err(ApiError::NoRuntime)
+            Err(GitHubError::NoRuntime)
         ));
     }
 
@@ -482,7 +484,7 @@ mod tests {
         ] {
             let err = GitHubApi::new("http://127.0.0.1:9", token).unwrap_err();
             let message = err.to_string();
-            assert!(matches!(err, ApiError::BadToken(_)), "{message}");
+            assert!(matches!(err, GitHubError::BadToken(_)), "{message}");
             assert!(message.contains(problem), "{token:?}: {message}");
             assert!(!message.contains("ghp_abc"), "{message}");
             assert!(!message.contains("def"), "{message}");

@@ -2,6 +2,7 @@
 //!
 //! Data flows `sources → rows → sinks`, with the summary on the side:
 //! - [`sources`] read what GitHub gives a workflow (the event payload, JUnit XML);
+//! - [`convert`] turns GitHub events into rows;
 //! - [`rows`] are plain structs, one per table of the `metrics` schema;
 //! - [`sinks`] write rows: to PostgREST (Supabase) or to local JSONL files;
 //! - [`summary`] renders what was recorded for the job summary.
@@ -12,6 +13,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod convert;
 pub mod environment;
 pub mod error;
 pub mod github;

@@ -9,18 +9,18 @@ use super::rules_source::{rules_for, EventRules};
 use super::test_results::record_test_results;
 use super::{open_sink, output::Output};
 use crate::cli::RecordArgs;
+use crate::convert::{
+    self, CommitPulls, Conversion, DeploymentHistory, EventInputs, EventOptions, LookupPlan,
+    PastDeployment, RawEventOptions,
+};
 use crate::error::{exit, render_sink_problem, Error};
 use crate::github;
 use crate::github_api::{split_repository, GitHubApi, DEFAULT_API_URL};
 use crate::rows::deployment_events::DeploymentStatus;
-use crate::rows::from_event::{
-    self, Conversion, DeploymentHistory, EventInputs, EventOptions, PastDeployment,
-};
-use crate::rows::from_event::{CommitPulls, PrEnrichment};
 use crate::rows::rule_compliance_events::ContextType;
-use crate::rows::{push_events, Batch, RecordContext, Table};
+use crate::rows::{Batch, RecordContext, Table};
 use crate::rules::{self, CheckKind, PrState, RuleContext, TestRunSummary};
-use crate::settings::{EventFacts, Settings, Target};
+use crate::settings::{EventFacts, Settings, SettingsError, Target};
 use crate::sinks::{deliver, AnySink, Delivery, Query, Sink, Spool};
 use crate::sources::event::{self, Event, ReadOutcome};
 use crate::summary::{self, RecordReport, TableLine};
@@ -103,14 +103,14 @@ pub async fn record(config: &Settings, out: &Output) -> Result<i32, Error> {
     // Rows: from the event.
     let github = event.as_ref().and_then(|_| github_client(config, out));
     let mut push = None;
-    let options = event_options(config);
+    let options = event_options(config)?;
     if let Some(event) = &event {
         report.event = Some(match event.action() {
             Some(action) => format!("{} ({action})", event.name()),
             None => event.name().to_owned(),
         });
         let inputs = gather_inputs(event, &options, &ctx, &sink, github.as_ref(), out).await;
-        match from_event::convert(event, &ctx, &options, &inputs) {
+        match convert::convert(event, &ctx, &options, &inputs) {
             Conversion::Rows(rows) => {
                 for notice in &rows.notices {
                     out.notice(notice);
@@ -118,11 +118,7 @@ pub async fn record(config: &Settings, out: &Output) -> Result<i32, Error> {
                 report.notices.extend(rows.notices.iter().cloned());
                 batch.extend(rows.pr_events);
                 batch.extend(rows.deployment_events);
-                batch.extend(
-                    rows.push
-                        .as_deref()
-                        .map(|info| push_events::from_push(info, &ctx)),
-                );
+                batch.extend(rows.push_events);
                 push = rows.push;
             }
             Conversion::Skipped { reason } => {
@@ -152,7 +148,7 @@ pub async fn record(config: &Settings, out: &Output) -> Result<i32, Error> {
     // Rows: the team's rules, judged on the event.
     if let Some(event) = &event {
         if let Some(context) = rules::from_event::context(event, push.as_deref(), &options) {
-            let lookups = Lookups {
+            let sources = LookupSources {
                 sink: &sink,
                 github: github.as_ref(),
             };
@@ -164,7 +160,7 @@ pub async fn record(config: &Settings, out: &Output) -> Result<i32, Error> {
                         rules,
                         context,
                         &ctx,
-                        lookups,
+                        sources,
                         out,
                         &mut batch,
                         &mut report,
@@ -265,14 +261,21 @@ fn read_event(config: &Settings, args: &RecordArgs) -> Result<EventRead, Error> 
     }
 }
 
-/// The conversion's settings, from the configuration.
-pub fn event_options(config: &Settings) -> EventOptions {
-    EventOptions {
+/// The conversion's settings, from the configuration, globs compiled once.
+pub fn event_options(config: &Settings) -> Result<EventOptions, Error> {
+    EventOptions::new(RawEventOptions {
         production_branches: config.events.production_branches.patterns().to_vec(),
         staging_branches: config.events.staging_branches.patterns().to_vec(),
         deploy_workflows: config.events.deploy_workflows.patterns().to_vec(),
         production_environments: config.events.production_environments.clone(),
-    }
+    })
+    .map_err(|e| {
+        Error::Config(SettingsError::BadValue {
+            origin: "setting `production-branches`, `staging-branches` or `deploy-workflows`"
+                .into(),
+            problem: e.to_string(),
+        })
+    })
 }
 
 /// Gathers what the conversion needs from the sink (deployment history) and the GitHub API
@@ -287,11 +290,11 @@ async fn gather_inputs(
     github: Option<&GitHubApi>,
     out: &Output,
 ) -> EventInputs {
-    let lookups = from_event::lookups(event, options);
+    let plan = LookupPlan::for_event(event, options);
     let mut inputs = EventInputs::default();
     let repo = split_repository(&ctx.repository);
     if let (Some(number), Some(api), Some((owner, name)), Event::PullRequest(p)) =
-        (lookups.merged_pr, github, repo, event)
+        (plan.merged_pr, github, repo, event)
     {
         let author = p.pull_request.user.as_ref().map(|u| u.login.as_str());
         let (stages, errors) = api
@@ -304,15 +307,10 @@ async fn gather_inputs(
                  incomplete and a later run (re-run the job) completes it"
             ));
         }
-        inputs.pr_enrichment = PrEnrichment {
-            first_commit_at: stages.first_commit_at,
-            ready_for_review_at: stages.ready_for_review_at,
-            first_review_at: stages.first_review_at,
-            approved_at: stages.approved_at,
-        };
+        inputs.pr_stages = stages;
     }
     if let (Some(sha), Some(api), Some((owner, name)), Event::Push(p)) =
-        (&lookups.pulls_of_commit, github, repo, event)
+        (&plan.pulls_of_commit, github, repo, event)
     {
         let branch = p.git_ref.strip_prefix("refs/heads/").unwrap_or(&p.git_ref);
         match api.merged_pr_of_commit(owner, name, sha, branch).await {
@@ -323,7 +321,7 @@ async fn gather_inputs(
             )),
         }
     }
-    if let Some(environment) = lookups.deployment_history_of {
+    if let Some(environment) = plan.deployment_history_of {
         let query = Query {
             table: Table::DeploymentEvents,
             equals: vec![
@@ -364,7 +362,7 @@ async fn gather_inputs(
 
 /// Where lookups go: the sink (rows recorded earlier) and the GitHub API.
 #[derive(Clone, Copy)]
-struct Lookups<'a> {
+struct LookupSources<'a> {
     sink: &'a AnySink,
     github: Option<&'a GitHubApi>,
 }
@@ -394,7 +392,7 @@ async fn judge_rules(
     }: EventRules,
     mut context: RuleContext,
     ctx: &RecordContext,
-    Lookups { sink, github }: Lookups<'_>,
+    LookupSources { sink, github }: LookupSources<'_>,
     out: &Output,
     batch: &mut Batch,
     report: &mut RecordReport,

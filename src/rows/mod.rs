@@ -1,10 +1,10 @@
 //! Rows: one plain struct per table of the `metrics` schema, whose serde names are the column
-//! names, and pure conversions from source types. Rows know nothing about HTTP or files.
+//! names, and `Batch`. Rows know nothing about HTTP or files; events become rows in
+//! [`crate::convert`].
 
 pub mod clean;
 pub mod deployment_events;
 pub mod development_metrics;
-pub mod from_event;
 pub mod pr_events;
 pub mod push_events;
 pub mod rule_compliance_events;

@@ -1,10 +1,30 @@
-//! `metrics.push_events`: one row per push to a production or staging branch.
+//! `metrics.push_events`: one row per push to a production or staging branch (made from the
+//! push fact in `convert::push`).
 
-use super::from_event::{BranchClass, PushInfo};
-use super::{RecordContext, Row, Table};
+use super::{Row, Table};
 use crate::environment::Environment;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+/// A production or staging branch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BranchClass {
+    /// Matches `production-branches`.
+    Production,
+    /// Matches `staging-branches`.
+    Staging,
+}
+
+impl BranchClass {
+    /// `production` or `staging`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BranchClass::Production => "production",
+            BranchClass::Staging => "staging",
+        }
+    }
+}
 
 /// A row of `metrics.push_events`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,39 +71,4 @@ pub struct PushEvent {
 
 impl Row for PushEvent {
     const TABLE: Table = Table::PushEvents;
-}
-
-/// The row of a push. Its time is GitHub's `pushed_at`, else the newest commit's time, else
-/// when it was recorded (said so in `metadata.pushed_at_from`).
-pub fn from_push(push: &PushInfo, ctx: &RecordContext) -> PushEvent {
-    let newest_commit = push.commits.iter().filter_map(|c| c.timestamp).max();
-    let (pushed_at, from) = match (push.pushed_at, newest_commit) {
-        (Some(at), _) => (at, "repository.pushed_at"),
-        (None, Some(at)) => (at, "newest commit timestamp"),
-        (None, None) => (ctx.recorded_at, "recorded_at"),
-    };
-    PushEvent {
-        repository: ctx.repository.clone(),
-        environment: ctx.environment,
-        branch: push.branch.clone(),
-        branch_class: push.branch_class,
-        before_sha: Some(push.before.clone()),
-        after_sha: push.after.clone(),
-        forced: push.forced,
-        created: push.created,
-        pushed_at,
-        pusher: push.pusher.clone(),
-        sender: push.sender.clone(),
-        head_commit_title: push.head_commit_title.clone(),
-        direct_push: push.direct_push,
-        merged_pr: push.merged_pr,
-        detected_by: serde_json::to_value(push.detected_by)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
-        commit_count: push.commits.len() as i64,
-        commits: serde_json::to_value(&push.commits).unwrap_or_default(),
-        recorded_at: ctx.recorded_at,
-        metadata: serde_json::json!({ "pushed_at_from": from }),
-    }
 }

@@ -3,17 +3,14 @@
 //! runs of a deployed sha) are left `None` for the caller to fill in.
 
 use super::{CommitInfo, DeploymentContext, PrState, PullRequestContext, PushContext, RuleContext};
+use crate::convert::{EventOptions, Push};
 use crate::rows::deployment_events::DeploymentStatus;
-use crate::rows::from_event::{BranchClass, EventOptions, PushInfo};
+use crate::rows::push_events::BranchClass;
 use crate::sources::event::{Commit, Deployment, Event};
 
-/// The context the rules judge for this event, if any. `push` is the push facts the row
-/// conversion worked out (only pushes to production or staging branches have them).
-pub fn context(
-    event: &Event,
-    push: Option<&PushInfo>,
-    options: &EventOptions,
-) -> Option<RuleContext> {
+/// The context the rules judge for this event, if any. `push` is the push fact the conversion
+/// worked out (only pushes to production or staging branches have one).
+pub fn context(event: &Event, push: Option<&Push>, options: &EventOptions) -> Option<RuleContext> {
     match event {
         Event::PullRequest(p) => {
             let pr = &p.pull_request;
@@ -165,10 +162,11 @@ mod tests {
     #[test]
     fn a_deployment_status_carries_its_sha_and_production_flag() {
         let e = event("deployment_status", "deployment_status/00-created.json");
-        let options = EventOptions {
+        let options = EventOptions::new(crate::convert::RawEventOptions {
             production_environments: vec!["production".into()],
-            ..EventOptions::default()
-        };
+            ..Default::default()
+        })
+        .unwrap();
         let Some(RuleContext::Deployment(d)) = context(&e, None, &options) else {
             panic!()
         };

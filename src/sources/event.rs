@@ -549,9 +549,10 @@ pub struct DeploymentPayload {
     pub repository: Option<Repository>,
 }
 
-/// A deployment status.
+/// A deployment status object, as GitHub sends it (`deployment_status` of the payload); the
+/// statuses devmetrics records are `rows::deployment_events::DeploymentStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeploymentStatus {
+pub struct DeploymentStatusObject {
     /// The id.
     pub id: u64,
     /// `queued`, `pending`, `in_progress`, `success`, `failure`, `error`, `inactive`...
@@ -576,7 +577,7 @@ pub struct DeploymentStatusPayload {
     #[serde(default)]
     pub action: Option<String>,
     /// The new status.
-    pub deployment_status: DeploymentStatus,
+    pub deployment_status: DeploymentStatusObject,
     /// Its deployment.
     pub deployment: Deployment,
     /// Who did it.

@@ -6,12 +6,13 @@
 //! `DEVMETRICS_BLESS=1` rewrites them; a rewritten file must be checked by hand, field by field,
 //! against its payload before it is committed.
 
-use devmetrics::environment::Environment;
-use devmetrics::rows::deployment_events::DeploymentEvent;
-use devmetrics::rows::from_event::{
-    convert, lookups, CommitPulls, Conversion, DeploymentHistory, EventInputs, EventOptions,
-    PastDeployment, PrEnrichment, PushInfo,
+use devmetrics::convert::{
+    convert, CommitPulls, Conversion, DeploymentHistory, EventInputs, EventOptions, LookupPlan,
+    PastDeployment, Push, RawEventOptions,
 };
+use devmetrics::environment::Environment;
+use devmetrics::github_api::PullRequestStages;
+use devmetrics::rows::deployment_events::DeploymentEvent;
 use devmetrics::rows::pr_events::PrEvent;
 use devmetrics::rows::RecordContext;
 use devmetrics::sources::event::{read_event, Event, ReadOutcome};
@@ -30,8 +31,8 @@ fn ctx() -> RecordContext {
     }
 }
 
-fn options() -> EventOptions {
-    EventOptions {
+fn raw_options() -> RawEventOptions {
+    RawEventOptions {
         production_branches: vec!["main".into(), "master".into()],
         staging_branches: vec!["develop".into(), "staging".into(), "release/*".into()],
         // The fixtures' completed runs are of `.github/workflows/test.yml`: configured here as a
@@ -39,6 +40,10 @@ fn options() -> EventOptions {
         deploy_workflows: vec!["deploy*.yml".into(), "test.yml".into()],
         production_environments: vec!["production".into()],
     }
+}
+
+fn options() -> EventOptions {
+    EventOptions::new(raw_options()).unwrap()
 }
 
 fn event(name: &str, file: &str) -> Event {
@@ -79,7 +84,7 @@ fn golden(case: &str, c: &Conversion) {
         let pr: Vec<PrEvent> = serde_json::from_value(expected["pr_events"].clone()).unwrap();
         let dep: Vec<DeploymentEvent> =
             serde_json::from_value(expected["deployment_events"].clone()).unwrap();
-        let push: Option<Box<PushInfo>> = serde_json::from_value(expected["push"].clone()).unwrap();
+        let push: Option<Box<Push>> = serde_json::from_value(expected["push"].clone()).unwrap();
         assert_eq!(pr, rows.pr_events, "{case}: pr_events round trip");
         assert_eq!(
             dep, rows.deployment_events,
@@ -119,7 +124,7 @@ fn every_fixture_payload_is_rows_or_a_deliberate_skip() {
                 }
                 ReadOutcome::Event(event) => {
                     assert_eq!(event.name(), name, "{}", path.display());
-                    let _ = lookups(&event, &options());
+                    let _ = LookupPlan::for_event(&event, &options());
                     convert(&event, &ctx(), &options(), &EventInputs::default())
                 }
             };
@@ -165,7 +170,7 @@ fn pr_opened() {
 #[test]
 fn pr_merged_with_stages() {
     let inputs = EventInputs {
-        pr_enrichment: PrEnrichment {
+        pr_stages: PullRequestStages {
             first_commit_at: Some("2019-05-15T14:02:11Z".parse().unwrap()),
             ready_for_review_at: None,
             first_review_at: Some("2019-05-15T15:20:38Z".parse().unwrap()),
@@ -366,10 +371,11 @@ fn workflow_run_completed() {
 
 #[test]
 fn workflow_run_not_a_deploy_workflow_is_a_skip() {
-    let opts = EventOptions {
+    let opts = EventOptions::new(RawEventOptions {
         deploy_workflows: vec!["deploy.yml".into()],
-        ..options()
-    };
+        ..raw_options()
+    })
+    .unwrap();
     let c = convert(
         &event("workflow_run", "01-completed.json"),
         &ctx(),
@@ -432,18 +438,18 @@ fn merge_group_is_a_skip_naming_the_pr() {
 
 #[test]
 fn lookups_name_what_to_gather() {
-    let merged = lookups(&event("pull_request", "90-closed-merged.json"), &options());
+    let merged = LookupPlan::for_event(&event("pull_request", "90-closed-merged.json"), &options());
     assert_eq!(merged.merged_pr, Some(2));
-    let opened = lookups(&event("pull_request", "00-opened.json"), &options());
+    let opened = LookupPlan::for_event(&event("pull_request", "00-opened.json"), &options());
     assert_eq!(opened.merged_pr, None);
-    let status = lookups(&event("deployment_status", "00-created.json"), &options());
+    let status = LookupPlan::for_event(&event("deployment_status", "00-created.json"), &options());
     assert_eq!(status.deployment_history_of.as_deref(), Some("production"));
-    let push = lookups(&event("push", "04-event.json"), &options());
+    let push = LookupPlan::for_event(&event("push", "04-event.json"), &options());
     assert_eq!(
         push.pulls_of_commit.as_deref(),
         Some("6113728f27ae82c7b1a177c8d03f9e96e0adf246")
     );
-    let tag = lookups(&event("push", "00-event.json"), &options());
+    let tag = LookupPlan::for_event(&event("push", "00-event.json"), &options());
     assert_eq!(tag.pulls_of_commit, None);
 }
 

@@ -4,8 +4,8 @@
 //! merged gets verdicts for its merge.
 
 use crate::common::*;
+use devmetrics::convert::{convert, Conversion, EventInputs, EventOptions, RawEventOptions};
 use devmetrics::environment::Environment;
-use devmetrics::rows::from_event::{convert, Conversion, EventInputs, EventOptions};
 use devmetrics::rows::RecordContext;
 use devmetrics::sources::event::{read_event, Event, ReadOutcome};
 use serde_json::Value;
@@ -25,11 +25,12 @@ fn rows_of(name: &str, file: &str) -> Value {
         environment: Environment::Production,
         recorded_at: "2026-11-25T12:00:00Z".parse().unwrap(),
     };
-    let options = EventOptions {
+    let options = EventOptions::new(RawEventOptions {
         production_branches: vec!["main".into(), "master".into()],
         production_environments: vec!["production".into()],
-        ..EventOptions::default()
-    };
+        ..RawEventOptions::default()
+    })
+    .unwrap();
     match convert(&event(name, file), &ctx, &options, &EventInputs::default()) {
         Conversion::Rows(rows) => serde_json::to_value(rows).unwrap(),
         Conversion::Skipped { reason } => panic!("{name}/{file}: skipped: {reason}"),

@@ -7,9 +7,8 @@ use devmetrics::rows::deployment_events::{
     DeploymentEvent, DeploymentKind, DeploymentSource, DeploymentStatus,
 };
 use devmetrics::rows::development_metrics::{DevelopmentMetric, Grain};
-use devmetrics::rows::from_event::BranchClass;
 use devmetrics::rows::pr_events::{PrEvent, PrEventType, ReviewState};
-use devmetrics::rows::push_events::PushEvent;
+use devmetrics::rows::push_events::{BranchClass, PushEvent};
 use devmetrics::rows::rule_compliance_events::{
     ComplianceStatus, ContextType, RuleComplianceEvent,
 };

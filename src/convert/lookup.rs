@@ -1,0 +1,98 @@
+//! What must be looked up before converting an event ([`LookupPlan`]), and the shapes of the
+//! answers the caller hands back in [`super::EventInputs`]. The caller does the I/O (the sink,
+//! the GitHub API); nothing here does.
+
+use super::EventOptions;
+use crate::sources::event::Event;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What the caller may look up before converting, for this event.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LookupPlan {
+    /// A merged PR: its first commit and reviews (GitHub API, with a token).
+    pub merged_pr: Option<u32>,
+    /// A deployment: read the recent successful deployments of this target environment
+    /// (`target_environment` column) from the sink.
+    pub deployment_history_of: Option<String>,
+    /// A push to a production or staging branch: the PRs of this commit (GitHub API).
+    pub pulls_of_commit: Option<String>,
+}
+
+impl LookupPlan {
+    /// What the event needs looked up; nothing for most events.
+    pub fn for_event(event: &Event, options: &EventOptions) -> LookupPlan {
+        let mut out = LookupPlan::default();
+        match event {
+            Event::PullRequest(p) if p.action == "closed" && p.pull_request.is_merged() => {
+                out.merged_pr = Some(p.pull_request.number);
+            }
+            Event::Deployment(p) => out.deployment_history_of = p.deployment.environment.clone(),
+            Event::DeploymentStatus(p) => {
+                out.deployment_history_of = p.deployment.environment.clone();
+            }
+            Event::WorkflowRun(p) => {
+                out.deployment_history_of = p
+                    .workflow_run
+                    .head_branch
+                    .as_deref()
+                    .and_then(|b| options.branch_class(b))
+                    .map(|c| c.as_str().to_owned());
+            }
+            Event::Push(p) => {
+                if let Some(branch) = p.git_ref.strip_prefix("refs/heads/") {
+                    if !p.deleted && options.branch_class(branch).is_some() {
+                        out.pulls_of_commit = Some(p.after.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+}
+
+/// A successful deployment seen before, as the caller reads it back from the sink.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastDeployment {
+    /// Its `deployment_id` (a row of the deployment being converted is ignored).
+    pub deployment_id: String,
+    /// The deployed commit.
+    pub sha: String,
+    /// When it succeeded.
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// The recent successful deployments of one target environment, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeploymentHistory {
+    /// Newest first.
+    pub successes: Vec<PastDeployment>,
+}
+
+/// What the API said about the pull requests of a pushed commit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "pr_number")]
+pub enum CommitPulls {
+    /// Not asked (no token): the commit message decides.
+    #[default]
+    Unknown,
+    /// The commit belongs to this merged PR.
+    MergedPr(u32),
+    /// No merged PR contains the commit.
+    NoMergedPr,
+}
+
+/// Lookups that were tried and failed, so that what they would have told is unknown rather than
+/// absent. The rows say so in `metadata.incomplete` (`["stages"]`, `["kind"]`): a row marked so
+/// is completed in place by a later run or a backfill that knows more (see the migration
+/// `complete_incomplete_rows`), instead of being frozen by "first row wins".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FailedLookups {
+    /// A merged PR's stages (first commit, ready for review, first review, approval): at
+    /// least one GitHub API call failed. Marks the merged row `incomplete: ["stages"]`.
+    pub pr_stages: bool,
+    /// The recent deployments of the target environment could not be read: whether this is a
+    /// rollback or a redeploy is unknown. Marks the deployment row `incomplete: ["kind"]`.
+    pub deployment_history: bool,
+}

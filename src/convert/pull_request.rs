@@ -1,0 +1,130 @@
+//! `pull_request` events → `metrics.pr_events`: one row per lifecycle step (opened, reopened,
+//! ready for review, converted to draft, synchronize, closed, merged). A merged row carries the
+//! PR's stages (first commit, ready for review, first review, approval) when they were looked up.
+
+use super::{
+    login, mark_incomplete, seconds_between, skip, ts, Conversion, EventRows, FailedLookups,
+};
+use crate::github_api::PullRequestStages;
+use crate::rows::pr_events::{PrEvent, PrEventType};
+use crate::rows::{key_timestamp, RecordContext};
+use crate::sources::event::{PullRequest, PullRequestPayload, User};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Map, Value};
+
+/// The row fields every pull request event shares.
+pub(super) fn pr_row(
+    pr: &PullRequest,
+    ctx: &RecordContext,
+    event_type: PrEventType,
+    at: DateTime<Utc>,
+    actor: Option<String>,
+    event_key: String,
+    metadata: Map<String, Value>,
+) -> PrEvent {
+    PrEvent {
+        repository: ctx.repository.clone(),
+        environment: ctx.environment,
+        pr_number: pr.number,
+        pr_title: pr.title.clone(),
+        branch_name: Some(pr.head.branch.clone()),
+        base_branch: Some(pr.base.branch.clone()),
+        event_type,
+        event_timestamp: at,
+        author: login(pr.user.as_ref()),
+        actor,
+        is_bot: pr.user.as_ref().is_some_and(User::is_bot),
+        review_state: None,
+        head_sha: Some(pr.head.sha.clone()),
+        merge_commit_sha: None,
+        additions: pr.additions,
+        deletions: pr.deletions,
+        changed_files: pr.changed_files,
+        cycle_time_seconds: None,
+        event_key,
+        recorded_at: ctx.recorded_at,
+        metadata: Value::Object(metadata),
+    }
+}
+
+pub(super) fn pull_request(
+    p: &PullRequestPayload,
+    ctx: &RecordContext,
+    stages: &PullRequestStages,
+    failed: FailedLookups,
+) -> Conversion {
+    let pr = &p.pull_request;
+    let mut metadata = Map::new();
+    metadata.insert("action".into(), json!(p.action));
+    metadata.insert("draft".into(), json!(pr.draft));
+    // Most actions leave their time only in `updated_at`.
+    let updated = || match pr.updated_at {
+        Some(at) => (at, "pull_request.updated_at"),
+        None => (ctx.recorded_at, "recorded_at"),
+    };
+    let (event_type, (at, at_from)) = match p.action.as_str() {
+        "opened" => (
+            PrEventType::Opened,
+            (pr.created_at, "pull_request.created_at"),
+        ),
+        "reopened" => (PrEventType::Reopened, updated()),
+        "ready_for_review" => (PrEventType::ReadyForReview, updated()),
+        "converted_to_draft" => (PrEventType::ConvertedToDraft, updated()),
+        "synchronize" => {
+            metadata.insert("before".into(), json!(p.before));
+            metadata.insert("after".into(), json!(p.after));
+            (PrEventType::Synchronize, updated())
+        }
+        "closed" if pr.is_merged() => match pr.merged_at {
+            Some(at) => (PrEventType::Merged, (at, "pull_request.merged_at")),
+            None => {
+                return skip(format!(
+                    "pull_request closed: PR #{} is marked merged but has no merged_at",
+                    pr.number
+                ))
+            }
+        },
+        "closed" => match pr.closed_at {
+            Some(at) => (PrEventType::Closed, (at, "pull_request.closed_at")),
+            None => (PrEventType::Closed, updated()),
+        },
+        other => {
+            return skip(format!(
+                "pull_request `{other}` ignored: only opened, reopened, ready_for_review, \
+                 converted_to_draft, synchronize and closed change where a PR is in its lifecycle"
+            ))
+        }
+    };
+    metadata.insert("event_timestamp_from".into(), json!(at_from));
+    let mut actor = login(p.sender.as_ref());
+    let mut merged = None;
+    if event_type == PrEventType::Merged {
+        if let Some(by) = &pr.merged_by {
+            actor = Some(by.login.clone());
+        }
+        metadata.insert("created_at".into(), ts(Some(pr.created_at)));
+        metadata.insert("first_commit_at".into(), ts(stages.first_commit_at));
+        metadata.insert("ready_for_review_at".into(), ts(stages.ready_for_review_at));
+        metadata.insert("first_review_at".into(), ts(stages.first_review_at));
+        metadata.insert("approved_at".into(), ts(stages.approved_at));
+        metadata.insert("merged_at".into(), ts(Some(at)));
+        metadata.insert("commits".into(), json!(pr.commits));
+        if failed.pr_stages {
+            mark_incomplete(&mut metadata, "stages");
+        }
+        merged = Some((
+            pr.merge_commit_sha.clone(),
+            seconds_between(Some(pr.created_at), Some(at)),
+        ));
+    }
+    let key = format!("{}@{}", event_type.as_str(), key_timestamp(at));
+    let mut row = pr_row(pr, ctx, event_type, at, actor, key, metadata);
+    if let Some((sha, cycle)) = merged {
+        row.merge_commit_sha = sha;
+        row.cycle_time_seconds = cycle;
+    }
+    Conversion::Rows(EventRows {
+        pr_events: vec![row],
+        ..EventRows::default()
+    })
+}
