@@ -207,7 +207,7 @@ fn eval(
 fn default_rules_apply_when_there_is_no_rules_file() {
     let set = rules::load(&fixtures().join("absent/devmetrics.yml"), false).unwrap();
     assert_eq!(set, RuleSet::defaults());
-    assert_eq!(*set.source(), rules::config::RulesSource::Default);
+    assert_eq!(*set.source(), rules::RulesSource::Default);
 
     let rows = eval(&set, &pull_request("pull_request/00-opened.json", None));
     let got: Vec<(&str, ComplianceStatus)> = rows
