@@ -1,11 +1,17 @@
 //! The patterns a rule's parameters hold, compiled when the rules file is read: globs over
 //! branch names and regular expressions.
+//!
+//! Globs mean what they mean in a GitHub Actions workflow's `branches:` filter, and in the
+//! branch settings (`production-branches`, `staging-branches`): `*` matches any run of
+//! characters except `/`, `**` matches across `/` (`feature/*` matches `feature/a`, not
+//! `feature/a/b`; `feature/**` matches both).
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 
-/// A glob over branch names, compiled when the rules file is read.
+/// A glob over branch names, compiled when the rules file is read; `*` stops at `/`, `**` does
+/// not (see the module docs).
 #[derive(Clone)]
 pub struct GlobPattern {
     source: String,
@@ -15,7 +21,9 @@ pub struct GlobPattern {
 impl GlobPattern {
     /// Compiles a glob; the error says what is wrong.
     pub fn new(source: &str) -> Result<GlobPattern, String> {
-        globset::Glob::new(source)
+        globset::GlobBuilder::new(source)
+            .literal_separator(true)
+            .build()
             .map(|g| GlobPattern {
                 source: source.to_string(),
                 matcher: g.compile_matcher(),
@@ -150,5 +158,22 @@ impl<'de> Deserialize<'de> for RegexPattern {
             }
         }
         d.deserialize_str(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_star_stops_at_a_slash_and_a_double_star_does_not() {
+        let one = GlobPattern::new("feature/*").unwrap();
+        assert!(one.is_match("feature/a"));
+        assert!(!one.is_match("feature/a/b"));
+        let any = GlobPattern::new("feature/**").unwrap();
+        assert!(any.is_match("feature/a"));
+        assert!(any.is_match("feature/a/b"));
+        assert!(!any.is_match("feature"));
+        assert!(!any.is_match("features/a"));
     }
 }

@@ -74,7 +74,7 @@ impl RuleSet {
     ///
     /// | name | category | check | applies to |
     /// | --- | --- | --- | --- |
-    /// | `branching.mdc` | foundation | `branch_naming` (`feature/*`, `fix/*`) | pull_request |
+    /// | `branching.mdc` | foundation | `branch_naming` (`feature/**`, `fix/**`) | pull_request |
     /// | `conventional-commits` | quality | `conventional_commits` | commit |
     /// | `pr-description` | process | `pr_description` (20 characters) | pull_request |
     /// | `pr-links-issue` | process | `pr_links_issue` | pull_request |

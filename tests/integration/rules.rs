@@ -264,7 +264,7 @@ fn branch_naming() {
         verdict(&rows, "branching.mdc"),
         (
             Violation,
-            "branch `changes` matches none of `feature/*`, `fix/*`"
+            "branch `changes` matches none of `feature/**`, `fix/**`"
         )
     );
     let rows = eval(
@@ -275,7 +275,7 @@ fn branch_naming() {
         verdict(&rows, "branching.mdc"),
         (
             Compliant,
-            "branch `feature/readme-update` matches `feature/*`"
+            "branch `feature/readme-update` matches `feature/**`"
         )
     );
     // On a push (the example file applies it to pushes too): master is exempt.

@@ -14,7 +14,7 @@ use serde_json::json;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BranchNaming {
-    /// Globs a branch must match one of (`*` matches any run of characters, `/` included).
+    /// Globs a branch must match one of (`*` stops at `/`, `**` does not).
     pub patterns: Vec<GlobPattern>,
     /// Branches the rule says nothing about (`not_applicable`): long-lived and bot branches.
     pub exempt: Vec<GlobPattern>,
@@ -23,8 +23,8 @@ pub struct BranchNaming {
 impl Default for BranchNaming {
     fn default() -> Self {
         BranchNaming {
-            patterns: GlobPattern::many(&["feature/*", "fix/*"]),
-            exempt: GlobPattern::many(&["main", "master", "dependabot/*", "renovate/*"]),
+            patterns: GlobPattern::many(&["feature/**", "fix/**"]),
+            exempt: GlobPattern::many(&["main", "master", "dependabot/**", "renovate/**"]),
         }
     }
 }
@@ -61,6 +61,76 @@ impl CheckSpec for BranchNaming {
             RuleContext::PullRequest(pr) => Some(branch_naming(self, &pr.head_branch)),
             RuleContext::Push(push) => Some(branch_naming(self, &push.branch)),
             RuleContext::Deployment(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rows::rule_compliance_events::ComplianceStatus;
+
+    #[test]
+    fn a_star_in_a_pattern_stops_at_a_slash() {
+        let p = BranchNaming {
+            patterns: GlobPattern::many(&["feature/*"]),
+            exempt: Vec::new(),
+        };
+        assert_eq!(
+            branch_naming(&p, "feature/a").status,
+            ComplianceStatus::Compliant
+        );
+        assert_eq!(
+            branch_naming(&p, "feature/a/b").details,
+            "branch `feature/a/b` matches none of `feature/*`"
+        );
+        let p = BranchNaming {
+            patterns: GlobPattern::many(&["feature/**"]),
+            exempt: Vec::new(),
+        };
+        assert_eq!(
+            branch_naming(&p, "feature/a/b").details,
+            "branch `feature/a/b` matches `feature/**`"
+        );
+    }
+
+    #[test]
+    fn the_default_patterns_judge_the_branches_a_crossing_star_judged() {
+        // The defaults were `feature/*`, `fix/*` and exempt `main`, `master`, `dependabot/*`,
+        // `renovate/*`, with a `*` that crossed `/`.
+        let crossing = |globs: &[&str], branch: &str| {
+            globs.iter().any(|g| {
+                globset::Glob::new(g)
+                    .unwrap()
+                    .compile_matcher()
+                    .is_match(branch)
+            })
+        };
+        let p = BranchNaming::default();
+        for branch in [
+            "feature/a",
+            "feature/a/b",
+            "feature/",
+            "fix/x/y/z",
+            "feature",
+            "features/a",
+            "a/feature/b",
+            "main",
+            "main/x",
+            "master",
+            "dependabot/npm_and_yarn/lodash-4.17.21",
+            "renovate/lodash",
+            "renovate/major/lodash",
+            "changes",
+        ] {
+            let before = if crossing(&["main", "master", "dependabot/*", "renovate/*"], branch) {
+                ComplianceStatus::NotApplicable
+            } else if crossing(&["feature/*", "fix/*"], branch) {
+                ComplianceStatus::Compliant
+            } else {
+                ComplianceStatus::Violation
+            };
+            assert_eq!(branch_naming(&p, branch).status, before, "{branch}");
         }
     }
 }
