@@ -8,7 +8,6 @@ use crate::rows::rule_compliance_events::ContextType;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-
 /// `branch_naming`: the branch (a PR's head branch, or the branch pushed to) matches one of
 /// `patterns`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::LazyLock;
 
-
 /// `conventional_commits`: each commit's header reads `type(scope)!: subject`
 /// (<https://www.conventionalcommits.org/en/v1.0.0/>).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,7 +7,6 @@ use crate::rows::rule_compliance_events::ContextType;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-
 /// `deployment_tested`: a successful production deployment's sha had passing test runs.
 ///
 /// A test type passes when at least one of its runs ran tests with none failed or errored (a

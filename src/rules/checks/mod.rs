@@ -249,3 +249,62 @@ pub(crate) mod test_support {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rows::deployment_events::DeploymentStatus;
+    use crate::rules::{DeploymentContext, PushContext};
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn every_check_judges_exactly_the_contexts_it_targets() {
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let commit = CommitInfo {
+            sha: "abc".into(),
+            message: "feat: x".into(),
+            timestamp: at,
+        };
+        let contexts = [
+            RuleContext::PullRequest(test_support::pr("t", None, "b")),
+            RuleContext::Push(PushContext {
+                head_sha: "abc".into(),
+                branch: "main".into(),
+                pusher: "alice".into(),
+                pushed_at: at,
+                commits: vec![commit.clone()],
+                is_direct: false,
+                is_production_branch: true,
+            }),
+            RuleContext::Deployment(DeploymentContext {
+                deployment_id: 1,
+                sha: "abc".into(),
+                environment: "production".into(),
+                is_production: true,
+                status: DeploymentStatus::Success,
+                timestamp: at,
+                test_runs: None,
+            }),
+        ];
+        for kind in CheckKind::ALL {
+            let check = Check::with_defaults(kind);
+            assert_eq!(check.kind(), kind);
+            assert!(!kind.targets().is_empty(), "{}", kind.name());
+            for context in &contexts {
+                assert_eq!(
+                    check.run(context).is_some(),
+                    kind.targets().contains(&context.context_type()),
+                    "{} on {:?}",
+                    kind.name(),
+                    context.context_type()
+                );
+            }
+            assert_eq!(
+                check.run_on_commit(&commit).is_some(),
+                kind.targets().contains(&ContextType::Commit),
+                "{} on a commit",
+                kind.name()
+            );
+        }
+    }
+}

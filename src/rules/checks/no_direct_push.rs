@@ -7,7 +7,6 @@ use crate::rows::rule_compliance_events::ContextType;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-
 /// `no_direct_push`: production branches change only by merging pull requests.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

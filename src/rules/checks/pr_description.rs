@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::LazyLock;
 
-
 /// `pr_description`: the PR has a description, beyond HTML comments and template placeholders.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::LazyLock;
 
-
 /// `pr_links_issue`: the PR's title or description references an issue: `#123` (alone or after a
 /// keyword such as `fixes`), `owner/repo#123`, an issue URL, or a key matching one of
 /// `key_patterns` (which are also looked for in the head branch).

@@ -6,7 +6,6 @@ use crate::rows::rule_compliance_events::ContextType;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-
 /// `pr_size`: additions + deletions stay under a limit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -8,7 +8,6 @@ use crate::rows::rule_compliance_events::ContextType;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-
 /// `pr_title`: the PR's title fits a length, and a regex or the conventional commits format.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
