@@ -3,7 +3,7 @@
 //! Each check is one file, `checks/<check>.rs`: its parameters (as written under `params:` in
 //! the rules file, every one optional, unknown keys rejected) with their defaults, the contexts
 //! it can judge ([`CheckSpec::TARGETS`]) and its judgement, a pure function from plain data to a
-//! [`Verdict`]. The [`checks!`] invocation below is the only list of them: it generates
+//! [`Verdict`]. The `checks!` invocation below is the only list of them: it generates
 //! [`CheckKind`] (the names after `check:`), [`Check`] (a check with its parameters) and the
 //! dispatch between them.
 //!
