@@ -2,9 +2,9 @@
 //! annotations, and which violations fail the step (`fail-on-violation`). Everything here
 //! renders or decides; the caller writes the text and sets the exit code.
 
-use super::config::{RuleSet, RulesSource, Severity};
 use crate::github::{self, AnnotationTarget, Level};
 use crate::rows::rule_compliance_events::{ComplianceStatus, ContextType, RuleComplianceEvent};
+use crate::rules::{RuleSet, RulesSource, Severity};
 use crate::summary::escape;
 use std::fmt;
 use std::io::{self, Write};

@@ -207,7 +207,7 @@ fn eval(
 fn default_rules_apply_when_there_is_no_rules_file() {
     let set = rules::load(&fixtures().join("absent/devmetrics.yml"), false).unwrap();
     assert_eq!(set, RuleSet::defaults());
-    assert_eq!(*set.source(), rules::config::RulesSource::Default);
+    assert_eq!(*set.source(), rules::RulesSource::Default);
 
     let rows = eval(&set, &pull_request("pull_request/00-opened.json", None));
     let got: Vec<(&str, ComplianceStatus)> = rows
@@ -264,7 +264,7 @@ fn branch_naming() {
         verdict(&rows, "branching.mdc"),
         (
             Violation,
-            "branch `changes` matches none of `feature/*`, `fix/*`"
+            "branch `changes` matches none of `feature/**`, `fix/**`"
         )
     );
     let rows = eval(
@@ -275,7 +275,7 @@ fn branch_naming() {
         verdict(&rows, "branching.mdc"),
         (
             Compliant,
-            "branch `feature/readme-update` matches `feature/*`"
+            "branch `feature/readme-update` matches `feature/**`"
         )
     );
     // On a push (the example file applies it to pushes too): master is exempt.
