@@ -5,10 +5,10 @@
 //! rules of the very commit that was pushed or deployed. Outside GitHub Actions (a person running
 //! devmetrics on a payload) the workspace's file is used for every event.
 
-use super::output::Output;
 use crate::config::Config;
 use crate::error::Error;
 use crate::github_api::{split_repository, GitHubApi};
+use crate::output::Output;
 use crate::rules::{self, RuleSet, RulesError};
 use crate::sources::event::Event;
 use std::path::{Path, PathBuf};

@@ -2,15 +2,15 @@
 //! `test_case_results` rows, with the summary section, annotations, step outputs and the
 //! pass-rate alert on the side.
 
-use super::output::Output;
 use crate::config::{Config, ConfigError};
 use crate::error::{exit, Error};
+use crate::output::test_results::{self, AnnotationOptions, SummaryOptions};
+use crate::output::{Level, Output};
 use crate::rows::test_runs::RunInfo;
 use crate::rows::{test_case_results, test_runs, Batch, RecordContext};
 use crate::sources::junit::locate::FsWorkspace;
 use crate::sources::junit::paths::{self, TestTypes};
 use crate::sources::junit::{Collector, ReadOptions, SlowestCases};
-use crate::test_report::{self, AnnotationOptions, SummaryOptions};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
@@ -114,7 +114,7 @@ pub fn record_test_results(
         options.max_message_chars,
     );
 
-    result.section = Some(test_report::render_summary(
+    result.section = Some(test_results::render_summary(
         &runs,
         &cases,
         &SummaryOptions {
@@ -122,21 +122,18 @@ pub fn record_test_results(
             ..SummaryOptions::default()
         },
     ));
-    result.outputs = test_report::outputs(&runs);
-    let annotations = test_report::annotations(
+    result.outputs = test_results::outputs(&runs);
+    let annotations = test_results::annotations(
         &runs,
         &cases,
         &AnnotationOptions {
             min_pass_rate: settings.min_pass_rate,
-            ..AnnotationOptions::default()
+            errors: out.annotation_slots(Level::Error),
+            warnings: out.annotation_slots(Level::Warning),
         },
     );
-    if out.in_actions() {
-        for line in &annotations {
-            out.command(line);
-        }
-    }
-    let overall = test_report::Overall::of(&runs);
+    out.annotate(annotations, "failed or flaky tests");
+    let overall = test_results::Overall::of(&runs);
     out.info(&format!(
         "tests: {} total, {} passed ({} flaky), {} failed, {} errored, {} skipped",
         overall.total,
@@ -146,7 +143,7 @@ pub fn record_test_results(
         overall.errored,
         overall.skipped
     ));
-    if let Some(rate) = test_report::pass_rate_alert(&runs, settings.min_pass_rate) {
+    if let Some(rate) = test_results::pass_rate_alert(&runs, settings.min_pass_rate) {
         let message = format!(
             "pass rate {rate:.2}% is under min-pass-rate {}%",
             settings.min_pass_rate

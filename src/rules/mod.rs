@@ -33,7 +33,6 @@
 pub mod checks;
 pub mod config;
 pub mod from_event;
-pub mod report;
 
 pub use config::{load, Check, CheckKind, Rule, RuleSet, RulesError, Severity, DEFAULT_PATH};
 

@@ -1,11 +1,16 @@
-//! What a step shows of rule compliance: the violations as job-summary Markdown, warning
-//! annotations, and which violations fail the step (`fail-on-violation`). Everything here
-//! renders or decides; the caller writes the text and sets the exit code.
+//! What a step shows of rule compliance: the violations as job-summary Markdown, annotations,
+//! and which violations fail the step (`fail-on-violation`). Everything here renders or decides;
+//! the caller writes the text and sets the exit code.
+//!
+//! [`FailOn`] lives here, not in [`crate::rules`]: rules judge a context and know nothing of a
+//! step; failing the step is what this step does with their verdicts, as the summary's "Fails
+//! step" column and the annotations' level show.
 
-use super::config::{RuleSet, RulesSource, Severity};
-use crate::github::{self, AnnotationTarget, Level};
+use super::summary::escape;
+use super::workflow_commands::{self, AnnotationBudget, AnnotationTarget, Level};
 use crate::rows::rule_compliance_events::{ComplianceStatus, ContextType, RuleComplianceEvent};
-use crate::summary::escape;
+use crate::rules::config::RulesSource;
+use crate::rules::{RuleSet, Severity};
 use std::fmt;
 use std::io::{self, Write};
 
@@ -13,8 +18,6 @@ use std::io::{self, Write};
 pub const MAX_SUMMARY_ROWS: usize = 50;
 /// The most characters of a `details` text shown in the summary or an annotation.
 pub const MAX_DETAILS_CHARS: usize = 300;
-/// The most annotations emitted (the runner shows at most 10 warnings per step).
-pub const MAX_ANNOTATIONS: usize = 10;
 
 /// Which rules' violations fail the step: the `fail-on-violation` input. Rules with
 /// `severity: error` fail the step whatever this says.
@@ -178,13 +181,26 @@ pub fn write_summary<W: Write>(
     Ok(())
 }
 
-/// One annotation per violation (at most [`MAX_ANNOTATIONS`]), at the rule's severity, or
-/// `error` for a violation that fails the step. Each is a `::warning title=…::…` line.
+/// The annotations a step alone would show: [`violation_annotations`] within one step's
+/// [`AnnotationBudget`] (at most
+/// [`ANNOTATIONS_PER_LEVEL`](workflow_commands::ANNOTATIONS_PER_LEVEL) per level). `record` prints
+/// [`violation_annotations`] through [`crate::output::Output::annotate`] instead, which shares
+/// the step's slots with the test results.
 pub fn annotations(rows: &[RuleComplianceEvent], rules: &RuleSet, fail_on: &FailOn) -> Vec<String> {
+    let (kept, _) = AnnotationBudget::per_step().admit(violation_annotations(rows, rules, fail_on));
+    kept
+}
+
+/// One annotation per violation, in report order, at the rule's severity, or `error` for a
+/// violation that fails the step. Each is a `::warning title=…::…` line.
+pub fn violation_annotations(
+    rows: &[RuleComplianceEvent],
+    rules: &RuleSet,
+    fail_on: &FailOn,
+) -> Vec<String> {
     let failing = failing(rows, rules, fail_on);
     rows.iter()
         .filter(|r| r.compliance_status == ComplianceStatus::Violation)
-        .take(MAX_ANNOTATIONS)
         .map(|row| {
             let severity = rules
                 .get(&row.rule_name)
@@ -210,7 +226,7 @@ pub fn annotations(rows: &[RuleComplianceEvent], rules: &RuleSet, fail_on: &Fail
                     MAX_DETAILS_CHARS
                 )
             );
-            github::annotation(level, &target, &message)
+            workflow_commands::annotation(level, &target, &message)
         })
         .collect()
 }
@@ -252,6 +268,7 @@ fn truncate(text: &str, max: usize) -> String {
 mod tests {
     use super::*;
     use crate::environment::Environment;
+    use crate::output::workflow_commands::ANNOTATIONS_PER_LEVEL;
     use chrono::{TimeZone, Utc};
 
     fn row(rule: &str, status: ComplianceStatus, id: usize) -> RuleComplianceEvent {
@@ -305,7 +322,7 @@ mod tests {
         assert!(cell.contains(&format!("{}… |", "x".repeat(299))));
         assert_eq!(
             annotations(&rows, &RuleSet::defaults(), &FailOn::Nothing).len(),
-            MAX_ANNOTATIONS
+            ANNOTATIONS_PER_LEVEL
         );
     }
 
