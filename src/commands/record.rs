@@ -141,7 +141,7 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
     let tests = match record_test_results(config, pr_number, &ctx, out, &mut batch) {
         Ok(tests) => tests,
         Err(err) => {
-            out.error(&err);
+            out.error_block(&err);
             report.warnings.push(err.to_string());
             exit_code = exit_code.max(err.exit_code());
             Default::default()
@@ -178,7 +178,7 @@ pub async fn record(config: &Config, out: &Output) -> Result<i32, Error> {
                 Ok(0) => {}
                 Ok(_) => exit_code = exit_code.max(exit::CHECK_FAILED),
                 Err(err) => {
-                    out.error(&err);
+                    out.error_block(&err);
                     report.warnings.push(err.to_string());
                     exit_code = exit_code.max(err.exit_code());
                 }
@@ -514,7 +514,7 @@ async fn judge_rules(
         let message = format!(
             "{failing} rule violation(s) fail this step (fail-on-violation or severity: error)"
         );
-        out.error(&Error::CheckFailed(message));
+        out.error_block(&Error::CheckFailed(message));
     }
     let check_of = |rule_name: &str| {
         ruleset

@@ -123,6 +123,8 @@ pub fn record_test_results(
         },
     ));
     result.outputs = test_results::outputs(&runs);
+    // The pass-rate alert, when there is one, takes the first error slot left.
+    let alert_annotated = out.in_actions() && out.annotation_slots(Level::Error) > 0;
     let annotations = test_results::annotations(
         &runs,
         &cases,
@@ -148,12 +150,19 @@ pub fn record_test_results(
             "pass rate {rate:.2}% is under min-pass-rate {}%",
             settings.min_pass_rate
         );
+        // Reported once: by the pass-rate annotation when it was printed, else here.
         if settings.fail_on_threshold {
-            out.error(&Error::CheckFailed(format!(
-                "{message}, and fail-on-threshold is set"
-            )));
             result.exit_code = result.exit_code.max(exit::CHECK_FAILED);
-        } else if !out.in_actions() {
+            if alert_annotated {
+                out.info(&format!(
+                    "{message}, and fail-on-threshold is set: this step fails"
+                ));
+            } else {
+                out.error_block(&Error::CheckFailed(format!(
+                    "{message}, and fail-on-threshold is set"
+                )));
+            }
+        } else if !alert_annotated {
             out.warning(&message);
         }
     }

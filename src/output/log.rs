@@ -195,6 +195,13 @@ impl Output {
         self.problem_text(Level::Warning, text);
     }
 
+    /// An error that did not stop the run (it shows in the exit code), with its cause and help
+    /// lines, reported once: an annotation in Actions, `devmetrics: error:` on stderr elsewhere.
+    /// ([`Output::error`] is for the error that stopped the run.)
+    pub fn error_block(&self, err: &Error) {
+        self.error_text(&err.render());
+    }
+
     /// An error of several lines that did not stop the run (it shows in the exit code).
     pub fn error_text(&self, text: &str) {
         self.problem_text(Level::Error, text);
@@ -218,7 +225,8 @@ impl Output {
         }
     }
 
-    /// The error that stopped the run.
+    /// The error that stopped the run: its first line as an annotation (Actions), and the whole
+    /// of it, help lines included, on stderr.
     pub fn error(&self, err: &Error) {
         let text = self.redact(&err.render());
         if self.in_actions {

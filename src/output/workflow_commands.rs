@@ -286,6 +286,57 @@ mod tests {
     }
 
     #[test]
+    fn the_level_of_an_annotation_line_is_its_command() {
+        let plain = AnnotationTarget::default();
+        assert_eq!(
+            Level::of_annotation(&annotation(Level::Error, &plain, "x")),
+            Some(Level::Error)
+        );
+        let titled = AnnotationTarget {
+            title: Some("t".into()),
+            ..plain
+        };
+        assert_eq!(
+            Level::of_annotation(&annotation(Level::Notice, &titled, "::error::x")),
+            Some(Level::Notice)
+        );
+        for other in ["::errors::x", "::add-mask::x", "::group::g", "error::x", ""] {
+            assert_eq!(Level::of_annotation(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_step_budget_keeps_ten_annotations_per_level_in_order_and_counts_the_rest() {
+        let line =
+            |level, n: usize| annotation(level, &AnnotationTarget::default(), &n.to_string());
+        let mut budget = AnnotationBudget::per_step();
+        // A first kind takes 6 error slots, a second wants 6 more errors and 3 warnings.
+        let (kept, left_out) = budget.admit((0..6).map(|n| line(Level::Error, n)).collect());
+        assert_eq!((kept.len(), left_out), (6, 0));
+        let mut second: Vec<String> = (6..12).map(|n| line(Level::Error, n)).collect();
+        second.extend((0..3).map(|n| line(Level::Warning, n)));
+        second.push("not an annotation".into());
+        let (kept, left_out) = budget.admit(second);
+        assert_eq!(left_out, 2);
+        assert_eq!(
+            kept,
+            [
+                "::error::6",
+                "::error::7",
+                "::error::8",
+                "::error::9",
+                "::warning::0",
+                "::warning::1",
+                "::warning::2",
+                "not an annotation"
+            ]
+        );
+        assert_eq!(budget.left(Level::Error), 0);
+        assert_eq!(budget.left(Level::Warning), ANNOTATIONS_PER_LEVEL - 3);
+        assert_eq!(budget.left(Level::Notice), ANNOTATIONS_PER_LEVEL);
+    }
+
+    #[test]
     fn output_entry_uses_heredoc_for_multiline_values() {
         assert_eq!(output_entry("a", "1"), "a=1\n");
         let entry = output_entry("b", "x\ndevmetrics_EOF");
