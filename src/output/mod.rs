@@ -5,7 +5,8 @@
 //!   errors, groups, masks), which redacts every key and keeps text from a payload, a rules file
 //!   or a JUnit file from ever becoming a workflow command;
 //! - [`workflow_commands`]: the workflow commands themselves (annotations, `::add-mask::`,
-//!   groups), their escaping, `$GITHUB_OUTPUT` entries, and the step's [`AnnotationBudget`];
+//!   groups), their escaping, `$GITHUB_OUTPUT` entries, and the step's
+//!   [`AnnotationBudget`](workflow_commands::AnnotationBudget);
 //! - [`summary`]: the job summary Markdown, its one escaper and GitHub's size limit;
 //! - [`test_results`]: what a step shows of test results (summary section, annotations,
 //!   outputs, the pass-rate alert);

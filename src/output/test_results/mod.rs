@@ -1,6 +1,6 @@
 //! Test results for the workflow: the job-summary section ([`summary`]: totals per test type,
 //! failed, flaky and slowest tests, the pass-rate banner), the annotations worth GitHub's 10 per
-//! level ([`annotations`]), and the `$GITHUB_OUTPUT` values. Works from rows only; callers
+//! level ([`annotations`](mod@annotations)), and the `$GITHUB_OUTPUT` values. Works from rows only; callers
 //! decide where the text goes.
 
 pub mod annotations;
