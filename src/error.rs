@@ -196,7 +196,7 @@ pub fn sink_help(err: &SinkError) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sinks::ApiError;
+    use crate::sinks::PostgrestError;
 
     #[test]
     fn local_file_and_key_problems_say_what_to_do() {
@@ -214,7 +214,7 @@ mod tests {
             doing: "could not write 12 rows to metrics.test_runs".into(),
             source: Box::new(SinkError::Api {
                 status: 406,
-                error: ApiError {
+                error: PostgrestError {
                     code: Some("PGRST106".into()),
                     message: Some(
                         "The schema must be one of the following: public, graphql_public".into(),

@@ -499,7 +499,7 @@ mod tests {
         let token = "ghp_0123456789abcdefghij";
         let key = crate::secret::Secret::new("sb_secret_0123456789abcdef");
         let api = GitHubApi::new("http://127.0.0.1:9", token).unwrap();
-        let out = crate::commands::output::Output::new(true, vec![key.clone()]);
+        let out = crate::output::Output::new(true, vec![key.clone()]);
         let text = format!("{api:?} {key:?} {out:?} {:?}", Some(&key));
         assert!(!text.contains(token), "{text}");
         assert!(!text.contains(key.expose()), "{text}");

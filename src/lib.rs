@@ -5,7 +5,7 @@
 //! - [`convert`] turns GitHub events into rows;
 //! - [`rows`] are plain structs, one per table of the `metrics` schema;
 //! - [`sinks`] write rows: to PostgREST (Supabase) or to local JSONL files;
-//! - [`summary`] renders what was recorded for the job summary.
+//! - [`output`] shows a person what a run did: the log, annotations, outputs, the job summary.
 //!
 //! [`commands`] is the only module that wires the stages together; [`run`] is the entry point
 //! that `main` calls.
@@ -16,15 +16,13 @@ pub mod commands;
 pub mod convert;
 pub mod environment;
 pub mod error;
-pub mod github;
 pub mod github_api;
+pub mod output;
 pub mod rows;
 pub mod rules;
 pub mod secret;
 pub mod settings;
 pub mod sinks;
 pub mod sources;
-pub mod summary;
-pub mod test_report;
 
 pub use commands::run;

@@ -2,8 +2,9 @@
 //! reachability, schema exposure, each table, write permission) and prints the fix for each
 //! failure. Stops checking what depends on a failed check.
 
-use super::{open_sink, output::Output};
+use super::open_sink;
 use crate::error::{exit, sink_help, Error};
+use crate::output::Output;
 use crate::rows::Table;
 use crate::secret::KeyKind;
 use crate::settings::{Settings, SinkTarget};

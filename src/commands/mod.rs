@@ -2,7 +2,6 @@
 //! summary together. [`run`] is the entry point `main` calls.
 
 pub mod doctor;
-pub mod output;
 pub mod record;
 pub mod replay;
 pub mod rules_source;
@@ -10,11 +9,11 @@ pub mod test_results;
 
 use crate::cli::{Cli, Command};
 use crate::error::{exit, Error};
+use crate::output::Output;
 use crate::secret::Secret;
 use crate::settings::{Settings, SinkTarget, Target};
 use crate::sinks::{AnySink, JsonlSink, PostgrestSink};
 use clap::Parser;
-use output::Output;
 
 /// Runs devmetrics with the process's arguments and environment; returns the exit code.
 pub fn run() -> i32 {

@@ -5,17 +5,18 @@
 //! reported and reflected in the exit code, but never stops the rows of the other sources from
 //! being written.
 
+use super::open_sink;
 use super::rules_source::{rules_for, EventRules};
 use super::test_results::record_test_results;
-use super::{open_sink, output::Output};
 use crate::cli::RecordArgs;
 use crate::convert::{
     self, CommitPulls, Conversion, DeploymentHistory, EventInputs, EventOptions, LookupPlan,
     PastDeployment, RawEventOptions,
 };
 use crate::error::{exit, render_sink_problem, Error};
-use crate::github;
 use crate::github_api::{split_repository, GitHubApi, DEFAULT_API_URL};
+use crate::output::summary::{self, RecordReport, TableLine};
+use crate::output::{self, workflow_commands, Output};
 use crate::rows::deployment_events::DeploymentStatus;
 use crate::rows::rule_compliance_events::ContextType;
 use crate::rows::{Batch, RecordContext, Table};
@@ -23,7 +24,6 @@ use crate::rules::{self, CheckKind, PrState, RuleContext, TestRunSummary};
 use crate::settings::{EventFacts, Settings, SettingsError, Target};
 use crate::sinks::{deliver, AnySink, Delivery, Query, Sink, Spool};
 use crate::sources::event::{self, Event, ReadOutcome};
-use crate::summary::{self, RecordReport, TableLine};
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::PathBuf;
@@ -136,7 +136,7 @@ pub async fn record(config: &Settings, out: &Output) -> Result<i32, Error> {
     let tests = match record_test_results(config, pr_number, &ctx, out, &mut batch) {
         Ok(tests) => tests,
         Err(err) => {
-            out.error(&err);
+            out.error_block(&err);
             report.warnings.push(err.to_string());
             exit_code = exit_code.max(err.exit_code());
             Default::default()
@@ -173,7 +173,7 @@ pub async fn record(config: &Settings, out: &Output) -> Result<i32, Error> {
                 Ok(0) => {}
                 Ok(_) => exit_code = exit_code.max(exit::CHECK_FAILED),
                 Err(err) => {
-                    out.error(&err);
+                    out.error_block(&err);
                     report.warnings.push(err.to_string());
                     exit_code = exit_code.max(err.exit_code());
                 }
@@ -471,17 +471,18 @@ async fn judge_rules(
     }
 
     let rows = rules::evaluate(&ruleset, &context, ctx);
-    let failing = rules::report::failing(&rows, &ruleset, &fail_on).len();
+    let failing = output::rules::failing(&rows, &ruleset, &fail_on).len();
     let mut section = Vec::new();
-    if rules::report::write_summary(&mut section, &rows, &ruleset, &fail_on).is_ok() {
+    if output::rules::write_summary(&mut section, &rows, &ruleset, &fail_on).is_ok() {
         report
             .sections
             .push(String::from_utf8_lossy(&section).into_owned());
     }
     if config.record.rules.annotate_violations && out.in_actions() {
-        for line in rules::report::annotations(&rows, &ruleset, &fail_on) {
-            out.command(&line);
-        }
+        out.annotate(
+            output::rules::violation_annotations(&rows, &ruleset, &fail_on),
+            "rule violations",
+        );
     } else if config.record.rules.annotate_violations {
         for row in rules::violations(&rows) {
             out.warning(&format!(
@@ -510,7 +511,7 @@ async fn judge_rules(
         let message = format!(
             "{failing} rule violation(s) fail this step (fail-on-violation or severity: error)"
         );
-        out.error(&Error::CheckFailed(message));
+        out.error_block(&Error::CheckFailed(message));
     }
     let check_of = |rule_name: &str| {
         ruleset
@@ -639,8 +640,8 @@ fn write_step_files(
     out: &Output,
 ) {
     if let Some(path) = &config.github.output {
-        let mut text = github::output_entry("environment", target.environment.as_str());
-        text += &github::output_entry("sink", target.sink.name());
+        let mut text = workflow_commands::output_entry("environment", target.environment.as_str());
+        text += &workflow_commands::output_entry("sink", target.sink.name());
         for table in Table::ALL {
             let rows = delivery
                 .tables
@@ -648,12 +649,16 @@ fn write_step_files(
                 .filter(|t| t.table == table)
                 .map(|t| t.rows)
                 .sum::<usize>();
-            text += &github::output_entry(&table.name().replace('_', "-"), &rows.to_string());
+            text += &workflow_commands::output_entry(
+                &table.name().replace('_', "-"),
+                &rows.to_string(),
+            );
         }
-        text += &github::output_entry("spooled", &delivery.spooled().to_string());
-        text += &github::output_entry("quarantined", &delivery.quarantined().to_string());
+        text += &workflow_commands::output_entry("spooled", &delivery.spooled().to_string());
+        text +=
+            &workflow_commands::output_entry("quarantined", &delivery.quarantined().to_string());
         for (name, value) in test_outputs {
-            text += &github::output_entry(name, value);
+            text += &workflow_commands::output_entry(name, value);
         }
         append(path, &text, "step outputs", out);
     }

@@ -5,10 +5,11 @@
 //! run again and again. Natural keys make a row that was in fact stored before (a timeout after
 //! the commit) harmless. One unreadable spool file is reported and skipped; the others still go.
 
-use super::{open_sink, output::Output};
+use super::open_sink;
 use crate::environment::Environment;
 use crate::error::{exit, Error};
-use crate::github;
+use crate::output::workflow_commands;
+use crate::output::Output;
 use crate::rows::Batch;
 use crate::settings::{Settings, SinkTarget, Target};
 use crate::sinks::{quarantine, AnySink, Quarantine, Sink, SinkError, Spool};
@@ -221,8 +222,8 @@ fn write_outputs(config: &Settings, sent: usize, left: usize) -> Result<(), Erro
     let Some(path) = &config.github.output else {
         return Ok(());
     };
-    let text = github::output_entry("replayed", &sent.to_string())
-        + &github::output_entry("spooled", &left.to_string());
+    let text = workflow_commands::output_entry("replayed", &sent.to_string())
+        + &workflow_commands::output_entry("spooled", &left.to_string());
     OpenOptions::new()
         .create(true)
         .append(true)

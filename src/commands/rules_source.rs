@@ -5,9 +5,9 @@
 //! rules of the very commit that was pushed or deployed. Outside GitHub Actions (a person running
 //! devmetrics on a payload) the workspace's file is used for every event.
 
-use super::output::Output;
 use crate::error::Error;
 use crate::github_api::{split_repository, GitHubApi};
+use crate::output::Output;
 use crate::rules::{self, RuleSet, RulesError};
 use crate::settings::Settings;
 use crate::sources::event::Event;

@@ -2,15 +2,15 @@
 //! `test_case_results` rows, with the summary section, annotations, step outputs and the
 //! pass-rate alert on the side.
 
-use super::output::Output;
 use crate::error::{exit, Error};
+use crate::output::test_results::{self, AnnotationOptions, SummaryOptions};
+use crate::output::{Level, Output};
 use crate::rows::test_runs::RunInfo;
 use crate::rows::{test_case_results, test_runs, Batch, RecordContext};
 use crate::settings::Settings;
 use crate::sources::junit::locate::FsWorkspace;
 use crate::sources::junit::paths;
 use crate::sources::junit::{Collector, ReadOptions, SlowestCases};
-use crate::test_report::{self, AnnotationOptions, SummaryOptions};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
@@ -105,7 +105,7 @@ pub fn record_test_results(
         options.max_message_chars,
     );
 
-    result.section = Some(test_report::render_summary(
+    result.section = Some(test_results::render_summary(
         &runs,
         &cases,
         &SummaryOptions {
@@ -113,21 +113,20 @@ pub fn record_test_results(
             ..SummaryOptions::default()
         },
     ));
-    result.outputs = test_report::outputs(&runs);
-    let annotations = test_report::annotations(
+    result.outputs = test_results::outputs(&runs);
+    // The pass-rate alert, when there is one, takes the first error slot left.
+    let alert_annotated = out.in_actions() && out.annotation_slots(Level::Error) > 0;
+    let annotations = test_results::annotations(
         &runs,
         &cases,
         &AnnotationOptions {
             min_pass_rate: settings.min_pass_rate,
-            ..AnnotationOptions::default()
+            errors: out.annotation_slots(Level::Error),
+            warnings: out.annotation_slots(Level::Warning),
         },
     );
-    if out.in_actions() {
-        for line in &annotations {
-            out.command(line);
-        }
-    }
-    let overall = test_report::Overall::of(&runs);
+    out.annotate(annotations, "failed or flaky tests");
+    let overall = test_results::Overall::of(&runs);
     out.info(&format!(
         "tests: {} total, {} passed ({} flaky), {} failed, {} errored, {} skipped",
         overall.total,
@@ -137,17 +136,24 @@ pub fn record_test_results(
         overall.errored,
         overall.skipped
     ));
-    if let Some(rate) = test_report::pass_rate_alert(&runs, settings.min_pass_rate) {
+    if let Some(rate) = test_results::pass_rate_alert(&runs, settings.min_pass_rate) {
         let message = format!(
             "pass rate {rate:.2}% is under min-pass-rate {}%",
             settings.min_pass_rate
         );
+        // Reported once: by the pass-rate annotation when it was printed, else here.
         if settings.fail_on_threshold {
-            out.error(&Error::CheckFailed(format!(
-                "{message}, and fail-on-threshold is set"
-            )));
             result.exit_code = result.exit_code.max(exit::CHECK_FAILED);
-        } else if !out.in_actions() {
+            if alert_annotated {
+                out.info(&format!(
+                    "{message}, and fail-on-threshold is set: this step fails"
+                ));
+            } else {
+                out.error_block(&Error::CheckFailed(format!(
+                    "{message}, and fail-on-threshold is set"
+                )));
+            }
+        } else if !alert_annotated {
             out.warning(&message);
         }
     }

@@ -40,10 +40,10 @@
 pub mod checks;
 mod context;
 mod evaluate;
+pub mod fail_on;
 pub mod file;
 pub mod from_event;
 pub mod patterns;
-pub mod report;
 pub mod set;
 
 pub use checks::{Check, CheckKind};
@@ -52,5 +52,6 @@ pub use context::{
     TestRunSummary,
 };
 pub use evaluate::{evaluate, settled, violations};
+pub use fail_on::FailOn;
 pub use file::{load, RulesError, DEFAULT_PATH};
 pub use set::{Rule, RuleSet, RulesSource, Severity};

@@ -3,9 +3,9 @@
 //! are loaded, with the error worded here) and whether violations are annotated.
 
 use super::sources::{Origins, RawSettings};
-use super::values::{boolean, split_list};
+use super::values::boolean;
 use super::SettingsError;
-use crate::rules::report::{FailOn, UnknownRule};
+use crate::rules::fail_on::{FailOn, UnknownRule};
 use crate::rules::RuleSet;
 use std::fmt;
 use std::path::PathBuf;
@@ -81,34 +81,15 @@ impl fmt::Debug for FailOnViolation {
     }
 }
 
-fn is_one_of(word: &str, words: &[&str]) -> bool {
-    words.iter().any(|w| word.eq_ignore_ascii_case(w))
-}
-
-/// The names given, deduplicated; `none`, `all` and their switch-like synonyms (the input reads
-/// like a switch, and the action's default used to be "false").
+/// The names given, deduplicated; `none`, `all` and their switch-like synonyms.
 fn parse_fail_on(text: &str) -> FailOn {
-    let names = split_list(text);
-    match names.as_slice() {
-        [] => FailOn::Nothing,
-        [one] if is_one_of(one, &["none", "false", "no", "off", "0"]) => FailOn::Nothing,
-        [one] if is_one_of(one, &["all", "true", "yes", "on", "1"]) => FailOn::All,
-        _ => {
-            let mut out: Vec<String> = Vec::new();
-            for name in names {
-                if !out.contains(&name) {
-                    out.push(name);
-                }
-            }
-            FailOn::Rules(out)
-        }
-    }
+    FailOn::from_text(text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::tests::settings;
-    use crate::rules::report::FailOn;
+    use crate::rules::fail_on::FailOn;
     use crate::rules::RuleSet;
 
     #[test]

@@ -24,7 +24,7 @@ pub use spool::Spool;
 
 /// The four fields of a PostgREST error body, kept as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
-pub struct ApiError {
+pub struct PostgrestError {
     /// `PGRST106`, `42501`, `23505`...
     #[serde(default)]
     pub code: Option<String>,
@@ -48,7 +48,7 @@ pub enum SinkError {
         /// HTTP status.
         status: u16,
         /// The PostgREST error fields (all empty when the body was not a PostgREST error).
-        error: ApiError,
+        error: PostgrestError,
         /// The body, when it was not a PostgREST error (shortened).
         body: Option<String>,
         /// How many attempts were made.
@@ -108,7 +108,7 @@ pub enum SinkError {
     },
 }
 
-fn describe_api(status: u16, error: &ApiError, body: &Option<String>) -> String {
+fn describe_api(status: u16, error: &PostgrestError, body: &Option<String>) -> String {
     match (&error.code, &error.message) {
         (Some(code), Some(message)) => format!("PostgREST {code} (HTTP {status}): {message}"),
         (None, Some(message)) => format!("HTTP {status}: {message}"),

@@ -15,7 +15,7 @@
 //! other row is written (at most [`MAX_SEARCH_REQUESTS`] requests per table; the rest is
 //! spooled).
 
-use super::{ApiError, Query, Sink, SinkError, TableWrite};
+use super::{PostgrestError, Query, Sink, SinkError, TableWrite};
 use crate::rows::clean::{Quarantined, RefusedBy};
 use crate::rows::{OnDuplicate, Table};
 use crate::secret::{KeyKind, Secret};
@@ -140,26 +140,21 @@ impl PostgrestSink {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Sends a request built by `build` with retries; returns the status and body of the first
-    /// success, or the last error.
+    /// Sends a request built by `build` with retries; returns the body of the first success, or
+    /// the last error (which counts the attempts made).
     async fn send(
         &self,
         build: impl Fn() -> postgrest::Builder,
         prefer: Option<&'static str>,
-    ) -> Result<(StatusCode, String), (SinkError, u32)> {
+    ) -> Result<String, SinkError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
             // The crate's own client follows redirects: only its request is used.
             let (_, request) = build().build().timeout(self.policy.timeout).build_split();
-            let mut request = request.map_err(|e| {
-                (
-                    SinkError::Transport {
-                        what: format!("could not build the request: {}", e.without_url()),
-                        attempts: attempt,
-                    },
-                    attempt,
-                )
+            let mut request = request.map_err(|e| SinkError::Transport {
+                what: format!("could not build the request: {}", e.without_url()),
+                attempts: attempt,
             })?;
             if let Some(prefer) = prefer {
                 request.headers_mut().insert(
@@ -180,7 +175,7 @@ impl PostgrestSink {
                         status: response.status().as_u16(),
                         location,
                     };
-                    return Err((error, attempt));
+                    return Err(error);
                 }
                 Ok(response) => {
                     let status = response.status();
@@ -190,7 +185,7 @@ impl PostgrestSink {
                         .and_then(|v| v.to_str().ok())
                         .and_then(parse_retry_after);
                     match response.text().await {
-                        Ok(body) if status.is_success() => return Ok((status, body)),
+                        Ok(body) if status.is_success() => return Ok(body),
                         Ok(body) => (api_error(status, &body, attempt), retry_after),
                         Err(e) => (transport_error(&e, self.policy.timeout, attempt), None),
                     }
@@ -198,7 +193,7 @@ impl PostgrestSink {
                 Err(e) => (transport_error(&e, self.policy.timeout, attempt), None),
             };
             if attempt >= self.policy.attempts || !is_retryable(&error) {
-                return Err((error, attempt));
+                return Err(error);
             }
             let wait = match retry_after {
                 Some(wait) => wait.min(self.policy.max_retry_after),
@@ -209,13 +204,13 @@ impl PostgrestSink {
     }
 
     /// Sends one chunk; returns how many rows were new.
-    async fn write_chunk(&self, table: Table, body: String) -> Result<usize, (SinkError, u32)> {
+    async fn write_chunk(&self, table: Table, body: String) -> Result<usize, SinkError> {
         let prefer = match table.on_duplicate() {
             OnDuplicate::Ignore => "return=representation,resolution=ignore-duplicates",
             OnDuplicate::Replace => "return=representation,resolution=merge-duplicates",
         };
         let on_conflict = table.natural_key().join(",");
-        let (_, response) = self
+        let response = self
             .send(
                 || {
                     self.api
@@ -247,7 +242,7 @@ impl PostgrestSink {
         // Ranges of `chunk` still to settle, each with its refusal when it was already sent.
         let mut pending = vec![(0..chunk.len(), Some(refusal))];
         // The last refusal's status and fields, to name when the search stops.
-        let mut last = (400, ApiError::default());
+        let mut last = (400, PostgrestError::default());
         while let Some((range, known)) = pending.pop() {
             let refusal = match known {
                 Some(refusal) => refusal,
@@ -281,8 +276,8 @@ impl PostgrestSink {
                             write.inserted += new_rows;
                             continue;
                         }
-                        Err((err, _)) if err.refuses_rows() => err,
-                        Err((err, _)) => {
+                        Err(err) if err.refuses_rows() => err,
+                        Err(err) => {
                             write.error = Some(err);
                             write.unsent.extend_from_slice(&chunk[range]);
                             continue;
@@ -311,7 +306,6 @@ impl PostgrestSink {
         self.send(|| self.api.from(""), None)
             .await
             .map(|_| ())
-            .map_err(|(e, _)| e)
             .map_err(|e| match e {
                 // `GET /` answers 200 with the OpenAPI description; a 404 from the gateway
                 // means the URL does not point to PostgREST.
@@ -322,7 +316,7 @@ impl PostgrestSink {
                     attempts,
                 } if error.code.is_none() => SinkError::Api {
                     status: 404,
-                    error: ApiError {
+                    error: PostgrestError {
                         message: Some(format!("{url} is not a PostgREST API")),
                         ..error
                     },
@@ -342,7 +336,6 @@ impl PostgrestSink {
         )
         .await
         .map(|_| ())
-        .map_err(|(e, _)| e)
     }
 }
 
@@ -377,11 +370,11 @@ impl Sink for PostgrestSink {
                     write.accepted += chunk.len();
                     write.inserted += new_rows;
                 }
-                Err((err, _)) if err.refuses_rows() => {
+                Err(err) if err.refuses_rows() => {
                     self.search(table, chunk, err, &mut budget, &mut write)
                         .await
                 }
-                Err((err, _)) => {
+                Err(err) => {
                     write.error = Some(err);
                     write.unsent.extend_from_slice(chunk);
                 }
@@ -402,10 +395,10 @@ impl Sink for PostgrestSink {
             }
             b.limit(query.limit.max(1))
         };
-        let (_, body) = self.send(build, None).await.map_err(|(e, _)| e)?;
+        let body = self.send(build, None).await?;
         serde_json::from_str(&body).map_err(|e| SinkError::Api {
             status: 200,
-            error: ApiError::default(),
+            error: PostgrestError::default(),
             body: Some(format!("the answer was not a JSON array of rows: {e}")),
             attempts: 1,
         })
@@ -473,7 +466,7 @@ fn is_retryable(error: &SinkError) -> bool {
 }
 
 fn api_error(status: StatusCode, body: &str, attempts: u32) -> SinkError {
-    match serde_json::from_str::<ApiError>(body) {
+    match serde_json::from_str::<PostgrestError>(body) {
         Ok(error) if error.code.is_some() || error.message.is_some() => SinkError::Api {
             status: status.as_u16(),
             error,
@@ -482,7 +475,7 @@ fn api_error(status: StatusCode, body: &str, attempts: u32) -> SinkError {
         },
         _ => SinkError::Api {
             status: status.as_u16(),
-            error: ApiError::default(),
+            error: PostgrestError::default(),
             body: Some(shorten(body.trim(), 300)),
             attempts,
         },
@@ -577,7 +570,7 @@ mod tests {
     fn only_transient_failures_are_retried() {
         let api = |status| SinkError::Api {
             status,
-            error: ApiError::default(),
+            error: PostgrestError::default(),
             body: None,
             attempts: 1,
         };
@@ -595,9 +588,9 @@ mod tests {
     fn only_refusals_of_the_rows_are_searched_not_configuration_errors() {
         let api = |status, code: &str| SinkError::Api {
             status,
-            error: ApiError {
+            error: PostgrestError {
                 code: Some(code.into()),
-                ..ApiError::default()
+                ..PostgrestError::default()
             },
             body: None,
             attempts: 1,

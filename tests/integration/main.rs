@@ -4,6 +4,7 @@
 //! stage (`events`, `junit`, `rows`, `rules`).
 
 mod access;
+mod annotations;
 mod common;
 mod events;
 mod fidelity;

@@ -7,12 +7,13 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use devmetrics::environment::Environment;
+use devmetrics::output::rules as report;
 use devmetrics::rows::deployment_events::DeploymentStatus;
 use devmetrics::rows::rule_compliance_events::{
     ComplianceStatus, ContextType, RuleComplianceEvent,
 };
 use devmetrics::rows::{RecordContext, Table};
-use devmetrics::rules::report::{self, FailOn};
+use devmetrics::rules::FailOn;
 use devmetrics::rules::{
     self, CommitInfo, DeploymentContext, PrState, PullRequestContext, PushContext, RuleContext,
     RuleSet, TestRunSummary,

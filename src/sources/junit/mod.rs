@@ -30,7 +30,7 @@ pub use model::{
 };
 pub use parse::parse_time;
 
-use crate::github::Level;
+use crate::output::Level;
 use parse::{ClosedPasses, FileResult, Kept, RunView, Slot, SlotMap, SlowHeap, NO_RECORD};
 use std::collections::BTreeMap;
 use std::fs::File;

@@ -1,11 +1,14 @@
-//! What a step shows of rule compliance: the violations as job-summary Markdown, warning
-//! annotations, and which violations fail the step (`fail-on-violation`). Everything here
-//! renders or decides; the caller writes the text and sets the exit code.
+//! What a step shows of rule compliance: the violations as job-summary Markdown, annotations,
+//! and which violations fail the step (`fail-on-violation`). Everything here renders or decides;
+//! the caller writes the text and sets the exit code.
+//!
+//! Which violations fail the step is [`FailOn`] (in `rules`, next to the rules it names; the
+//! `fail-on-violation` setting parses into it); this module shows its effect.
 
-use crate::github::{self, AnnotationTarget, Level};
+use super::summary::escape;
+use super::workflow_commands::{self, AnnotationBudget, AnnotationTarget, Level};
 use crate::rows::rule_compliance_events::{ComplianceStatus, ContextType, RuleComplianceEvent};
-use crate::rules::{RuleSet, RulesSource, Severity};
-use crate::summary::escape;
+use crate::rules::{FailOn, RuleSet, RulesSource, Severity};
 use std::fmt;
 use std::io::{self, Write};
 
@@ -13,88 +16,6 @@ use std::io::{self, Write};
 pub const MAX_SUMMARY_ROWS: usize = 50;
 /// The most characters of a `details` text shown in the summary or an annotation.
 pub const MAX_DETAILS_CHARS: usize = 300;
-/// The most annotations emitted (the runner shows at most 10 warnings per step).
-pub const MAX_ANNOTATIONS: usize = 10;
-
-/// Which rules' violations fail the step: the `fail-on-violation` input. Rules with
-/// `severity: error` fail the step whatever this says.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum FailOn {
-    /// None (the input is empty, or `none`).
-    #[default]
-    Nothing,
-    /// Every rule (`all`).
-    All,
-    /// The rules named (a comma- or newline-separated list).
-    Rules(Vec<String>),
-}
-
-/// `fail-on-violation` names a rule the rule set does not have.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("fail-on-violation names unknown rule `{name}`")]
-pub struct UnknownRule {
-    /// The name given.
-    pub name: String,
-    /// The rules that exist.
-    pub known: Vec<String>,
-}
-
-impl UnknownRule {
-    /// The `help:` line.
-    pub fn help(&self) -> String {
-        format!(
-            "use `all`, `none` or rule names from the rules file: {}",
-            self.known.join(", ")
-        )
-    }
-}
-
-fn is_one_of(word: &str, words: &[&str]) -> bool {
-    words.iter().any(|w| word.eq_ignore_ascii_case(w))
-}
-
-impl FailOn {
-    /// Parses the input: empty or `none`, `all`, or rule names separated by commas or newlines,
-    /// each of which must be a rule of `rules` (enabled or not).
-    pub fn parse(input: &str, rules: &RuleSet) -> Result<FailOn, UnknownRule> {
-        let names: Vec<&str> = input
-            .split([',', '\n'])
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect();
-        match names.as_slice() {
-            [] => return Ok(FailOn::Nothing),
-            // `false` / `true` too: the input reads like a switch, and the action's default
-            // used to be "false".
-            [one] if is_one_of(one, &["none", "false", "no", "off", "0"]) => {
-                return Ok(FailOn::Nothing)
-            }
-            [one] if is_one_of(one, &["all", "true", "yes", "on", "1"]) => return Ok(FailOn::All),
-            _ => {}
-        }
-        let mut out = Vec::new();
-        for name in names {
-            if rules.get(name).is_none() {
-                return Err(UnknownRule {
-                    name: name.to_string(),
-                    known: rules.rules().iter().map(|r| r.name.clone()).collect(),
-                });
-            }
-            if !out.iter().any(|n| n == name) {
-                out.push(name.to_string());
-            }
-        }
-        Ok(FailOn::Rules(out))
-    }
-
-    fn names(&self, rule: &str) -> bool {
-        match self {
-            FailOn::Nothing => false,
-            FailOn::All => true,
-            FailOn::Rules(names) => names.iter().any(|n| n == rule),
-        }
-    }
-}
 
 /// The violations that fail the step: those of rules named by `fail_on`, or whose severity is
 /// `error`. Empty means the step passes.
@@ -178,13 +99,26 @@ pub fn write_summary<W: Write>(
     Ok(())
 }
 
-/// One annotation per violation (at most [`MAX_ANNOTATIONS`]), at the rule's severity, or
-/// `error` for a violation that fails the step. Each is a `::warning title=…::…` line.
+/// The annotations a step alone would show: [`violation_annotations`] within one step's
+/// [`AnnotationBudget`] (at most
+/// [`ANNOTATIONS_PER_LEVEL`](workflow_commands::ANNOTATIONS_PER_LEVEL) per level). `record` prints
+/// [`violation_annotations`] through [`crate::output::Output::annotate`] instead, which shares
+/// the step's slots with the test results.
 pub fn annotations(rows: &[RuleComplianceEvent], rules: &RuleSet, fail_on: &FailOn) -> Vec<String> {
+    let (kept, _) = AnnotationBudget::per_step().admit(violation_annotations(rows, rules, fail_on));
+    kept
+}
+
+/// One annotation per violation, in report order, at the rule's severity, or `error` for a
+/// violation that fails the step. Each is a `::warning title=…::…` line.
+pub fn violation_annotations(
+    rows: &[RuleComplianceEvent],
+    rules: &RuleSet,
+    fail_on: &FailOn,
+) -> Vec<String> {
     let failing = failing(rows, rules, fail_on);
     rows.iter()
         .filter(|r| r.compliance_status == ComplianceStatus::Violation)
-        .take(MAX_ANNOTATIONS)
         .map(|row| {
             let severity = rules
                 .get(&row.rule_name)
@@ -210,7 +144,7 @@ pub fn annotations(rows: &[RuleComplianceEvent], rules: &RuleSet, fail_on: &Fail
                     MAX_DETAILS_CHARS
                 )
             );
-            github::annotation(level, &target, &message)
+            workflow_commands::annotation(level, &target, &message)
         })
         .collect()
 }
@@ -252,6 +186,7 @@ fn truncate(text: &str, max: usize) -> String {
 mod tests {
     use super::*;
     use crate::environment::Environment;
+    use crate::output::workflow_commands::ANNOTATIONS_PER_LEVEL;
     use chrono::{TimeZone, Utc};
 
     fn row(rule: &str, status: ComplianceStatus, id: usize) -> RuleComplianceEvent {
@@ -305,7 +240,7 @@ mod tests {
         assert!(cell.contains(&format!("{}… |", "x".repeat(299))));
         assert_eq!(
             annotations(&rows, &RuleSet::defaults(), &FailOn::Nothing).len(),
-            MAX_ANNOTATIONS
+            ANNOTATIONS_PER_LEVEL
         );
     }
 

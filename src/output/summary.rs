@@ -4,8 +4,10 @@
 use crate::rows::Table;
 use std::fmt::Write as _;
 
-/// GitHub refuses a step summary over 1 MiB; stay well under it.
-pub const SUMMARY_LIMIT_BYTES: usize = 1000 * 1024;
+/// GitHub keeps at most this many bytes of one step's summary (1 MiB) and refuses a larger
+/// one. The one limit of every summary: [`render`] never exceeds it, and sections are given a
+/// share of it.
+pub const GITHUB_SUMMARY_LIMIT: usize = 1024 * 1024;
 
 /// One table's line in the summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,7 +107,7 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// Renders the report as Markdown, never longer than [`SUMMARY_LIMIT_BYTES`].
+/// Renders the report as Markdown, never longer than [`GITHUB_SUMMARY_LIMIT`].
 pub fn render(report: &RecordReport) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "## devmetrics\n");
@@ -170,7 +172,7 @@ pub fn render(report: &RecordReport) -> String {
         md.push('\n');
     }
     for section in &report.sections {
-        if md.len() + section.len() + 200 > SUMMARY_LIMIT_BYTES {
+        if md.len() + section.len() + 200 > GITHUB_SUMMARY_LIMIT {
             let _ = writeln!(
                 md,
                 "\n_Further sections were left out to stay under GitHub's 1 MiB summary limit._"
@@ -180,7 +182,7 @@ pub fn render(report: &RecordReport) -> String {
         md.push_str(section);
         md.push('\n');
     }
-    truncate(md, SUMMARY_LIMIT_BYTES)
+    truncate(md, GITHUB_SUMMARY_LIMIT)
 }
 
 fn truncate(mut text: String, max: usize) -> String {
@@ -254,7 +256,7 @@ mod tests {
             ..Default::default()
         };
         let md = render(&report);
-        assert!(md.len() <= SUMMARY_LIMIT_BYTES);
+        assert!(md.len() <= GITHUB_SUMMARY_LIMIT);
         assert!(md.contains("Further sections were left out"));
     }
 }

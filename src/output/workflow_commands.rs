@@ -4,6 +4,9 @@
 //! Everything here renders text; callers decide where it goes. Escaping follows the runner's
 //! rules: in a message `%`, CR and LF are escaped; in a property also `:` and `,`.
 //!
+//! GitHub shows [`ANNOTATIONS_PER_LEVEL`] annotations of each level per step and drops the rest;
+//! an [`AnnotationBudget`] shares those slots among everything a step annotates.
+//!
 //! Workflow commands are built here and nowhere else. Every other line printed inside GitHub
 //! Actions goes through [`log_text`], which makes sure text from a payload, a rules file or a
 //! JUnit file cannot start a command of its own (see its documentation for the runner's rules).
@@ -28,6 +31,69 @@ impl Level {
             Level::Warning => "warning",
             Level::Error => "error",
         }
+    }
+}
+
+/// GitHub shows at most this many annotations of one level (error, warning, notice) per step
+/// and drops the rest.
+pub const ANNOTATIONS_PER_LEVEL: usize = 10;
+
+impl Level {
+    const ALL: [Level; 3] = [Level::Notice, Level::Warning, Level::Error];
+
+    /// The level of an annotation line built by [`annotation`]; `None` for any other line.
+    pub fn of_annotation(line: &str) -> Option<Level> {
+        Level::ALL.into_iter().find(|level| {
+            line.strip_prefix("::")
+                .and_then(|rest| rest.strip_prefix(level.command()))
+                .is_some_and(|rest| rest.starts_with([' ', ':']))
+        })
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The annotation slots of one step: [`ANNOTATIONS_PER_LEVEL`] per level, shared by everything
+/// the step annotates in bulk (test results first, then rule violations), so that together they
+/// never print more than GitHub shows. What finds no slot is counted, to be said once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnnotationBudget {
+    used: [usize; 3],
+}
+
+impl AnnotationBudget {
+    /// The slots of a step that has annotated nothing yet.
+    pub fn per_step() -> AnnotationBudget {
+        AnnotationBudget::default()
+    }
+
+    /// Slots of `level` left.
+    pub fn left(&self, level: Level) -> usize {
+        ANNOTATIONS_PER_LEVEL.saturating_sub(self.used[level.index()])
+    }
+
+    /// Keeps, in order, the annotation lines (built by [`annotation`]) whose level still has a
+    /// slot, and takes those slots. Returns the lines kept and how many were left out. A line
+    /// that is not an annotation takes no slot.
+    pub fn admit(&mut self, lines: Vec<String>) -> (Vec<String>, usize) {
+        let mut left_out = 0;
+        let kept = lines
+            .into_iter()
+            .filter(|line| match Level::of_annotation(line) {
+                Some(level) if self.left(level) == 0 => {
+                    left_out += 1;
+                    false
+                }
+                Some(level) => {
+                    self.used[level.index()] += 1;
+                    true
+                }
+                None => true,
+            })
+            .collect();
+        (kept, left_out)
     }
 }
 
@@ -217,6 +283,57 @@ mod tests {
             add_mask(hostile),
             "::add-mask::a%0D%0A::error::pwned%0A%250A::warning::"
         );
+    }
+
+    #[test]
+    fn the_level_of_an_annotation_line_is_its_command() {
+        let plain = AnnotationTarget::default();
+        assert_eq!(
+            Level::of_annotation(&annotation(Level::Error, &plain, "x")),
+            Some(Level::Error)
+        );
+        let titled = AnnotationTarget {
+            title: Some("t".into()),
+            ..plain
+        };
+        assert_eq!(
+            Level::of_annotation(&annotation(Level::Notice, &titled, "::error::x")),
+            Some(Level::Notice)
+        );
+        for other in ["::errors::x", "::add-mask::x", "::group::g", "error::x", ""] {
+            assert_eq!(Level::of_annotation(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_step_budget_keeps_ten_annotations_per_level_in_order_and_counts_the_rest() {
+        let line =
+            |level, n: usize| annotation(level, &AnnotationTarget::default(), &n.to_string());
+        let mut budget = AnnotationBudget::per_step();
+        // A first kind takes 6 error slots, a second wants 6 more errors and 3 warnings.
+        let (kept, left_out) = budget.admit((0..6).map(|n| line(Level::Error, n)).collect());
+        assert_eq!((kept.len(), left_out), (6, 0));
+        let mut second: Vec<String> = (6..12).map(|n| line(Level::Error, n)).collect();
+        second.extend((0..3).map(|n| line(Level::Warning, n)));
+        second.push("not an annotation".into());
+        let (kept, left_out) = budget.admit(second);
+        assert_eq!(left_out, 2);
+        assert_eq!(
+            kept,
+            [
+                "::error::6",
+                "::error::7",
+                "::error::8",
+                "::error::9",
+                "::warning::0",
+                "::warning::1",
+                "::warning::2",
+                "not an annotation"
+            ]
+        );
+        assert_eq!(budget.left(Level::Error), 0);
+        assert_eq!(budget.left(Level::Warning), ANNOTATIONS_PER_LEVEL - 3);
+        assert_eq!(budget.left(Level::Notice), ANNOTATIONS_PER_LEVEL);
     }
 
     #[test]

@@ -2,17 +2,28 @@
 //! commands inside GitHub Actions, with every secret masked and redacted.
 //!
 //! Every line goes out through [`Output::emit`] (text) or [`Output::command`] (a workflow
-//! command built by [`crate::github`]). Inside Actions, `emit` passes the text through
-//! [`github::log_text`], so a payload, rules file or JUnit file cannot smuggle a workflow command
+//! command built by [`workflow_commands`]). Inside Actions, `emit` passes the text through
+//! [`workflow_commands::log_text`], so a payload, rules file or JUnit file cannot smuggle a workflow command
 //! (`::add-mask::`, `::error::`, `::stop-commands::`…) into the log, not even across a line break.
 
+use super::workflow_commands::{
+    self, AnnotationBudget, AnnotationTarget, Level, ANNOTATIONS_PER_LEVEL,
+};
 use crate::error::Error;
-use crate::github::{self, AnnotationTarget, Level};
 use crate::secret::{redact, Secret};
+use std::cell::RefCell;
 
 /// A plain annotation (no file or line) of `level`.
 fn annotation(level: Level, message: &str) -> String {
-    github::annotation(level, &AnnotationTarget::default(), message)
+    workflow_commands::annotation(level, &AnnotationTarget::default(), message)
+}
+
+/// What [`Output::annotate`] says of the annotations that found no slot.
+fn left_out_note(count: usize, what: &str) -> String {
+    format!(
+        "{count} more {what} are not annotated (GitHub shows {ANNOTATIONS_PER_LEVEL} annotations \
+         per level and step, and this step's are used); see the job summary"
+    )
 }
 
 /// Standard output or standard error (the runner reads commands from both).
@@ -22,11 +33,13 @@ enum Stream {
     Err,
 }
 
-/// Prints for a command.
+/// Prints for a command: the step's log, and so also its annotation budget (GitHub's limit is
+/// per step, and this is the step's one printer).
 #[derive(Debug, Clone)]
 pub struct Output {
     in_actions: bool,
     secrets: Vec<Secret>,
+    annotations: RefCell<AnnotationBudget>,
 }
 
 impl Output {
@@ -35,6 +48,7 @@ impl Output {
         Output {
             in_actions,
             secrets,
+            annotations: RefCell::new(AnnotationBudget::per_step()),
         }
     }
 
@@ -49,7 +63,7 @@ impl Output {
     }
 
     /// Prints `text` (redacted) as log lines. Inside Actions each physical line is made safe
-    /// from workflow-command injection ([`github::log_text`]). The one way text is printed.
+    /// from workflow-command injection ([`workflow_commands::log_text`]). The one way text is printed.
     fn emit(&self, stream: Stream, text: &str) {
         let text = self.safe_text(text);
         match stream {
@@ -62,13 +76,13 @@ impl Output {
     fn safe_text(&self, text: &str) -> String {
         let text = self.redact(text);
         if self.in_actions {
-            github::log_text(&text)
+            workflow_commands::log_text(&text)
         } else {
             text
         }
     }
 
-    /// Prints a workflow command line built by [`crate::github`] (an annotation, a mask, a
+    /// Prints a workflow command line built by [`super::workflow_commands`] (an annotation, a mask, a
     /// group), inside Actions only. A line that is not one such command (it holds a line end,
     /// or does not start with `::`) is printed as text instead, never as a command.
     pub fn command(&self, line: &str) {
@@ -76,10 +90,32 @@ impl Output {
             return;
         }
         let line = self.redact(line);
-        if github::is_command_line(&line) {
+        if workflow_commands::is_command_line(&line) {
             println!("{line}");
         } else {
             self.emit(Stream::Out, &line);
+        }
+    }
+
+    /// Annotation slots of `level` this step has left (see [`Output::annotate`]).
+    pub fn annotation_slots(&self, level: Level) -> usize {
+        self.annotations.borrow().left(level)
+    }
+
+    /// Prints annotation lines built by [`workflow_commands`] (inside Actions only) as long as
+    /// the step's [`AnnotationBudget`] has a slot for their level: test results and rule
+    /// violations draw from the same slots. Those left out are said once, in one log line
+    /// naming them `what` (e.g. `rule violations`).
+    pub fn annotate(&self, lines: Vec<String>, what: &str) {
+        if !self.in_actions {
+            return;
+        }
+        let (kept, left_out) = self.annotations.borrow_mut().admit(lines);
+        for line in &kept {
+            self.command(line);
+        }
+        if left_out > 0 {
+            self.info(&left_out_note(left_out, what));
         }
     }
 
@@ -88,11 +124,11 @@ impl Output {
     pub fn mask_secrets(&self) {
         if self.in_actions {
             for secret in &self.secrets {
-                println!("{}", github::add_mask(secret.expose()));
+                println!("{}", workflow_commands::add_mask(secret.expose()));
                 let value = secret.expose();
                 if value.contains(['\r', '\n']) {
                     for part in value.lines().map(str::trim).filter(|p| p.len() >= 8) {
-                        println!("{}", github::add_mask(part));
+                        println!("{}", workflow_commands::add_mask(part));
                     }
                 }
             }
@@ -119,7 +155,7 @@ impl Output {
                 redact(&message, &secrets)
             );
             if in_actions {
-                eprintln!("{}", github::log_text(&text));
+                eprintln!("{}", workflow_commands::log_text(&text));
             } else {
                 eprintln!("{text}");
             }
@@ -159,6 +195,13 @@ impl Output {
         self.problem_text(Level::Warning, text);
     }
 
+    /// An error that did not stop the run (it shows in the exit code), with its cause and help
+    /// lines, reported once: an annotation in Actions, `devmetrics: error:` on stderr elsewhere.
+    /// ([`Output::error`] is for the error that stopped the run.)
+    pub fn error_block(&self, err: &Error) {
+        self.error_text(&err.render());
+    }
+
     /// An error of several lines that did not stop the run (it shows in the exit code).
     pub fn error_text(&self, text: &str) {
         self.problem_text(Level::Error, text);
@@ -182,7 +225,8 @@ impl Output {
         }
     }
 
-    /// The error that stopped the run.
+    /// The error that stopped the run: its first line as an annotation (Actions), and the whole
+    /// of it, help lines included, on stderr.
     pub fn error(&self, err: &Error) {
         let text = self.redact(&err.render());
         if self.in_actions {
@@ -202,11 +246,11 @@ impl Output {
             return;
         }
         if self.in_actions {
-            self.command(&github::group(&self.redact(title)));
+            self.command(&workflow_commands::group(&self.redact(title)));
             for line in lines {
                 self.emit(Stream::Out, line);
             }
-            self.command(github::end_group());
+            self.command(workflow_commands::end_group());
         } else {
             self.emit(Stream::Out, &format!("devmetrics: {title}"));
             for line in lines {
