@@ -17,6 +17,7 @@ pub mod convert;
 pub mod environment;
 pub mod error;
 pub mod github_api;
+pub mod globs;
 pub mod output;
 pub mod rows;
 pub mod rules;

@@ -6,7 +6,7 @@
 //! `release/2.1/hotfix`; `release/**` matches both).
 
 use crate::rows::push_events::BranchClass;
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
 
 /// The event settings as written: plain lists, not yet compiled.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -84,11 +84,7 @@ impl EventOptions {
 fn compile(patterns: &[String]) -> Result<GlobSet, globset::Error> {
     let mut set = GlobSetBuilder::new();
     for pattern in patterns {
-        set.add(
-            GlobBuilder::new(pattern.trim())
-                .literal_separator(true)
-                .build()?,
-        );
+        set.add(crate::globs::compile(pattern.trim())?);
     }
     set.build()
 }

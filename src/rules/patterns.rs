@@ -21,9 +21,7 @@ pub struct GlobPattern {
 impl GlobPattern {
     /// Compiles a glob; the error says what is wrong.
     pub fn new(source: &str) -> Result<GlobPattern, String> {
-        globset::GlobBuilder::new(source)
-            .literal_separator(true)
-            .build()
+        crate::globs::compile(source)
             .map(|g| GlobPattern {
                 source: source.to_string(),
                 matcher: g.compile_matcher(),

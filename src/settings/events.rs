@@ -2,7 +2,7 @@
 //! environment, see `target`), which workflows deploy, and which GitHub environments are
 //! production. Globs are compiled here, once.
 
-use super::globs::Globs;
+use super::globs::{self, Globs};
 use super::sources::{default_of, Origins, RawSettings};
 use super::values::split_list;
 use super::SettingsError;
@@ -23,19 +23,19 @@ pub struct EventSettings {
 impl EventSettings {
     pub(super) fn read(raw: &RawSettings, origins: &Origins) -> Result<Self, SettingsError> {
         Ok(EventSettings {
-            production_branches: Globs::setting(
+            production_branches: globs::setting(
                 origins,
                 "production-branches",
                 raw.production_branches.as_deref(),
                 default_of("production-branches"),
             )?,
-            staging_branches: Globs::setting(
+            staging_branches: globs::setting(
                 origins,
                 "staging-branches",
                 raw.staging_branches.as_deref(),
                 default_of("staging-branches"),
             )?,
-            deploy_workflows: Globs::setting(
+            deploy_workflows: globs::setting(
                 origins,
                 "deploy-workflows",
                 raw.deploy_workflows.as_deref(),

@@ -206,7 +206,7 @@ fn passes_filter(filter: &Yaml, payload: &serde_json::Value) -> bool {
             .iter()
             .map(|b| b.as_str().unwrap().to_owned())
             .collect();
-        let set = devmetrics::settings::Globs::new(&globs).unwrap();
+        let set = devmetrics::globs::Globs::new(&globs).unwrap();
         if !set.is_match(branch) {
             return false;
         }
