@@ -38,6 +38,11 @@ impl Globs {
         self.set.is_match(text)
     }
 
+    /// The compiled set.
+    pub fn set(&self) -> &GlobSet {
+        &self.set
+    }
+
     /// The globs as given.
     pub fn patterns(&self) -> &[String] {
         &self.patterns

@@ -25,7 +25,7 @@ mod review;
 mod workflow_run;
 
 pub use lookup::{CommitPulls, DeploymentHistory, FailedLookups, LookupPlan, PastDeployment};
-pub use options::{EventOptions, RawEventOptions};
+pub use options::{CompiledEventOptions, EventOptions, RawEventOptions};
 pub use push::{merged_pr_from_message, Push, PushDetection, PushedCommit};
 pub use workflow_run::DEPLOY_TRIGGERS;
 

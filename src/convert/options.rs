@@ -5,6 +5,7 @@
 //! Branch and workflow globs: `*` stops at `/` (`release/*` matches `release/2.1`, not
 //! `release/2.1/hotfix`; `release/**` matches both).
 
+use crate::globs::Globs;
 use crate::rows::push_events::BranchClass;
 use globset::{GlobSet, GlobSetBuilder};
 
@@ -35,6 +36,19 @@ pub struct EventOptions {
     production_environments: Vec<String>,
 }
 
+/// The event settings with their globs already compiled (as the settings hold them).
+#[derive(Debug, Clone)]
+pub struct CompiledEventOptions<'a> {
+    /// Production branches.
+    pub production_branches: &'a Globs,
+    /// Staging branches.
+    pub staging_branches: &'a Globs,
+    /// Deploy workflows.
+    pub deploy_workflows: &'a Globs,
+    /// GitHub environment names that are production.
+    pub production_environments: &'a [String],
+}
+
 impl EventOptions {
     /// Compiles every glob once; the error names the bad one.
     pub fn new(raw: RawEventOptions) -> Result<EventOptions, globset::Error> {
@@ -45,6 +59,17 @@ impl EventOptions {
             deploy_workflow_globs: raw.deploy_workflows,
             production_environments: raw.production_environments,
         })
+    }
+
+    /// From globs compiled when the settings were read: nothing left to fail.
+    pub fn from_compiled(compiled: CompiledEventOptions<'_>) -> EventOptions {
+        EventOptions {
+            production_branches: compiled.production_branches.set().clone(),
+            staging_branches: compiled.staging_branches.set().clone(),
+            deploy_workflows: compiled.deploy_workflows.set().clone(),
+            deploy_workflow_globs: compiled.deploy_workflows.patterns().to_vec(),
+            production_environments: compiled.production_environments.to_vec(),
+        }
     }
 
     /// Which kind of branch `branch` is.

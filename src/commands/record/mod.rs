@@ -9,13 +9,13 @@ use super::open_sink;
 use super::rules_source::rules_for;
 use super::test_results::record_test_results;
 use crate::cli::RecordArgs;
-use crate::convert::{self, Conversion, EventOptions, RawEventOptions};
+use crate::convert::{self, CompiledEventOptions, Conversion, EventOptions};
 use crate::error::{exit, Error};
 use crate::output::summary::RecordReport;
 use crate::output::Output;
 use crate::rows::{Batch, RecordContext};
 use crate::rules::{self};
-use crate::settings::{EventFacts, Settings, SettingsError};
+use crate::settings::{EventFacts, Settings};
 use crate::sinks::{deliver, AnySink, Sink, Spool};
 use crate::sources::event::{self, Event, ReadOutcome};
 use std::path::PathBuf;
@@ -103,7 +103,7 @@ pub async fn record(config: &Settings, out: &Output) -> Result<i32, Error> {
     // Rows: from the event.
     let github = event.as_ref().and_then(|_| github_client(config, out));
     let mut push = None;
-    let options = event_options(config)?;
+    let options = event_options(config);
     if let Some(event) = &event {
         report.event = Some(match event.action() {
             Some(action) => format!("{} ({action})", event.name()),
@@ -261,19 +261,12 @@ fn read_event(config: &Settings, args: &RecordArgs) -> Result<EventRead, Error> 
     }
 }
 
-/// The conversion's settings, from the configuration, globs compiled once.
-pub fn event_options(config: &Settings) -> Result<EventOptions, Error> {
-    EventOptions::new(RawEventOptions {
-        production_branches: config.events.production_branches.patterns().to_vec(),
-        staging_branches: config.events.staging_branches.patterns().to_vec(),
-        deploy_workflows: config.events.deploy_workflows.patterns().to_vec(),
-        production_environments: config.events.production_environments.clone(),
-    })
-    .map_err(|e| {
-        Error::Config(SettingsError::BadValue {
-            origin: "setting `production-branches`, `staging-branches` or `deploy-workflows`"
-                .into(),
-            problem: e.to_string(),
-        })
+/// The conversion's settings, from the globs the settings compiled.
+pub fn event_options(config: &Settings) -> EventOptions {
+    EventOptions::from_compiled(CompiledEventOptions {
+        production_branches: &config.events.production_branches,
+        staging_branches: &config.events.staging_branches,
+        deploy_workflows: &config.events.deploy_workflows,
+        production_environments: &config.events.production_environments,
     })
 }
