@@ -64,38 +64,18 @@ pub(crate) struct Verdict {
     pub disabled: bool,
 }
 
-/// A closed case's attempts: its own (carrying the message of its most severe primary result)
-/// and those of its flaky and rerun elements (the first `MAX_ATTEMPTS_KEPT` built).
-#[derive(Debug)]
-pub(crate) struct CaseAttempts {
-    own: Attempt,
-    extra: Vec<Attempt>,
+/// What a closed case's result elements add up to; its attempts themselves are built only
+/// when the fold keeps them ([`CaseState::take_attempts`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AttemptsSummary {
     /// 1 + the flaky and rerun elements.
     pub count: u32,
     /// The results of all of them.
     pub flags: ResultFlags,
-    /// The own result failed or errored: the reruns came after it.
-    primary_bad: bool,
-}
-
-impl CaseAttempts {
-    /// In the order they ran: flaky failures before the final pass; reruns after the first
-    /// failure.
-    fn in_order(self) -> Vec<Attempt> {
-        let mut attempts = Vec::with_capacity(self.extra.len() + 1);
-        if self.primary_bad {
-            attempts.push(self.own);
-            attempts.extend(self.extra);
-        } else {
-            attempts.extend(self.extra);
-            attempts.push(self.own);
-        }
-        attempts.truncate(MAX_ATTEMPTS_KEPT);
-        attempts
-    }
 }
 
 impl CaseState {
+    #[inline]
     pub fn clear(&mut self) {
         self.classname.clear();
         self.name.clear();
@@ -115,6 +95,7 @@ impl CaseState {
     }
 
     /// The case's own result: the most severe primary result, else its status attribute.
+    #[inline]
     pub fn verdict(&self) -> Verdict {
         let mut own = self
             .results
@@ -141,8 +122,34 @@ impl CaseState {
         Verdict { own, disabled }
     }
 
-    /// Takes the attempts out of the result elements, texts cut to `max` chars.
-    pub fn take_attempts(&mut self, own: AttemptResult, max: usize) -> CaseAttempts {
+    /// The count and results of the case's attempts.
+    #[inline]
+    pub fn summarize(&self, own: AttemptResult) -> AttemptsSummary {
+        let primary_bad = matches!(own, AttemptResult::Failed | AttemptResult::Errored);
+        let mut flags = ResultFlags::default().with(own);
+        let mut extra_count = 0u32;
+        for r in self
+            .results
+            .iter()
+            .filter(|r| r.role != ResultRole::Primary)
+        {
+            // With a failing primary result, reruns failed too and the primary result is the
+            // verdict (as Surefire counts it). Without one, the last run passed: flaky.
+            if !primary_bad {
+                flags = flags.with(r.attempt.result);
+            }
+            extra_count += 1;
+        }
+        AttemptsSummary {
+            count: 1 + extra_count,
+            flags,
+        }
+    }
+
+    /// The attempts in the order they ran, texts cut to `max` chars: flaky failures before the
+    /// final pass; reruns after the first failure. The own attempt carries the message of the
+    /// most severe primary result (taken: asked once per case).
+    pub fn take_attempts(&mut self, own: AttemptResult, max: usize) -> Vec<Attempt> {
         let primary_bad = matches!(own, AttemptResult::Failed | AttemptResult::Errored);
         let mut own_attempt = Attempt {
             result: own,
@@ -161,33 +168,28 @@ impl CaseState {
             own_attempt.kind = r.attempt.kind.take();
             own_attempt.detail = non_empty_detail(&r.detail, max);
         }
-        let mut flags = ResultFlags::default().with(own);
         let mut extra: Vec<Attempt> = Vec::new();
-        let mut extra_count = 0u32;
         for r in self
             .results
-            .iter_mut()
+            .iter()
             .filter(|r| r.role != ResultRole::Primary)
         {
-            // With a failing primary result, reruns failed too and the primary result is the
-            // verdict (as Surefire counts it). Without one, the last run passed: flaky.
-            if !primary_bad {
-                flags = flags.with(r.attempt.result);
-            }
-            extra_count += 1;
             if extra.len() < MAX_ATTEMPTS_KEPT {
                 let mut a = r.attempt.clone();
                 a.detail = non_empty_detail(&r.detail, max);
                 extra.push(a);
             }
         }
-        CaseAttempts {
-            own: own_attempt,
-            extra,
-            count: 1 + extra_count,
-            flags,
-            primary_bad,
+        let mut attempts = Vec::with_capacity(extra.len() + 1);
+        if primary_bad {
+            attempts.push(own_attempt);
+            attempts.extend(extra);
+        } else {
+            attempts.extend(extra);
+            attempts.push(own_attempt);
         }
+        attempts.truncate(MAX_ATTEMPTS_KEPT);
+        attempts
     }
 }
 
@@ -196,7 +198,10 @@ pub(crate) struct ClosedCase<'p> {
     pub path: &'p str,
     pub suite: &'p str,
     pub case: &'p mut CaseState,
-    pub attempts: Option<CaseAttempts>,
+    /// The case's own result ([`CaseState::verdict`]).
+    pub own: AttemptResult,
+    /// `max_message_chars`.
+    pub max_message_chars: usize,
 }
 
 impl ClosedCase<'_> {
@@ -219,7 +224,7 @@ impl ClosedCase<'_> {
 
 impl CaseDetails for ClosedCase<'_> {
     fn attempts(&mut self) -> Vec<Attempt> {
-        self.attempts.take().expect("asked once").in_order()
+        self.case.take_attempts(self.own, self.max_message_chars)
     }
 
     fn record(

@@ -3,7 +3,9 @@
 //! counted, offered to the slowest tests ([`super::slowest`]) and handed to the fold
 //! ([`super::fold`]), which keeps only failed, errored, flaky and skipped tests.
 
-use super::case::{result_element, CaseState, ClosedCase, PendingResult, ResultRole};
+use super::case::{
+    result_element, AttemptsSummary, CaseState, ClosedCase, PendingResult, ResultRole,
+};
 use super::fold::{CaseFacts, FileFold, RunView, SuitePasses};
 use super::hash::{case_key, name_hash};
 use super::lines::{count_newlines, LineSource};
@@ -484,10 +486,11 @@ impl Parser<'_> {
     fn close_case(&mut self) {
         self.seq += 1;
         let verdict = self.case.verdict();
-        let attempts = self
-            .case
-            .take_attempts(verdict.own, self.options.max_message_chars);
-        let outcome = attempts.flags.outcome();
+        let AttemptsSummary {
+            count: attempt_count,
+            flags,
+        } = self.case.summarize(verdict.own);
+        let outcome = flags.outcome();
         count_element(&mut self.elements, outcome, verdict.disabled);
         self.add_case_time(self.case.time);
         self.name_if_unnamed();
@@ -510,15 +513,16 @@ impl Parser<'_> {
         let facts = CaseFacts {
             key,
             suite: suite_hash,
-            flags: attempts.flags,
-            attempt_count: attempts.count,
+            flags,
+            attempt_count,
             time: self.case.time,
         };
         let mut details = ClosedCase {
             path: self.path,
             suite,
             case: &mut self.case,
-            attempts: Some(attempts),
+            own: verdict.own,
+            max_message_chars: self.options.max_message_chars,
         };
         if let Some(t) = facts.time {
             if self.slowest.admits(t) {
