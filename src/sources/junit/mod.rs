@@ -19,208 +19,35 @@
 //!   already closed is remembered as an 8-byte hash in a sorted list per suite name. Memory is
 //!   then the open suite's tests, the kept cases and 8 bytes per distinct passed test.
 
+mod case;
+mod closed;
+mod error;
+mod fold;
+mod hash;
+mod lines;
 pub mod locate;
 mod model;
+mod options;
 mod parse;
 pub mod paths;
+mod slowest;
+mod text;
 
+pub use error::JunitError;
 pub use model::{
     truncate_chars, Attempt, AttemptResult, CaseRecord, ElementCounts, FileSummary, Outcome,
     TestReport, Totals, TypeReport, MAX_ATTEMPTS_KEPT,
 };
-pub use parse::parse_time;
+pub use options::{ReadOptions, SlowestCases};
+pub use text::parse_time;
 
-use crate::output::Level;
-use parse::{ClosedPasses, FileResult, Kept, RunView, Slot, SlotMap, SlowHeap, NO_RECORD};
+use fold::RunFold;
+use parse::FileResult;
+use slowest::SlowHeap;
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufRead};
+use std::io::BufRead;
 use std::path::Path;
-
-/// How many slow cases to keep per test type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SlowestCases {
-    /// The N slowest.
-    Top(usize),
-    /// Every case (memory then grows with the number of cases).
-    All,
-}
-
-impl SlowestCases {
-    /// Parses `all` or a number.
-    pub fn parse(text: &str) -> Option<SlowestCases> {
-        let t = text.trim();
-        if t.eq_ignore_ascii_case("all") {
-            Some(SlowestCases::All)
-        } else {
-            t.parse().ok().map(SlowestCases::Top)
-        }
-    }
-}
-
-/// What reading keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReadOptions {
-    /// How many slow cases to keep per test type.
-    pub slowest: SlowestCases,
-    /// Messages and stack traces are cut to this many chars.
-    pub max_message_chars: usize,
-    /// Failed, errored and flaky cases kept with their names and messages, per test type;
-    /// beyond, tests are still counted and folded (8 to 40 bytes each) but get no row.
-    pub max_kept_cases: usize,
-}
-
-impl Default for ReadOptions {
-    fn default() -> Self {
-        ReadOptions {
-            slowest: SlowestCases::Top(10),
-            max_message_chars: 1000,
-            max_kept_cases: 2000,
-        }
-    }
-}
-
-/// Why a JUnit file was skipped. Each names the file and, when it has one, the line.
-#[derive(Debug, thiserror::Error)]
-pub enum JunitError {
-    /// The file could not be opened or read.
-    #[error("skipped {path}: could not read it: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// Why.
-        source: io::Error,
-    },
-    /// The file is empty.
-    #[error("skipped {path}: the file is empty")]
-    Empty {
-        /// The file.
-        path: String,
-    },
-    /// A DOCTYPE declaration: refused, as its entities could read files or URLs.
-    #[error("skipped {path}: at line {line}: a DOCTYPE declaration is not allowed")]
-    Doctype {
-        /// The file.
-        path: String,
-        /// 1-based.
-        line: u64,
-    },
-    /// The file ends inside an element.
-    #[error("skipped {path}: at line {line}: the file ends inside a {open} element (truncated)")]
-    Truncated {
-        /// The file.
-        path: String,
-        /// 1-based: the last line.
-        line: u64,
-        /// What was open.
-        open: String,
-    },
-    /// The file is not XML.
-    #[error("skipped {path}: at line {line}: not XML: {cause}")]
-    NotXml {
-        /// The file.
-        path: String,
-        /// 1-based.
-        line: u64,
-        /// What was found.
-        cause: String,
-    },
-    /// XML with a syntax error after the root element started.
-    #[error("skipped {path}: at line {line}: malformed XML: {cause}")]
-    Malformed {
-        /// The file.
-        path: String,
-        /// 1-based.
-        line: u64,
-        /// The XML parser's message.
-        cause: String,
-    },
-    /// Well-formed XML whose root is not `testsuites` or `testsuite`: skipped with a warning.
-    #[error("skipped {path}: at line {line}: not JUnit: the root element is <{root}>, not <testsuites> or <testsuite>")]
-    NotJunit {
-        /// The file.
-        path: String,
-        /// 1-based.
-        line: u64,
-        /// The root element found.
-        root: String,
-    },
-}
-
-impl JunitError {
-    /// The file skipped.
-    pub fn path(&self) -> &str {
-        match self {
-            JunitError::Io { path, .. }
-            | JunitError::Empty { path }
-            | JunitError::Doctype { path, .. }
-            | JunitError::Truncated { path, .. }
-            | JunitError::NotXml { path, .. }
-            | JunitError::Malformed { path, .. }
-            | JunitError::NotJunit { path, .. } => path,
-        }
-    }
-
-    /// The line, when there is one.
-    pub fn line(&self) -> Option<u64> {
-        match self {
-            JunitError::Io { .. } | JunitError::Empty { .. } => None,
-            JunitError::Doctype { line, .. }
-            | JunitError::Truncated { line, .. }
-            | JunitError::NotXml { line, .. }
-            | JunitError::Malformed { line, .. }
-            | JunitError::NotJunit { line, .. } => Some(*line),
-        }
-    }
-
-    /// True for a well-formed XML file that is not JUnit (a warning rather than an error).
-    pub fn is_not_junit(&self) -> bool {
-        matches!(self, JunitError::NotJunit { .. })
-    }
-
-    /// A warning for XML that is not JUnit and empty files, an error otherwise.
-    pub fn level(&self) -> Level {
-        match self {
-            JunitError::NotJunit { .. } | JunitError::Empty { .. } => Level::Warning,
-            _ => Level::Error,
-        }
-    }
-
-    /// The fix, one `help:` line each.
-    pub fn help(&self) -> Vec<String> {
-        match self {
-            JunitError::Io { .. } => vec!["check that the file exists and is readable by the runner user".into()],
-            JunitError::Empty { .. } => vec!["check that the test step wrote its report before this step ran".into()],
-            JunitError::Doctype { .. } => vec![
-                "remove the <!DOCTYPE …> declaration: JUnit reports never need one, and its entities could read files or URLs".into(),
-            ],
-            JunitError::Truncated { .. } => vec![
-                "the test run was probably killed while writing the report; rerun the tests, or exclude the file with a `!` line in junit-paths".into(),
-            ],
-            JunitError::NotXml { .. } | JunitError::Malformed { .. } => vec![
-                "point junit-paths at the JUnit XML reports only, or exclude this file with a `!` line".into(),
-            ],
-            JunitError::NotJunit { .. } => vec![
-                "exclude the file with a `!` line in junit-paths, or configure the test runner to write JUnit XML".into(),
-            ],
-        }
-    }
-
-    /// The whole message in the project style: `devmetrics: warning: skipped …` then `help:`.
-    pub fn render(&self) -> String {
-        let level = match self.level() {
-            Level::Error => "error",
-            Level::Warning => "warning",
-            Level::Notice => "notice",
-        };
-        let mut out = format!("devmetrics: {level}: {self}");
-        for h in self.help() {
-            out.push_str("\n  help: ");
-            out.push_str(&h);
-        }
-        out
-    }
-}
 
 /// Reads the JUnit files of one run, file by file, and folds them per test type. A file that
 /// fails to read is left out whole (nothing of it is counted).
@@ -233,12 +60,10 @@ pub struct Collector {
 
 #[derive(Debug)]
 struct TypeAgg {
-    totals: Totals,
+    /// Totals, kept tests and passes, folded across files.
+    fold: RunFold,
     elements: ElementCounts,
     time: Option<f64>,
-    slots: SlotMap,
-    records: Vec<Kept>,
-    closed: ClosedPasses,
     slowest: SlowHeap,
     files: Vec<String>,
 }
@@ -265,7 +90,7 @@ impl Collector {
             path: display.to_string(),
             source,
         })?;
-        self.read_source(parse::ChunkLines::new(file), display, test_type)
+        self.read_source(lines::ChunkLines::new(file), display, test_type)
     }
 
     /// Reads one report from any `BufRead`.
@@ -275,10 +100,10 @@ impl Collector {
         display: &str,
         test_type: &str,
     ) -> Result<&FileSummary, JunitError> {
-        self.read_source(parse::LineCounter::new(input), display, test_type)
+        self.read_source(lines::LineCounter::new(input), display, test_type)
     }
 
-    fn read_source<S: parse::LineSource>(
+    fn read_source<S: lines::LineSource>(
         &mut self,
         input: S,
         display: &str,
@@ -289,21 +114,13 @@ impl Collector {
             .types
             .entry(test_type.to_string())
             .or_insert_with(|| TypeAgg {
-                totals: Totals::default(),
+                fold: RunFold::new(options.max_kept_cases),
                 elements: ElementCounts::default(),
                 time: None,
-                slots: SlotMap::default(),
-                records: Vec::new(),
-                closed: ClosedPasses::default(),
                 slowest: SlowHeap::new(options.slowest),
                 files: Vec::new(),
             });
-        let run = RunView {
-            index: &agg.slots,
-            closed: &agg.closed,
-            records: agg.records.len(),
-        };
-        let result = parse::read_file(input, display, test_type, &options, run);
+        let result = parse::read_file(input, display, test_type, &options, agg.fold.view());
         let result = match result {
             Ok(r) => r,
             Err(e) => {
@@ -313,7 +130,7 @@ impl Collector {
                 return Err(e);
             }
         };
-        agg.merge(result, options.max_kept_cases, &mut self.files);
+        agg.merge(result, &mut self.files);
         Ok(self.files.last().expect("just pushed"))
     }
 
@@ -323,39 +140,21 @@ impl Collector {
             .types
             .into_iter()
             .map(|(test_type, agg)| {
-                let unrecorded = agg
-                    .slots
-                    .values()
-                    .filter(|k| {
-                        k.record().is_none()
-                            && matches!(
-                                k.flags.outcome(),
-                                Outcome::Failed | Outcome::Errored | Outcome::Flaky
-                            )
-                    })
-                    .count() as u64;
+                let unrecorded = agg.fold.unrecorded();
                 let mut seen = std::collections::HashSet::new();
                 let slowest = agg
                     .slowest
                     .into_sorted()
                     .into_iter()
                     .filter(|s| seen.insert(s.key))
-                    .map(|s| match agg.slots.get(&s.key) {
-                        // The folded record knows the test's real outcome and attempts.
-                        Some(slot) => match slot.record() {
-                            Some(i) => agg.records[i].record.clone(),
-                            None => CaseRecord {
-                                outcome: slot.flags.outcome(),
-                                ..s.record
-                            },
-                        },
-                        None => s.record,
-                    })
+                    // The folded record knows the test's real outcome and attempts.
+                    .map(|s| agg.fold.folded(s.key, s.record))
                     .collect();
-                let kept: Vec<CaseRecord> = agg.records.into_iter().map(|k| k.record).collect();
+                let totals = agg.fold.totals;
+                let kept = agg.fold.into_records();
                 TypeReport {
                     test_type,
-                    totals: agg.totals,
+                    totals,
                     elements: agg.elements,
                     time: agg.time,
                     kept,
@@ -373,130 +172,22 @@ impl Collector {
 }
 
 impl TypeAgg {
-    fn merge(&mut self, file: FileResult, max_records: usize, files: &mut Vec<FileSummary>) {
+    fn merge(&mut self, file: FileResult, files: &mut Vec<FileSummary>) {
         let FileResult {
             summary,
-            slots,
-            records,
-            cross,
+            fold,
             slowest,
-            closed,
-            delta,
         } = file;
-        self.closed.absorb(closed);
-        delta.apply(&mut self.totals);
+        self.fold.merge(fold);
         self.elements.merge(&summary.elements);
         if let Some(t) = summary.time {
             self.time = Some(self.time.unwrap_or(0.0) + t);
         }
-        if self.slots.is_empty() && self.records.is_empty() {
-            // The first file with kept tests: moved, not copied.
-            self.slots = slots;
-            self.records = records;
-        } else {
-            self.merge_kept(slots, records, max_records);
-        }
-        self.merge_cross(cross);
         for s in slowest.into_sorted() {
             self.slowest.push(s);
         }
         self.files.push(summary.path.clone());
         files.push(summary);
-    }
-
-    /// Folds a later file's kept tests in: records first, in reading order, then the rest.
-    fn merge_kept(&mut self, mut slots: SlotMap, records: Vec<Kept>, max_records: usize) {
-        for Kept { key, record: new } in records {
-            let Some(file_slot) = slots.remove(&key) else {
-                continue;
-            };
-            match self.slots.get_mut(&key) {
-                Some(slot) => {
-                    self.totals.remove(slot.flags.outcome());
-                    self.totals.remove(file_slot.flags.outcome());
-                    slot.flags = slot.flags.union(file_slot.flags);
-                    let outcome = slot.flags.outcome();
-                    self.totals.add(outcome);
-                    if let Some(i) = slot.record() {
-                        let rec = &mut self.records[i].record;
-                        rec.outcome = outcome;
-                        rec.attempt_count += new.attempt_count;
-                        rec.time = match (rec.time, new.time) {
-                            (Some(a), Some(b)) => Some(a + b),
-                            (a, b) => a.or(b),
-                        };
-                        for a in new.attempts {
-                            if rec.attempts.len() < MAX_ATTEMPTS_KEPT {
-                                rec.attempts.push(a);
-                            }
-                        }
-                        if rec.file.is_none() {
-                            rec.file = new.file;
-                            rec.line = new.line;
-                        }
-                    }
-                }
-                None => {
-                    let mut slot = Slot {
-                        flags: file_slot.flags,
-                        record: NO_RECORD,
-                    };
-                    if self.records.len() < max_records {
-                        slot.record = self.records.len() as u32;
-                        self.records.push(Kept { key, record: new });
-                    }
-                    self.slots.insert(key, slot);
-                }
-            }
-        }
-        // Tests without a record, in any order: only their flags matter.
-        for (key, file_slot) in slots {
-            match self.slots.get_mut(&key) {
-                Some(slot) => {
-                    self.totals.remove(slot.flags.outcome());
-                    self.totals.remove(file_slot.flags.outcome());
-                    slot.flags = slot.flags.union(file_slot.flags);
-                    let outcome = slot.flags.outcome();
-                    self.totals.add(outcome);
-                    if let Some(i) = slot.record() {
-                        self.records[i].record.outcome = outcome;
-                    }
-                }
-                None => {
-                    self.slots.insert(
-                        key,
-                        Slot {
-                            flags: file_slot.flags,
-                            record: NO_RECORD,
-                        },
-                    );
-                }
-            }
-        }
-    }
-
-    fn merge_cross(&mut self, cross: Vec<parse::CrossPass>) {
-        for c in cross {
-            let Some(slot) = self.slots.get_mut(&c.key) else {
-                continue;
-            };
-            self.totals.remove(Outcome::Passed);
-            self.totals.remove(slot.flags.outcome());
-            slot.flags = slot.flags.with(AttemptResult::Passed);
-            let outcome = slot.flags.outcome();
-            self.totals.add(outcome);
-            if let Some(i) = slot.record() {
-                let rec = &mut self.records[i].record;
-                rec.outcome = outcome;
-                rec.attempt_count += 1;
-                if let Some(t) = c.time {
-                    rec.time = Some(rec.time.unwrap_or(0.0) + t);
-                }
-                if rec.attempts.len() < MAX_ATTEMPTS_KEPT {
-                    rec.attempts.push(c.attempt);
-                }
-            }
-        }
     }
 }
 
@@ -811,7 +502,7 @@ mod tests {
         let e = read("<?xml version=\"1.0\"?>\n\n<suites><suite/></suites>").unwrap_err();
         assert!(e.is_not_junit());
         assert_eq!(e.line(), Some(3));
-        assert_eq!(e.level(), Level::Warning);
+        assert!(e.is_warning());
         assert!(
             e.to_string()
                 .contains("not JUnit: the root element is <suites>"),

@@ -1,0 +1,126 @@
+//! The closed-passes arena: tests that passed in suite elements already closed, as 8-byte keys,
+//! so that a later attempt of the same test (in another element or file with the same suite
+//! name) still folds with its pass while memory stays at about 8 bytes per passed test.
+
+use super::hash::KeyMap;
+
+/// Tests that passed in suite elements already closed: their 8-byte keys in one arena, a sorted
+/// segment per closed suite element, segments chained per suite name. Lets a later duplicate in
+/// another element or file with the same suite name fold; about 8 bytes per test and 30 per
+/// suite element.
+#[derive(Debug, Default)]
+pub(crate) struct ClosedPasses {
+    /// Suite name hash → its last segment.
+    suites: KeyMap<u32>,
+    segments: Vec<Segment>,
+    keys: Vec<u64>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    start: usize,
+    len: u32,
+    /// The previous segment of the same suite name (`u32::MAX`: none).
+    prev: u32,
+}
+
+impl ClosedPasses {
+    /// Adds the passed keys of one closed suite element.
+    pub fn insert(&mut self, suite: u64, keys: impl IntoIterator<Item = u64>) {
+        let start = self.keys.len();
+        self.keys.extend(keys);
+        let len = self.keys.len() - start;
+        if len == 0 {
+            return;
+        }
+        self.keys[start..].sort_unstable();
+        let prev = self.suites.get(&suite).copied().unwrap_or(u32::MAX);
+        let index = u32::try_from(self.segments.len()).expect("fewer than 2^32 suites");
+        self.segments.push(Segment {
+            start,
+            len: u32::try_from(len).expect("fewer than 2^32 tests per suite"),
+            prev,
+        });
+        self.suites.insert(suite, index);
+    }
+
+    /// True when `key` passed in a closed element of suite `suite`.
+    pub fn contains(&self, suite: u64, key: u64) -> bool {
+        let mut next = self.suites.get(&suite).copied().unwrap_or(u32::MAX);
+        while next != u32::MAX {
+            let seg = self.segments[next as usize];
+            let keys = &self.keys[seg.start..seg.start + seg.len as usize];
+            if keys.binary_search(&key).is_ok() {
+                return true;
+            }
+            next = seg.prev;
+        }
+        false
+    }
+
+    /// Takes in another file's closed passes (moved when this one is empty).
+    pub fn absorb(&mut self, other: ClosedPasses) {
+        if self.keys.is_empty() {
+            *self = other;
+            return;
+        }
+        let mut heads: Vec<(u64, u32)> = other.suites.iter().map(|(s, i)| (*s, *i)).collect();
+        heads.sort_unstable();
+        for (suite, head) in heads {
+            let mut chain = Vec::new();
+            let mut next = head;
+            while next != u32::MAX {
+                chain.push(other.segments[next as usize]);
+                next = other.segments[next as usize].prev;
+            }
+            for seg in chain.into_iter().rev() {
+                let keys = &other.keys[seg.start..seg.start + seg.len as usize];
+                self.insert(suite, keys.iter().copied());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pass_is_found_in_any_element_of_its_suite_and_no_other() {
+        let mut c = ClosedPasses::default();
+        c.insert(1, [30, 10, 20]);
+        c.insert(2, [40]);
+        c.insert(1, [50]);
+        c.insert(1, []);
+        for key in [10, 20, 30, 50] {
+            assert!(c.contains(1, key), "{key}");
+        }
+        assert!(!c.contains(1, 40));
+        assert!(c.contains(2, 40));
+        assert!(!c.contains(2, 10));
+        assert!(!c.contains(3, 10));
+    }
+
+    #[test]
+    fn absorbing_another_files_passes_keeps_every_suite_chain() {
+        let mut run = ClosedPasses::default();
+        run.insert(1, [10]);
+        let mut file = ClosedPasses::default();
+        file.insert(1, [11, 12]);
+        file.insert(2, [20]);
+        file.insert(1, [13]);
+        run.absorb(file);
+        for key in [10, 11, 12, 13] {
+            assert!(run.contains(1, key), "{key}");
+        }
+        assert!(run.contains(2, 20));
+        assert!(!run.contains(2, 10));
+
+        // Into an empty one: moved whole.
+        let mut empty = ClosedPasses::default();
+        let mut file = ClosedPasses::default();
+        file.insert(7, [70]);
+        empty.absorb(file);
+        assert!(empty.contains(7, 70));
+    }
+}
