@@ -62,7 +62,7 @@ pub fn record_test_results(
         out.warning(&message);
         return Ok(result);
     }
-    let types = &settings.test_types;
+    let types = &settings.test_types();
 
     let options = ReadOptions {
         slowest: settings

@@ -14,8 +14,10 @@ pub struct JunitSettings {
     pub paths: String,
     /// Where `junit-paths` was given, for [`JunitSettings::bad_paths`].
     paths_origin: String,
-    /// `test-types`: `glob=type` lines, first match wins; the default mapping when unset.
-    pub test_types: TestTypes,
+    /// `test-types`: `glob=type` lines, first match wins; `None`: the default mapping, built
+    /// only when JUnit files are read ([`JunitSettings::test_types`]), so a run without
+    /// `junit-paths` compiles no test-type glob.
+    given_test_types: Option<TestTypes>,
     /// How many slowest cases to keep; `None` = all.
     pub slowest: Option<usize>,
     /// Alert under this pass rate (percent).
@@ -30,6 +32,11 @@ pub struct JunitSettings {
 }
 
 impl JunitSettings {
+    /// The test-type mapping: the one given, else the default.
+    pub fn test_types(&self) -> TestTypes {
+        self.given_test_types.clone().unwrap_or_default()
+    }
+
     pub(super) fn read(raw: &RawSettings, origins: &Origins) -> Result<Self, SettingsError> {
         let slowest = match raw.slowest_tests.as_deref().map(str::trim) {
             None => Some(10),
@@ -41,10 +48,13 @@ impl JunitSettings {
                 )
             })?),
         };
-        let test_types = match raw.test_types.as_deref() {
-            Some(text) if !text.trim().is_empty() => TestTypes::parse(text)
-                .map_err(|e| origins.bad("test-types", format!("{e}; {}", e.help().join("; "))))?,
-            _ => TestTypes::default(),
+        let given_test_types = match raw.test_types.as_deref() {
+            Some(text) if !text.trim().is_empty() => {
+                Some(TestTypes::parse(text).map_err(|e| {
+                    origins.bad("test-types", format!("{e}; {}", e.help().join("; ")))
+                })?)
+            }
+            _ => None,
         };
         let min_pass_rate = number(
             origins,
@@ -56,7 +66,7 @@ impl JunitSettings {
         Ok(JunitSettings {
             paths: raw.junit_paths.clone().unwrap_or_default(),
             paths_origin: origins.of("junit-paths"),
-            test_types,
+            given_test_types,
             slowest,
             min_pass_rate: min_pass_rate.unwrap_or(80.0),
             fail_on_threshold: boolean(
@@ -104,7 +114,10 @@ mod tests {
     #[test]
     fn test_types_are_parsed_once_and_a_bad_line_names_its_origin() {
         let s = settings(&[], &[("DEVMETRICS_TEST_TYPES", "**/smoke/**=smoke")]).unwrap();
-        assert_eq!(s.record.junit.test_types.type_of("a/smoke/x.xml"), "smoke");
+        assert_eq!(
+            s.record.junit.test_types().type_of("a/smoke/x.xml"),
+            "smoke"
+        );
         let err = settings(&[], &[("DEVMETRICS_TEST_TYPES", "no mapping")]).unwrap_err();
         assert!(
             err.to_string()
