@@ -308,4 +308,39 @@ mod tests {
         );
         assert_eq!(m["incomplete"], json!(["kind"]));
     }
+
+    #[test]
+    fn a_production_success_says_what_it_carried_or_that_it_does_not_know() {
+        let history = DeploymentHistory {
+            successes: vec![past("deployment:4", "ddd"), past("deployment:3", "ccc")],
+        };
+        let known = EventInputs {
+            deployment_history: history.clone(),
+            carried: Some(crate::convert::CarriedChanges {
+                shas: Some(vec!["ccd".into(), "ddd".into()]),
+                decided_by: Some("push_events".into()),
+                hotfix_prs: Some(vec![7]),
+            }),
+            ..EventInputs::default()
+        };
+        let mut m = Map::new();
+        // Its own row read back is not its predecessor.
+        carried("deployment:4", &known, &mut m);
+        assert_eq!(m["previous_sha"], json!("ccc"));
+        assert_eq!(m["carried_known"], json!(true));
+        assert_eq!(m["carried_shas"], json!(["ccd", "ddd"]));
+        assert_eq!(m["is_hotfix"], json!(true));
+        assert_eq!(m["hotfix_prs"], json!([7]));
+
+        let unknown = EventInputs {
+            deployment_history: history,
+            ..EventInputs::default()
+        };
+        let mut m = Map::new();
+        carried("deployment:5", &unknown, &mut m);
+        assert_eq!(m["previous_sha"], json!("ddd"));
+        assert_eq!(m["carried_known"], json!(false));
+        assert!(!m.contains_key("carried_shas"), "no sha is guessed: {m:?}");
+        assert_eq!(m["is_hotfix"], json!(false));
+    }
 }
