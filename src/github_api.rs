@@ -1,6 +1,7 @@
 //! GitHub REST API look-ups (octocrab) that an event payload cannot answer: when a pull request's
 //! first commit was written, when it was first reviewed and approved, when it became ready for
-//! review, and which merged pull request a pushed commit belongs to.
+//! review, which merged pull request a pushed commit belongs to, and which commits lie between
+//! two deployed shas.
 //!
 //! The base URL comes from the caller (`$GITHUB_API_URL`: `https://api.github.com`, or
 //! `https://<host>/api/v3` on GitHub Enterprise Server), so tests point it at a local fake. The
@@ -366,6 +367,61 @@ impl GitHubApi {
             .filter(|(_, state)| state == "APPROVED")
             .map(|(login, _)| login)
             .collect())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Comparison {
+    #[serde(default)]
+    total_commits: Option<usize>,
+    #[serde(default)]
+    commits: Vec<ComparedCommit>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ComparedCommit {
+    sha: String,
+}
+
+/// At most this many pages of a comparison are read (100 commits each).
+const COMPARE_PAGES: usize = 30;
+
+impl GitHubApi {
+    /// The commits reachable from `head` and not from `base`, oldest first (`GET
+    /// /repos/{owner}/{repo}/compare/{base}...{head}`, 100 per page): what deploying `head`
+    /// over `base` puts live. Empty when `head` is `base` or behind it. An error when the
+    /// comparison is longer than 3 000 commits (the list would be cut).
+    pub async fn commits_between(
+        &self,
+        owner: &str,
+        repo: &str,
+        base: &str,
+        head: &str,
+    ) -> Result<Vec<String>, GitHubError> {
+        let route = format!("/repos/{owner}/{repo}/compare/{base}...{head}");
+        let mut shas = Vec::new();
+        for page in 1..=COMPARE_PAGES {
+            let page_text = page.to_string();
+            let answer: Comparison = self
+                .get(
+                    route.clone(),
+                    &[("per_page", "100"), ("page", page_text.as_str())],
+                )
+                .await?;
+            let got = answer.commits.len();
+            shas.extend(answer.commits.into_iter().map(|c| c.sha));
+            let total = answer.total_commits.unwrap_or(shas.len());
+            if shas.len() >= total || got == 0 {
+                return Ok(shas);
+            }
+        }
+        Err(GitHubError::Request {
+            route,
+            message: format!(
+                "more than {} commits between the two deployments",
+                COMPARE_PAGES * PAGE
+            ),
+        })
     }
 }
 

@@ -3,6 +3,7 @@
 //! rollback is read from the environment's recent successes ([`classify`], shared with deploy
 //! workflow runs).
 
+use super::lookup::previous_success;
 use super::{
     login, mark_incomplete, seconds_between, skip, ts, Conversion, EventInputs, EventOptions,
     EventRows, PastDeployment,
@@ -61,6 +62,45 @@ pub(super) fn classify(
         DeploymentKind::Rollback
     } else {
         DeploymentKind::Deploy
+    }
+}
+
+/// On a successful production deployment: `previous_sha` (the previous success of the same
+/// environment), `carried_shas` (every commit in (previous_sha, sha], oldest first) and
+/// `carried_from` when ancestry decided them, `carried_known`, and `is_hotfix` (a carried commit
+/// is a hotfix PR's merge commit; `hotfix_prs` names them). Nothing is guessed: undecided is
+/// `carried_known: false` without `carried_shas`.
+pub(super) fn carried(
+    deployment_id: &str,
+    inputs: &EventInputs,
+    metadata: &mut Map<String, Value>,
+) {
+    if let Some(previous) = previous_success(&inputs.deployment_history, deployment_id) {
+        metadata.insert("previous_sha".into(), json!(previous.sha));
+    }
+    let changes = inputs.carried.clone().unwrap_or_default();
+    match &changes.shas {
+        Some(shas) => {
+            metadata.insert("carried_known".into(), json!(true));
+            metadata.insert("carried_shas".into(), json!(shas));
+            metadata.insert("carried_from".into(), json!(changes.decided_by));
+        }
+        None => {
+            metadata.insert("carried_known".into(), json!(false));
+        }
+    }
+    match (&changes.shas, &changes.hotfix_prs) {
+        (Some(_), Some(prs)) => {
+            metadata.insert("is_hotfix".into(), json!(!prs.is_empty()));
+            if !prs.is_empty() {
+                metadata.insert("hotfix_prs".into(), json!(prs));
+            }
+        }
+        // The merged PRs could not be read: whether it shipped a hotfix is not said.
+        (Some(_), None) => {}
+        (None, _) => {
+            metadata.insert("is_hotfix".into(), json!(false));
+        }
     }
 }
 
@@ -177,6 +217,9 @@ pub(super) fn deployment_status(
     metadata.insert("description".into(), json!(s.description));
     let is_production = production_flag(d, options, &mut metadata);
     let kind = classify(d.sha.as_deref(), &id, inputs, &mut metadata);
+    if status == DeploymentStatus::Success && is_production {
+        carried(&id, inputs, &mut metadata);
+    }
     let finished_at = is_final.then_some(s.created_at);
     Conversion::Rows(EventRows {
         deployment_events: vec![DeploymentEvent {
@@ -264,5 +307,40 @@ mod tests {
             DeploymentKind::Deploy
         );
         assert_eq!(m["incomplete"], json!(["kind"]));
+    }
+
+    #[test]
+    fn a_production_success_says_what_it_carried_or_that_it_does_not_know() {
+        let history = DeploymentHistory {
+            successes: vec![past("deployment:4", "ddd"), past("deployment:3", "ccc")],
+        };
+        let known = EventInputs {
+            deployment_history: history.clone(),
+            carried: Some(crate::convert::CarriedChanges {
+                shas: Some(vec!["ccd".into(), "ddd".into()]),
+                decided_by: Some("push_events".into()),
+                hotfix_prs: Some(vec![7]),
+            }),
+            ..EventInputs::default()
+        };
+        let mut m = Map::new();
+        // Its own row read back is not its predecessor.
+        carried("deployment:4", &known, &mut m);
+        assert_eq!(m["previous_sha"], json!("ccc"));
+        assert_eq!(m["carried_known"], json!(true));
+        assert_eq!(m["carried_shas"], json!(["ccd", "ddd"]));
+        assert_eq!(m["is_hotfix"], json!(true));
+        assert_eq!(m["hotfix_prs"], json!([7]));
+
+        let unknown = EventInputs {
+            deployment_history: history,
+            ..EventInputs::default()
+        };
+        let mut m = Map::new();
+        carried("deployment:5", &unknown, &mut m);
+        assert_eq!(m["previous_sha"], json!("ddd"));
+        assert_eq!(m["carried_known"], json!(false));
+        assert!(!m.contains_key("carried_shas"), "no sha is guessed: {m:?}");
+        assert_eq!(m["is_hotfix"], json!(false));
     }
 }

@@ -3,6 +3,7 @@
 //! the GitHub API); nothing here does.
 
 use super::EventOptions;
+use crate::rows::push_events::BranchClass;
 use crate::sources::event::Event;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,6 +18,19 @@ pub struct LookupPlan {
     pub deployment_history_of: Option<String>,
     /// A push to a production or staging branch: the PRs of this commit (GitHub API).
     pub pulls_of_commit: Option<String>,
+    /// A successful production deployment (its sha): which commits it carried, from the
+    /// recorded pushes to production branches, else GitHub's compare API, and whether one of
+    /// them is a hotfix PR's merge commit (recorded merged PRs).
+    pub carried_by: Option<DeployedSha>,
+}
+
+/// A successful production deployment whose carried commits are looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployedSha {
+    /// Its `deployment_id` (its own rows are not its predecessor).
+    pub deployment_id: String,
+    /// The deployed commit.
+    pub sha: String,
 }
 
 impl LookupPlan {
@@ -30,8 +44,51 @@ impl LookupPlan {
             Event::Deployment(p) => out.deployment_history_of = p.deployment.environment.clone(),
             Event::DeploymentStatus(p) => {
                 out.deployment_history_of = p.deployment.environment.clone();
+                if p.deployment_status.state.eq_ignore_ascii_case("success") {
+                    let production = match (
+                        p.deployment.production_environment,
+                        &p.deployment.environment,
+                    ) {
+                        (Some(flag), _) => flag,
+                        (None, Some(env)) => options.is_production_environment(env),
+                        (None, None) => false,
+                    };
+                    if let (true, Some(sha)) = (production, &p.deployment.sha) {
+                        out.carried_by = Some(DeployedSha {
+                            deployment_id: format!("deployment:{}", p.deployment.id),
+                            sha: sha.clone(),
+                        });
+                    }
+                }
             }
             Event::WorkflowRun(p) => {
+                let run = &p.workflow_run;
+                let path = run
+                    .path
+                    .as_deref()
+                    .or_else(|| p.workflow.as_ref().and_then(|w| w.path.as_deref()));
+                let name = run
+                    .name
+                    .as_deref()
+                    .or_else(|| p.workflow.as_ref().and_then(|w| w.name.as_deref()));
+                if p.action == "completed"
+                    && run.conclusion.as_deref() == Some("success")
+                    && options.is_deploy_workflow(path, name)
+                    && run
+                        .head_branch
+                        .as_deref()
+                        .and_then(|b| options.branch_class(b))
+                        == Some(BranchClass::Production)
+                {
+                    out.carried_by = Some(DeployedSha {
+                        deployment_id: format!(
+                            "workflow_run:{}:{}",
+                            run.id,
+                            run.run_attempt.unwrap_or(1)
+                        ),
+                        sha: run.head_sha.clone(),
+                    });
+                }
                 out.deployment_history_of = p
                     .workflow_run
                     .head_branch
@@ -95,4 +152,31 @@ pub struct FailedLookups {
     /// The recent deployments of the target environment could not be read: whether this is a
     /// rollback or a redeploy is unknown. Marks the deployment row `incomplete: ["kind"]`.
     pub deployment_history: bool,
+}
+
+/// The previous success of `history`, the deployment `deployment_id` itself excluded (a row of
+/// it read back from the sink is not its own predecessor).
+pub fn previous_success<'a>(
+    history: &'a DeploymentHistory,
+    deployment_id: &str,
+) -> Option<&'a PastDeployment> {
+    history
+        .successes
+        .iter()
+        .find(|d| d.deployment_id != deployment_id)
+}
+
+/// Which commits a successful production deployment put live: every commit reachable from its
+/// sha and not from the previous success's sha, decided by git ancestry (recorded pushes or
+/// GitHub's compare API), never by timestamps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CarriedChanges {
+    /// The commits, oldest first; `None` when neither the recorded pushes nor the API could
+    /// decide (then none is guessed).
+    pub shas: Option<Vec<String>>,
+    /// What decided them: `push_events`, `github_compare` or `same_sha`.
+    pub decided_by: Option<String>,
+    /// The merged hotfix PRs whose merge commit is among [`CarriedChanges::shas`]; `None` when
+    /// the merged PRs could not be read.
+    pub hotfix_prs: Option<Vec<u32>>,
 }

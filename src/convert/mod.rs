@@ -14,6 +14,8 @@
 //!   `release:<id>`;
 //! - `push_events`: (branch, after sha).
 
+mod carried;
+mod change_kind;
 mod deployment;
 mod lookup;
 mod merge_group;
@@ -24,7 +26,12 @@ mod release;
 mod review;
 mod workflow_run;
 
-pub use lookup::{CommitPulls, DeploymentHistory, FailedLookups, LookupPlan, PastDeployment};
+pub use carried::{carried_by_pushes, RecordedPush};
+pub use change_kind::{is_hotfix, reverts, Reverts};
+pub use lookup::{
+    previous_success, CarriedChanges, CommitPulls, DeployedSha, DeploymentHistory, FailedLookups,
+    LookupPlan, PastDeployment,
+};
 pub use options::{CompiledEventOptions, EventOptions, RawEventOptions};
 pub use push::{merged_pr_from_message, Push, PushDetection, PushedCommit};
 pub use workflow_run::DEPLOY_TRIGGERS;
@@ -45,6 +52,8 @@ pub struct EventInputs {
     pub pr_stages: PullRequestStages,
     /// For pushes: the API's answer about the head commit.
     pub push_pulls: CommitPulls,
+    /// For a successful production deployment: the commits it carried.
+    pub carried: Option<CarriedChanges>,
     /// Lookups that were tried and failed.
     pub failed: FailedLookups,
 }
@@ -88,7 +97,7 @@ pub fn convert(
 ) -> Conversion {
     match event {
         Event::PullRequest(p) => {
-            pull_request::pull_request(p, ctx, &inputs.pr_stages, inputs.failed)
+            pull_request::pull_request(p, ctx, options, &inputs.pr_stages, inputs.failed)
         }
         Event::PullRequestReview(p) => review::review(p, ctx),
         Event::Push(p) => push::push(p, ctx, options, inputs.push_pulls),

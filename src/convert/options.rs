@@ -34,6 +34,10 @@ pub struct EventOptions {
     /// The deploy workflow globs as written, for the messages that name them.
     deploy_workflow_globs: Vec<String>,
     production_environments: Vec<String>,
+    /// Labels that mark a hotfix PR (compared case-insensitively).
+    hotfix_labels: Vec<String>,
+    /// Head branches that mark a hotfix PR.
+    hotfix_branches: GlobSet,
 }
 
 /// The event settings with their globs already compiled (as the settings hold them).
@@ -47,6 +51,10 @@ pub struct CompiledEventOptions<'a> {
     pub deploy_workflows: &'a Globs,
     /// GitHub environment names that are production.
     pub production_environments: &'a [String],
+    /// Labels that mark a hotfix PR.
+    pub hotfix_labels: &'a [String],
+    /// Head branches that mark a hotfix PR.
+    pub hotfix_branches: &'a Globs,
 }
 
 impl EventOptions {
@@ -58,6 +66,22 @@ impl EventOptions {
             deploy_workflows: compile(&raw.deploy_workflows)?,
             deploy_workflow_globs: raw.deploy_workflows,
             production_environments: raw.production_environments,
+            hotfix_labels: Vec::new(),
+            hotfix_branches: GlobSet::empty(),
+        })
+    }
+
+    /// The same options, with the labels and head branch globs that mark a hotfix PR (none by
+    /// default: `record` passes the `hotfix-labels` and `hotfix-branches` settings).
+    pub fn with_hotfix(
+        self,
+        labels: &[String],
+        branches: &[String],
+    ) -> Result<EventOptions, globset::Error> {
+        Ok(EventOptions {
+            hotfix_labels: labels.to_vec(),
+            hotfix_branches: compile(branches)?,
+            ..self
         })
     }
 
@@ -69,7 +93,21 @@ impl EventOptions {
             deploy_workflows: compiled.deploy_workflows.set().clone(),
             deploy_workflow_globs: compiled.deploy_workflows.patterns().to_vec(),
             production_environments: compiled.production_environments.to_vec(),
+            hotfix_labels: compiled.hotfix_labels.to_vec(),
+            hotfix_branches: compiled.hotfix_branches.set().clone(),
         }
+    }
+
+    /// True when `label` is one of `hotfix-labels`.
+    pub fn is_hotfix_label(&self, label: &str) -> bool {
+        self.hotfix_labels
+            .iter()
+            .any(|h| h.trim().eq_ignore_ascii_case(label.trim()))
+    }
+
+    /// True when `branch` matches `hotfix-branches`.
+    pub fn is_hotfix_branch(&self, branch: &str) -> bool {
+        self.hotfix_branches.is_match(branch)
     }
 
     /// Which kind of branch `branch` is.

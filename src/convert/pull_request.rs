@@ -2,8 +2,10 @@
 //! ready for review, converted to draft, synchronize, closed, merged). A merged row carries the
 //! PR's stages (first commit, ready for review, first review, approval) when they were looked up.
 
+use super::change_kind::{is_hotfix, reverts};
 use super::{
-    login, mark_incomplete, seconds_between, skip, ts, Conversion, EventRows, FailedLookups,
+    login, mark_incomplete, seconds_between, skip, ts, Conversion, EventOptions, EventRows,
+    FailedLookups,
 };
 use crate::github_api::PullRequestStages;
 use crate::rows::pr_events::{PrEvent, PrEventType};
@@ -47,9 +49,32 @@ pub(super) fn pr_row(
     }
 }
 
+/// A merged PR's labels, `is_hotfix`, and what it reverts (`reverts_pr_number`,
+/// `reverts_sha`), as `metadata` keys.
+fn change_kind(pr: &PullRequest, options: &EventOptions, metadata: &mut Map<String, Value>) {
+    let labels: Vec<&str> = pr.labels.iter().map(|l| l.name.as_str()).collect();
+    metadata.insert("labels".into(), json!(labels));
+    metadata.insert(
+        "is_hotfix".into(),
+        json!(is_hotfix(options, &labels, &pr.head.branch)),
+    );
+    let title = pr.title.as_deref().unwrap_or("");
+    let body = pr.body.as_deref().unwrap_or("");
+    if let Some(r) = reverts(&pr.head.branch, title, body, &[]) {
+        metadata.insert("is_revert".into(), json!(true));
+        if let Some(n) = r.pr_number {
+            metadata.insert("reverts_pr_number".into(), json!(n));
+        }
+        if let Some(sha) = r.sha {
+            metadata.insert("reverts_sha".into(), json!(sha));
+        }
+    }
+}
+
 pub(super) fn pull_request(
     p: &PullRequestPayload,
     ctx: &RecordContext,
+    options: &EventOptions,
     stages: &PullRequestStages,
     failed: FailedLookups,
 ) -> Conversion {
@@ -112,6 +137,7 @@ pub(super) fn pull_request(
         if failed.pr_stages {
             mark_incomplete(&mut metadata, "stages");
         }
+        change_kind(pr, options, &mut metadata);
         merged = Some((
             pr.merge_commit_sha.clone(),
             seconds_between(Some(pr.created_at), Some(at)),

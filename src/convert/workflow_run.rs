@@ -2,7 +2,7 @@
 //! completed run of this repository's own code, started by a push, a release, a schedule or a
 //! dispatch, is a deployment to the environment its branch stands for.
 
-use super::deployment::classify;
+use super::deployment::{carried, classify};
 use super::{login, seconds_between, skip, Conversion, EventInputs, EventOptions, EventRows};
 use crate::rows::deployment_events::{DeploymentEvent, DeploymentSource, DeploymentStatus};
 use crate::rows::push_events::BranchClass;
@@ -94,6 +94,9 @@ pub(super) fn workflow_run(
         }),
     );
     let kind = classify(Some(&run.head_sha), &id, inputs, &mut metadata);
+    if status == DeploymentStatus::Success && class == Some(BranchClass::Production) {
+        carried(&id, inputs, &mut metadata);
+    }
     let started_at = run.run_started_at.or(Some(run.created_at));
     let finished_at = run.updated_at;
     Conversion::Rows(EventRows {

@@ -1,6 +1,6 @@
 //! Settings about events: which branches are production or staging (these also decide the
 //! environment, see `target`), which workflows deploy, and which GitHub environments are
-//! production. Globs are compiled here, once.
+//! production, and which pull requests are hotfixes. Globs are compiled here, once.
 
 use super::globs::{self, Globs};
 use super::sources::{default_of, Origins, RawSettings};
@@ -18,6 +18,10 @@ pub struct EventSettings {
     pub deploy_workflows: Globs,
     /// `production-environments`: GitHub environment names that are production.
     pub production_environments: Vec<String>,
+    /// `hotfix-labels`: labels that mark a hotfix pull request.
+    pub hotfix_labels: Vec<String>,
+    /// `hotfix-branches`: head branch globs that mark a hotfix pull request.
+    pub hotfix_branches: Globs,
 }
 
 impl EventSettings {
@@ -46,6 +50,17 @@ impl EventSettings {
                     .as_deref()
                     .unwrap_or(default_of("production-environments")),
             ),
+            hotfix_labels: split_list(
+                raw.hotfix_labels
+                    .as_deref()
+                    .unwrap_or(default_of("hotfix-labels")),
+            ),
+            hotfix_branches: globs::setting(
+                origins,
+                "hotfix-branches",
+                raw.hotfix_branches.as_deref(),
+                default_of("hotfix-branches"),
+            )?,
         })
     }
 }

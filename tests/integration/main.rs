@@ -5,6 +5,7 @@
 
 mod access;
 mod annotations;
+mod capture;
 mod common;
 mod events;
 mod fidelity;

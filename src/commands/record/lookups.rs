@@ -1,8 +1,11 @@
 //! What `record` looks up before converting an event: the deployment history from the sink and
-//! a merged pull request's stages and a pushed commit's pull request from the GitHub API.
+//! a merged pull request's stages and a pushed commit's pull request from the GitHub API, and
+//! which commits a successful production deployment carried (recorded pushes, else the API's
+//! compare) and whether one is a hotfix PR's merge commit (recorded merged PRs).
 
 use crate::convert::{
-    CommitPulls, DeploymentHistory, EventInputs, EventOptions, LookupPlan, PastDeployment,
+    carried_by_pushes, previous_success, CarriedChanges, CommitPulls, DeployedSha,
+    DeploymentHistory, EventInputs, EventOptions, LookupPlan, PastDeployment, RecordedPush,
 };
 use crate::github_api::{split_repository, GitHubApi, DEFAULT_API_URL};
 use crate::output::Output;
@@ -10,6 +13,13 @@ use crate::rows::{RecordContext, Table};
 use crate::settings::Settings;
 use crate::sinks::{AnySink, Query, Sink};
 use crate::sources::event::Event;
+use serde_json::Value;
+
+/// How many recorded pushes (newest first) the carried commits are looked for in.
+const PUSH_CHAIN_ROWS: usize = 500;
+/// How many recorded merged PRs (newest first) a deployment's hotfixes are looked for in.
+const MERGED_PR_ROWS: usize = 500;
+
 /// Gathers what the conversion needs from the sink (deployment history) and the GitHub API
 /// (a merged PR's stages, a pushed commit's PR). A failed lookup is a warning: the rows are still
 /// recorded, with what is known, and marked incomplete (`inputs.failed`) so that a later run
@@ -89,7 +99,139 @@ pub(super) async fn gather_inputs(
             }
         }
     }
+    if let (Some(deployed), false) = (&plan.carried_by, inputs.failed.deployment_history) {
+        let base = previous_success(&inputs.deployment_history, &deployed.deployment_id)
+            .map(|d| d.sha.clone());
+        let carried = carried_changes(deployed, base.as_deref(), ctx, sink, github, out).await;
+        inputs.carried = Some(carried);
+    }
     inputs
+}
+
+/// The commits a successful production deployment carried: from the recorded pushes to
+/// production branches (one query), else GitHub's compare API (with a token and a previous
+/// deployment); then which of them are merge commits of recorded hotfix PRs (one query).
+async fn carried_changes(
+    deployed: &DeployedSha,
+    base: Option<&str>,
+    ctx: &RecordContext,
+    sink: &AnySink,
+    github: Option<&GitHubApi>,
+    out: &Output,
+) -> CarriedChanges {
+    let mut changes = CarriedChanges::default();
+    let head = deployed.sha.as_str();
+    if base.is_some_and(|b| b.eq_ignore_ascii_case(head)) {
+        changes.shas = Some(Vec::new());
+        changes.decided_by = Some("same_sha".into());
+    } else {
+        let pushes = Query {
+            table: Table::PushEvents,
+            equals: vec![
+                ("repository".into(), ctx.repository.clone()),
+                ("branch_class".into(), "production".into()),
+            ],
+            newest_first_by: Some("pushed_at".into()),
+            limit: PUSH_CHAIN_ROWS,
+        };
+        match sink.query(&pushes).await {
+            Ok(rows) => {
+                let links: Vec<RecordedPush> =
+                    rows.iter().filter_map(RecordedPush::from_row).collect();
+                if let Some(shas) = carried_by_pushes(&links, head, base) {
+                    changes.shas = Some(shas);
+                    changes.decided_by = Some("push_events".into());
+                }
+            }
+            Err(err) => out.warning(&format!(
+                "could not read the recorded pushes to production branches ({err}); which \
+                 commits this deployment carried is asked of the GitHub API, if a token is given"
+            )),
+        }
+    }
+    if changes.shas.is_none() {
+        let repo = split_repository(&ctx.repository);
+        if let (Some(api), Some((owner, name)), Some(base)) = (github, repo, base) {
+            match api.commits_between(owner, name, base, head).await {
+                Ok(shas) => {
+                    changes.shas = Some(shas);
+                    changes.decided_by = Some("github_compare".into());
+                }
+                Err(err) => out.warning(&format!(
+                    "{err}; which commits this deployment carried stays unknown \
+                     (carried_known: false): its pull requests count as deployed by the next \
+                     deployment whose range is known"
+                )),
+            }
+        }
+    }
+    if changes.shas.is_none() {
+        out.info(&format!(
+            "which commits deployment {} carried is unknown (carried_known: false): the \
+             recorded pushes to production branches do not link {} to the previous \
+             deployment{}",
+            deployed.deployment_id,
+            short(head),
+            if github.is_some() {
+                ""
+            } else {
+                ", and without github-token the GitHub API is not asked"
+            }
+        ));
+    }
+    if let Some(shas) = changes.shas.as_ref().filter(|s| !s.is_empty()) {
+        changes.hotfix_prs = hotfix_prs(shas, ctx, sink, out).await;
+    } else if changes.shas.is_some() {
+        changes.hotfix_prs = Some(Vec::new());
+    }
+    changes
+}
+
+/// The recorded merged hotfix PRs whose merge commit is one of `shas`; `None` when the merged
+/// PRs could not be read.
+async fn hotfix_prs(
+    shas: &[String],
+    ctx: &RecordContext,
+    sink: &AnySink,
+    out: &Output,
+) -> Option<Vec<u32>> {
+    let query = Query {
+        table: Table::PrEvents,
+        equals: vec![
+            ("repository".into(), ctx.repository.clone()),
+            ("event_type".into(), "merged".into()),
+        ],
+        newest_first_by: Some("event_timestamp".into()),
+        limit: MERGED_PR_ROWS,
+    };
+    match sink.query(&query).await {
+        Ok(rows) => {
+            let mut prs: Vec<u32> = rows
+                .iter()
+                .filter(|row| row.pointer("/metadata/is_hotfix") == Some(&Value::Bool(true)))
+                .filter(|row| {
+                    row.get("merge_commit_sha")
+                        .and_then(Value::as_str)
+                        .is_some_and(|m| shas.iter().any(|s| s.eq_ignore_ascii_case(m)))
+                })
+                .filter_map(|row| row.get("pr_number")?.as_u64()?.try_into().ok())
+                .collect();
+            prs.sort_unstable();
+            prs.dedup();
+            Some(prs)
+        }
+        Err(err) => {
+            out.warning(&format!(
+                "could not read the merged pull requests ({err}); whether this deployment \
+                 shipped a hotfix is not recorded"
+            ));
+            None
+        }
+    }
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..7).unwrap_or(sha)
 }
 
 /// Where lookups go: the sink (rows recorded earlier) and the GitHub API.

@@ -268,5 +268,7 @@ pub fn event_options(config: &Settings) -> EventOptions {
         staging_branches: &config.events.staging_branches,
         deploy_workflows: &config.events.deploy_workflows,
         production_environments: &config.events.production_environments,
+        hotfix_labels: &config.events.hotfix_labels,
+        hotfix_branches: &config.events.hotfix_branches,
     })
 }

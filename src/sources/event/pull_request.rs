@@ -64,6 +64,20 @@ pub struct PullRequest {
     /// `OWNER`, `MEMBER`, `CONTRIBUTOR`...
     #[serde(default)]
     pub author_association: Option<String>,
+    /// Its labels (`null` or absent: none).
+    #[serde(default, deserialize_with = "labels")]
+    pub labels: Vec<Label>,
+}
+
+/// A label of a pull request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Label {
+    /// The label's name.
+    pub name: String,
+}
+
+fn labels<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Label>, D::Error> {
+    Ok(Option::<Vec<Label>>::deserialize(d)?.unwrap_or_default())
 }
 
 impl PullRequest {
