@@ -195,6 +195,17 @@ pub async fn record(config: &Settings, out: &Output) -> Result<i32, Error> {
         }
     }
     report_delivery(&delivery, &target, out, &mut report);
+    if let AnySink::Postgrest(postgrest) = &sink {
+        // The figures of the days these rows touched; a failure is only a warning.
+        let refresh = super::aggregate::refresh_after_record(
+            postgrest,
+            &ctx.repository,
+            &batch,
+            &delivery,
+            out,
+        );
+        report.warnings.extend(refresh.await);
+    }
     write_step_files(config, &target, &delivery, &report, &tests.outputs, out);
 
     let spooled = delivery.spooled();
