@@ -10,11 +10,14 @@
 use super::open_sink;
 use crate::error::{exit, Error};
 use crate::output::alerts::{self, Alert, Bound, Scale, Threshold};
+use crate::output::summary::{RecordReport, TableLine};
 use crate::output::{workflow_commands, Output};
 use crate::rows::development_metrics::DevelopmentMetric;
 use crate::rows::{Batch, Table};
 use crate::settings::{AlertSettings, Period, Settings, SettingsError, SinkTarget};
-use crate::sinks::{natural_key, AnySink, Delivery, PostgrestSink, Query, Sink, SinkError};
+use crate::sinks::{
+    natural_key, AnySink, Delivery, PostgrestSink, Query, Sink, SinkError, TableWrite,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use std::collections::HashSet;
@@ -279,23 +282,46 @@ fn append(path: &Path, text: &str, what: &str, out: &Output) {
 }
 
 /// After `record` wrote rows to Supabase: refreshes the days they touched (one request, from the
-/// first to the last UTC day of their event times). A failure is a warning, returned for the
-/// summary: the rows are written, the next refresh (or `aggregate`) catches up.
+/// first to the last UTC day of their event times). The rows the refresh wrote join the
+/// delivery and the report (the step's `development-metrics` output and the summary's table).
+/// A failure is a warning, in the log and the summary: the rows are written, the next refresh
+/// (or `aggregate`) catches up.
 pub async fn refresh_after_record(
     sink: &PostgrestSink,
     repository: &str,
     batch: &Batch,
-    delivery: &Delivery,
+    delivery: &mut Delivery,
+    report: &mut RecordReport,
     out: &Output,
-) -> Option<String> {
-    let period = touched_days(batch, delivery)?;
+) {
+    let Some(period) = touched_days(batch, delivery) else {
+        return;
+    };
     match refresh(sink, repository, period).await {
         Ok(written) => {
             out.info(&format!(
                 "refreshed metrics.development_metrics for {} to {}: {written} row(s)",
                 period.from, period.to
             ));
-            None
+            let rows = usize::try_from(written).unwrap_or(0);
+            let table = Table::DevelopmentMetrics;
+            report.tables.push(TableLine {
+                table,
+                rows,
+                inserted: rows,
+                spooled: 0,
+                quarantined: 0,
+            });
+            delivery.tables.push(TableWrite {
+                table,
+                rows,
+                accepted: rows,
+                inserted: rows,
+                requests: 1,
+                unsent: Vec::new(),
+                quarantined: Vec::new(),
+                error: None,
+            });
         }
         Err(err) => {
             let text = crate::error::render_sink_problem(
@@ -306,7 +332,7 @@ pub async fn refresh_after_record(
                 &err,
             );
             out.warning_text(&text);
-            Some(text)
+            report.warnings.push(text);
         }
     }
 }
@@ -367,7 +393,6 @@ pub fn touched_days(batch: &Batch, delivery: &Delivery) -> Option<Period> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sinks::TableWrite;
     use serde_json::Value;
 
     fn written(table: Table, rows: &[Value], unsent: &[Value]) -> TableWrite {

@@ -187,7 +187,7 @@ pub async fn record(config: &Settings, out: &Output) -> Result<i32, Error> {
         .clean(&config.secrets())
         .into_iter()
         .for_each(|change| out.info(&change));
-    let delivery = deliver(&sink, &batch, &spool).await;
+    let mut delivery = deliver(&sink, &batch, &spool).await;
     if let AnySink::Jsonl(jsonl) = &sink {
         for torn in jsonl.take_recovered() {
             out.warning(&torn.to_string());
@@ -201,10 +201,11 @@ pub async fn record(config: &Settings, out: &Output) -> Result<i32, Error> {
             postgrest,
             &ctx.repository,
             &batch,
-            &delivery,
+            &mut delivery,
+            &mut report,
             out,
         );
-        report.warnings.extend(refresh.await);
+        refresh.await;
     }
     write_step_files(config, &target, &delivery, &report, &tests.outputs, out);
 
