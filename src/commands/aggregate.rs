@@ -101,6 +101,13 @@ pub async fn aggregate(config: &Settings, out: &Output) -> Result<i32, Error> {
     for alert in &alerts {
         out.info(&format!("alert: {}", alert.sentence()));
     }
+    if alerts.is_empty() && unchecked.is_none() && !checked.is_empty() {
+        out.info(&format!(
+            "alerts: none of {} threshold(s) crossed on {} and its ISO week",
+            checked.len(),
+            period.to
+        ));
+    }
     out.annotate(alerts::annotations(&alerts), "alerts");
 
     let mut summary = format!(
