@@ -1,6 +1,7 @@
 //! The command line: subcommands and flags. Validation only; nothing here reads files or the
 //! network.
 
+use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -49,6 +50,9 @@ pub enum Command {
     Replay,
     /// Check the connection, key, schema exposure, tables and write permission.
     Doctor,
+    /// Recompute the figures of `metrics.development_metrics` (days and ISO weeks) in the
+    /// database, then check the alert thresholds on the fresh figures.
+    Aggregate(AggregateArgs),
 }
 
 impl Command {
@@ -58,6 +62,7 @@ impl Command {
             Command::Record(_) => "record",
             Command::Replay => "replay",
             Command::Doctor => "doctor",
+            Command::Aggregate(_) => "aggregate",
         }
     }
 
@@ -67,6 +72,7 @@ impl Command {
             "" | "record" => Some(Command::Record(RecordArgs::default())),
             "replay" => Some(Command::Replay),
             "doctor" => Some(Command::Doctor),
+            "aggregate" => Some(Command::Aggregate(AggregateArgs::default())),
             _ => None,
         }
     }
@@ -84,4 +90,28 @@ pub struct RecordArgs {
     /// The repository, owner/name (default: $GITHUB_REPOSITORY, else the payload's).
     #[arg(long, value_name = "OWNER/NAME")]
     pub repository: Option<String>,
+}
+
+/// Flags of `aggregate`. The period is whole UTC days, both ends included: `--from`..`--to`,
+/// or the `--days` days that end on `--to` (default: today, UTC).
+#[derive(Debug, Args, Clone, Default, PartialEq, Eq)]
+pub struct AggregateArgs {
+    /// First day, YYYY-MM-DD (UTC; default: `--days` days before `--to`).
+    #[arg(long, value_name = "DATE", value_parser = date, conflicts_with = "days")]
+    pub from: Option<NaiveDate>,
+    /// Last day, YYYY-MM-DD (UTC; default: today).
+    #[arg(long, value_name = "DATE", value_parser = date)]
+    pub to: Option<NaiveDate>,
+    /// Days ending on `--to`, `--to` included (default: the `days` setting, 90).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=3660))]
+    pub days: Option<u32>,
+    /// The repository, owner/name (default: $GITHUB_REPOSITORY).
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repository: Option<String>,
+}
+
+/// A calendar day as typed: `YYYY-MM-DD`.
+fn date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|e| format!("'{text}' is not a date YYYY-MM-DD ({e})"))
 }

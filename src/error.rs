@@ -50,6 +50,14 @@ pub enum Error {
     /// quarantine file must not vanish behind a green step.
     #[error("{0} rows were refused by the database or its constraints and quarantined (not written), and fail-on-spool is set")]
     Quarantined(usize),
+    /// A command that only the database can do was run without a Supabase project.
+    #[error("{command} needs a Supabase project: {why}")]
+    NeedsSupabase {
+        /// The command, e.g. `aggregate`.
+        command: &'static str,
+        /// What it needs the database for, and what it found instead.
+        why: String,
+    },
     /// A check failed; the details were already printed.
     #[error("{0}")]
     CheckFailed(String),
@@ -59,7 +67,7 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Config(_) | Error::Rules(_) => exit::CONFIG,
+            Error::Config(_) | Error::Rules(_) | Error::NeedsSupabase { .. } => exit::CONFIG,
             Error::Sink { .. } | Error::Spooled(_) | Error::Quarantined(_) => exit::NOT_WRITTEN,
             Error::Input(_) => exit::BAD_INPUT,
             Error::CheckFailed(_) => exit::CHECK_FAILED,
@@ -92,6 +100,14 @@ impl Error {
                     out,
                     "  help: fix each row in the quarantine file named above (its reason is on its line), move the file into the spool directory, then run `devmetrics replay`"
                 );
+            }
+            Error::NeedsSupabase { .. } => {
+                for help in [
+                    "pass supabase-url and supabase-service-role-key (SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY outside Actions) of a project where migrations/ are applied",
+                    "locally: scripts/stack.sh up, then . .stack/env and SUPABASE_SERVICE_ROLE_KEY=\"$STACK_SERVICE_ROLE_KEY\" devmetrics aggregate",
+                ] {
+                    let _ = writeln!(out, "  help: {help}");
+                }
             }
             Error::Input(_) | Error::CheckFailed(_) | Error::Rules(_) => {}
         }
@@ -163,6 +179,10 @@ pub fn sink_help(err: &SinkError) -> Vec<String> {
             "apply migrations/ to this database (supabase db push, or psql -f each file in order)".into(),
             "then reload the API's schema cache: notify pgrst, 'reload schema';".into(),
         ],
+        (_, Some("PGRST202")) => vec![
+            "the function is not in the API's schema cache: apply migrations/ to this database (supabase db push, or psql -f each file in order)".into(),
+            "then reload the API's schema cache: notify pgrst, 'reload schema';".into(),
+        ],
         (_, Some("PGRST204")) => vec![
             "the table is older than this devmetrics: apply the newer files in migrations/, then run: notify pgrst, 'reload schema';".into(),
         ],
@@ -206,6 +226,27 @@ mod tests {
         };
         assert!(sink_help(&io)[0].contains("output-dir"));
         assert!(sink_help(&SinkError::BadKey)[0].contains("API Keys"));
+    }
+
+    #[test]
+    fn a_function_missing_from_the_api_says_to_apply_the_migrations_and_reload() {
+        let err = SinkError::Api {
+            status: 404,
+            error: PostgrestError {
+                code: Some("PGRST202".into()),
+                message: Some("Could not find the function metrics.refresh_development_metrics(p_from, p_repository, p_to) in the schema cache".into()),
+                details: None,
+                hint: None,
+            },
+            body: None,
+            attempts: 1,
+        };
+        let help = sink_help(&err);
+        assert!(help[0].contains("apply migrations/"), "{help:?}");
+        assert!(
+            help[1].contains("notify pgrst, 'reload schema'"),
+            "{help:?}"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Commands: one file per subcommand; the only place that wires sources, rows, sinks and the
 //! summary together. [`run`] is the entry point `main` calls.
 
+pub mod aggregate;
 pub mod doctor;
 pub mod record;
 pub mod replay;
@@ -75,6 +76,7 @@ pub fn run_with(cli: Cli, env: Vec<(String, String)>) -> i32 {
             Command::Record(_) => record::record(&config, &out).await,
             Command::Replay => replay::replay(&config, &out).await,
             Command::Doctor => doctor::doctor(&config, &out).await,
+            Command::Aggregate(_) => aggregate::aggregate(&config, &out).await,
         }
     });
     match result {

@@ -13,8 +13,12 @@
 //! - [`rules`]: what a step shows of rule compliance (summary section, annotations) and which
 //!   violations fail the step (`fail-on-violation`).
 //!
+//! - [`alerts`]: `aggregate`'s thresholds checked on the fresh figures, and their section,
+//!   annotations and output.
+//!
 //! Everything but [`log`] renders text and prints nothing; commands decide where it goes.
 
+pub mod alerts;
 pub mod log;
 pub mod rules;
 pub mod summary;

@@ -6,6 +6,7 @@
 //! a field in `sources::RawSettings`, and is parsed in the file of its concern ([`values`] for
 //! the shapes); a new command with settings of its own adds a file like [`record`].
 
+pub mod aggregate;
 pub mod error;
 pub mod events;
 pub mod globs;
@@ -19,6 +20,7 @@ pub mod sources;
 pub mod target;
 pub mod values;
 
+pub use aggregate::{AggregateSettings, AlertSettings, Period};
 pub use error::SettingsError;
 pub use events::EventSettings;
 pub use globs::Globs;
@@ -31,7 +33,7 @@ pub use runner::{EventFacts, GithubContext};
 pub use sources::{default_of, DEFAULTS};
 pub use target::{SinkTarget, Target};
 
-use crate::cli::{Cli, Command, RecordArgs};
+use crate::cli::{AggregateArgs, Cli, Command, RecordArgs};
 use crate::environment::Environment;
 use crate::secret::Secret;
 use sources::Origins;
@@ -63,6 +65,8 @@ pub struct Settings {
     pub http: HttpSettings,
     /// `record` settings.
     pub record: RecordSettings,
+    /// `aggregate` settings.
+    pub aggregate: AggregateSettings,
 }
 
 impl Settings {
@@ -80,11 +84,16 @@ impl Settings {
             Command::Record(args) => args.clone(),
             _ => RecordArgs::default(),
         };
+        let aggregate_args = match &command {
+            Command::Aggregate(args) => args.clone(),
+            _ => AggregateArgs::default(),
+        };
         let environment = target::environment(&origins, raw.environment.as_deref())?;
         let events = EventSettings::read(&raw, &origins)?;
         let remotes = Remotes::read(&raw, &origins)?;
         let http = HttpSettings::read(&raw, &origins)?;
         let record = RecordSettings::read(record_args, &raw, &origins)?;
+        let aggregate = AggregateSettings::read(aggregate_args, &raw, &origins)?;
         let github = GithubContext::from_env(&env)?;
         Ok(Settings {
             command,
@@ -102,6 +111,7 @@ impl Settings {
             github_token: runner::github_token(&origins, raw.github_token.as_deref())?,
             http,
             record,
+            aggregate,
         })
     }
 
@@ -123,7 +133,9 @@ fn command(
         (None, Some(name)) => Command::from_input(name).ok_or_else(|| {
             origins.bad(
                 "command",
-                format!("unknown command '{name}'; expected one of: record, replay, doctor"),
+                format!(
+                    "unknown command '{name}'; expected one of: record, replay, doctor, aggregate"
+                ),
             )
         }),
     }

@@ -300,6 +300,23 @@ impl PostgrestSink {
         }
     }
 
+    /// Calls the function `metrics.<function>` with named arguments (`POST /rpc/<function>`,
+    /// `Content-Profile: metrics`, `args` as the JSON body), with the same key, retries and
+    /// errors as a write; returns its JSON answer. Only for functions safe to repeat: a retry
+    /// after a timeout may run it twice.
+    pub async fn rpc(&self, function: &str, args: &Value) -> Result<Value, SinkError> {
+        let body = args.to_string();
+        let answer = self
+            .send(|| self.api.rpc(function, body.clone()), None)
+            .await?;
+        serde_json::from_str(&answer).map_err(|e| SinkError::Api {
+            status: 200,
+            error: PostgrestError::default(),
+            body: Some(format!("the answer of {function} was not JSON: {e}")),
+            attempts: 1,
+        })
+    }
+
     /// Checks that the API answers at all (`GET /`).
     pub async fn ping(&self) -> Result<(), SinkError> {
         let url = format!("{}/", self.rest_url);

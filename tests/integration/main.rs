@@ -4,6 +4,7 @@
 //! stage (`events`, `junit`, `rows`, `rules`).
 
 mod access;
+mod aggregate;
 mod annotations;
 mod capture;
 mod common;

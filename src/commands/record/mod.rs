@@ -187,7 +187,7 @@ pub async fn record(config: &Settings, out: &Output) -> Result<i32, Error> {
         .clean(&config.secrets())
         .into_iter()
         .for_each(|change| out.info(&change));
-    let delivery = deliver(&sink, &batch, &spool).await;
+    let mut delivery = deliver(&sink, &batch, &spool).await;
     if let AnySink::Jsonl(jsonl) = &sink {
         for torn in jsonl.take_recovered() {
             out.warning(&torn.to_string());
@@ -195,6 +195,18 @@ pub async fn record(config: &Settings, out: &Output) -> Result<i32, Error> {
         }
     }
     report_delivery(&delivery, &target, out, &mut report);
+    if let AnySink::Postgrest(postgrest) = &sink {
+        // The figures of the days these rows touched; a failure is only a warning.
+        let refresh = super::aggregate::refresh_after_record(
+            postgrest,
+            &ctx.repository,
+            &batch,
+            &mut delivery,
+            &mut report,
+            out,
+        );
+        refresh.await;
+    }
     write_step_files(config, &target, &delivery, &report, &tests.outputs, out);
 
     let spooled = delivery.spooled();

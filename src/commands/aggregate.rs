@@ -1,0 +1,465 @@
+//! `devmetrics aggregate`: the database recomputes the figures of `metrics.development_metrics`
+//! for the repository (`metrics.refresh_development_metrics(p_repository, p_from, p_to)`, called
+//! through PostgREST: the days of the period and the ISO weeks that touch them), then the fresh
+//! figures of the last day and week are checked against the alert thresholds. Also the refresh
+//! `record` makes after a successful write ([`refresh_after_record`]).
+//!
+//! The figures are computed by the database only: with the local JSONL default there is nothing
+//! to compute them from, and `aggregate` says what it needs instead of guessing.
+
+use super::open_sink;
+use crate::error::{exit, Error};
+use crate::output::alerts::{self, Alert, Bound, Scale, Threshold};
+use crate::output::summary::{RecordReport, TableLine};
+use crate::output::{workflow_commands, Output};
+use crate::rows::development_metrics::DevelopmentMetric;
+use crate::rows::{Batch, Table};
+use crate::settings::{AlertSettings, Period, Settings, SettingsError, SinkTarget};
+use crate::sinks::{
+    natural_key, AnySink, Delivery, PostgrestSink, Query, Sink, SinkError, TableWrite,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
+use std::collections::HashSet;
+use std::fs::OpenOptions;
+use std::io::Write as _;
+use std::path::Path;
+
+/// The function that recomputes the figures (in `migrations/`).
+pub const REFRESH_FUNCTION: &str = "refresh_development_metrics";
+
+/// Runs `aggregate`; returns the exit code.
+pub async fn aggregate(config: &Settings, out: &Output) -> Result<i32, Error> {
+    let settings = &config.aggregate;
+    let target = config.target()?;
+    out.info(&format!(
+        "environment: {} ({})",
+        target.environment, target.why
+    ));
+    if let SinkTarget::Jsonl { .. } = &target.sink {
+        return Err(Error::NeedsSupabase {
+            command: "aggregate",
+            why: format!(
+                "the figures are computed by the database (metrics.{REFRESH_FUNCTION}, created by migrations/), \
+                 and the {} environment has no Supabase URL and service role key, so rows are only in local JSONL files",
+                target.environment
+            ),
+        });
+    }
+    let repository = settings
+        .args
+        .repository
+        .clone()
+        .or_else(|| config.github.repository.clone())
+        .ok_or_else(|| SettingsError::BadValue {
+            origin: "flag --repository".into(),
+            problem:
+                "no repository to aggregate: set GITHUB_REPOSITORY or pass --repository owner/name"
+                    .into(),
+        })?;
+    let period = settings.period(Utc::now().date_naive())?;
+    let AnySink::Postgrest(sink) = open_sink(&target, config)? else {
+        unreachable!("a Supabase target opens the PostgREST sink");
+    };
+    let (first_week, last_week, weeks) = period.weeks();
+    let written = refresh(&sink, &repository, period)
+        .await
+        .map_err(|source| Error::Sink {
+            doing: format!(
+                "could not refresh metrics.development_metrics for {repository} ({} to {})",
+                period.from, period.to
+            ),
+            source: Box::new(source),
+        })?;
+    let what = format!(
+        "{written} row(s) of metrics.development_metrics for {repository}: the days {} to {} ({} days) \
+         and the ISO weeks starting {first_week} to {last_week} ({weeks} weeks)",
+        period.from,
+        period.to,
+        period.days()
+    );
+    out.info(&format!("wrote {what}"));
+
+    // The fresh figures of the last day and ISO week, against the thresholds.
+    let checked = thresholds(&settings.alerts);
+    let fail_on_alert = settings.alerts.fail_on_alert;
+    let (alerts, unchecked) = if checked.is_empty() {
+        (Vec::new(), None)
+    } else {
+        match fresh_figures(&sink, &repository, period.to).await {
+            Ok(figures) => (alerts::check(&figures, &checked), None),
+            Err(err) => {
+                let text = crate::error::render_sink_problem(
+                    "could not read the fresh figures of metrics.development_metrics: the alerts were not checked",
+                    &err,
+                );
+                out.warning_text(&text);
+                (Vec::new(), Some(text))
+            }
+        }
+    };
+    for alert in &alerts {
+        out.info(&format!("alert: {}", alert.sentence()));
+    }
+    if alerts.is_empty() && unchecked.is_none() && !checked.is_empty() {
+        out.info(&format!(
+            "alerts: none of {} threshold(s) crossed on {} and its ISO week",
+            checked.len(),
+            period.to
+        ));
+    }
+    out.annotate(alerts::annotations(&alerts), "alerts");
+
+    let mut summary = format!(
+        "## devmetrics aggregate\n\nRefreshed for **{}** ({}): {}.\n\n",
+        target.environment,
+        crate::output::summary::escape(&target.why),
+        crate::output::summary::escape(&what)
+    );
+    match &unchecked {
+        Some(text) => {
+            summary += &format!(
+                "### Alerts\n\nNot checked: {}\n\n",
+                crate::output::summary::escape(text)
+            )
+        }
+        None => summary += &alerts::section(&alerts, &checked, fail_on_alert),
+    }
+    write_step_files(
+        config,
+        &target.environment.to_string(),
+        written,
+        &alerts,
+        &summary,
+        out,
+    );
+
+    if fail_on_alert && (!alerts.is_empty() || unchecked.is_some()) {
+        out.error_text(&format!(
+            "{} alert(s){}, and fail-on-alert is set",
+            alerts.len(),
+            if unchecked.is_some() {
+                " (the figures could not be read)"
+            } else {
+                ""
+            }
+        ));
+        return Ok(exit::CHECK_FAILED);
+    }
+    Ok(exit::SUCCESS)
+}
+
+/// Recomputes the figures of `repository` for `period`; returns the rows the function wrote.
+async fn refresh(sink: &PostgrestSink, repository: &str, period: Period) -> Result<i64, SinkError> {
+    let args = json!({
+        "p_repository": repository,
+        "p_from": period.from.to_string(),
+        "p_to": period.to.to_string(),
+    });
+    let answer = sink.rpc(REFRESH_FUNCTION, &args).await?;
+    Ok(answer.as_i64().unwrap_or(0))
+}
+
+/// The figures of the day `last` and of its ISO week, every environment.
+async fn fresh_figures(
+    sink: &PostgrestSink,
+    repository: &str,
+    last: NaiveDate,
+) -> Result<Vec<DevelopmentMetric>, SinkError> {
+    let mut figures = Vec::new();
+    for (grain, date) in [("day", last), ("week", Period::monday_of(last))] {
+        let query = Query {
+            table: Table::DevelopmentMetrics,
+            equals: vec![
+                ("repository".into(), repository.to_owned()),
+                ("grain".into(), grain.to_owned()),
+                ("metric_date".into(), date.to_string()),
+            ],
+            newest_first_by: None,
+            limit: 10_000,
+        };
+        for row in sink.query(&query).await? {
+            let figure = serde_json::from_value(row).map_err(|e| SinkError::Api {
+                status: 200,
+                error: Default::default(),
+                body: Some(format!(
+                    "a development_metrics row devmetrics cannot read: {e}"
+                )),
+                attempts: 1,
+            })?;
+            figures.push(figure);
+        }
+    }
+    Ok(figures)
+}
+
+/// The thresholds that are set, as the alerts check them.
+fn thresholds(settings: &AlertSettings) -> Vec<Threshold> {
+    let candidates = [
+        (
+            "alert-min-pass-rate",
+            "test_pass_rate",
+            "test pass rate",
+            Bound::Min,
+            Scale::Percent,
+            settings.min_pass_rate,
+        ),
+        (
+            "alert-max-change-failure-rate",
+            "change_failure_rate",
+            "change failure rate",
+            Bound::Max,
+            Scale::Percent,
+            settings.max_change_failure_rate,
+        ),
+        (
+            "alert-max-lead-time-hours",
+            "lead_time_seconds",
+            "median lead time",
+            Bound::Max,
+            Scale::Hours,
+            settings.max_lead_time_hours,
+        ),
+        (
+            "alert-max-recovery-hours",
+            "failed_deployment_recovery_seconds",
+            "median recovery time",
+            Bound::Max,
+            Scale::Hours,
+            settings.max_recovery_hours,
+        ),
+        (
+            "alert-min-compliance-rate",
+            "rule_compliance_rate",
+            "rule compliance rate",
+            Bound::Min,
+            Scale::Percent,
+            settings.min_compliance_rate,
+        ),
+    ];
+    candidates
+        .into_iter()
+        .filter_map(|(setting, metric, label, bound, scale, limit)| {
+            limit.map(|limit| Threshold {
+                setting,
+                metric,
+                label,
+                bound,
+                scale,
+                limit,
+            })
+        })
+        .collect()
+}
+
+/// `$GITHUB_OUTPUT` (`environment`, `sink`, `development-metrics`, `alerts`) and the summary.
+/// Failing to write them is a warning.
+fn write_step_files(
+    config: &Settings,
+    environment: &str,
+    written: i64,
+    alerts: &[Alert],
+    summary: &str,
+    out: &Output,
+) {
+    if let Some(path) = &config.github.output {
+        let mut text = workflow_commands::output_entry("environment", environment);
+        text += &workflow_commands::output_entry("sink", "supabase");
+        text += &workflow_commands::output_entry("development-metrics", &written.to_string());
+        text += &workflow_commands::output_entry("alerts", &alerts.len().to_string());
+        append(path, &text, "step outputs", out);
+    }
+    if let Some(path) = &config.github.step_summary {
+        append(path, &out.redact(summary), "the job summary", out);
+    }
+}
+
+fn append(path: &Path, text: &str, what: &str, out: &Output) {
+    let result = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()));
+    if let Err(e) = result {
+        out.warning(&format!(
+            "could not write {what} to {}: {e}",
+            path.display()
+        ));
+    }
+}
+
+/// After `record` wrote rows to Supabase: refreshes the days they touched (one request, from the
+/// first to the last UTC day of their event times). The rows the refresh wrote join the
+/// delivery and the report (the step's `development-metrics` output and the summary's table).
+/// A failure is a warning, in the log and the summary: the rows are written, the next refresh
+/// (or `aggregate`) catches up.
+pub async fn refresh_after_record(
+    sink: &PostgrestSink,
+    repository: &str,
+    batch: &Batch,
+    delivery: &mut Delivery,
+    report: &mut RecordReport,
+    out: &Output,
+) {
+    let Some(period) = touched_days(batch, delivery) else {
+        return;
+    };
+    match refresh(sink, repository, period).await {
+        Ok(written) => {
+            out.info(&format!(
+                "refreshed metrics.development_metrics for {} to {}: {written} row(s)",
+                period.from, period.to
+            ));
+            let rows = usize::try_from(written).unwrap_or(0);
+            let table = Table::DevelopmentMetrics;
+            report.tables.push(TableLine {
+                table,
+                rows,
+                inserted: rows,
+                spooled: 0,
+                quarantined: 0,
+            });
+            delivery.tables.push(TableWrite {
+                table,
+                rows,
+                accepted: rows,
+                inserted: rows,
+                requests: 1,
+                unsent: Vec::new(),
+                quarantined: Vec::new(),
+                error: None,
+            });
+        }
+        Err(err) => {
+            let text = crate::error::render_sink_problem(
+                &format!(
+                    "the rows are written, but metrics.development_metrics was not refreshed for {} to {} (run `devmetrics aggregate`)",
+                    period.from, period.to
+                ),
+                &err,
+            );
+            out.warning_text(&text);
+            report.warnings.push(text);
+        }
+    }
+}
+
+/// The column holding when a row's event happened.
+fn event_time_column(table: Table) -> Option<&'static str> {
+    match table {
+        Table::PrEvents | Table::DeploymentEvents | Table::RuleComplianceEvents => {
+            Some("event_timestamp")
+        }
+        Table::PushEvents => Some("pushed_at"),
+        Table::TestRuns | Table::TestCaseResults => Some("run_timestamp"),
+        Table::DevelopmentMetrics => None,
+    }
+}
+
+/// The first and last UTC day of the event times of the rows `delivery` wrote (not those spooled
+/// or quarantined); `None` when it wrote none.
+pub fn touched_days(batch: &Batch, delivery: &Delivery) -> Option<Period> {
+    let mut days: Option<Period> = None;
+    for write in delivery.tables.iter().filter(|w| w.accepted > 0) {
+        let Some(column) = event_time_column(write.table) else {
+            continue;
+        };
+        let left_out: HashSet<String> = write
+            .unsent
+            .iter()
+            .chain(write.quarantined.iter().map(|q| &q.row))
+            .filter_map(|row| natural_key(write.table, row))
+            .collect();
+        let rows = batch
+            .groups()
+            .filter(|(table, _)| *table == write.table)
+            .flat_map(|(_, rows)| rows.iter());
+        for row in rows {
+            if natural_key(write.table, row).is_some_and(|key| left_out.contains(&key)) {
+                continue;
+            }
+            let Some(day) = row[column]
+                .as_str()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&Utc).date_naive())
+            else {
+                continue;
+            };
+            days = Some(match days {
+                None => Period { from: day, to: day },
+                Some(p) => Period {
+                    from: p.from.min(day),
+                    to: p.to.max(day),
+                },
+            });
+        }
+    }
+    days
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn written(table: Table, rows: &[Value], unsent: &[Value]) -> TableWrite {
+        TableWrite {
+            table,
+            rows: rows.len(),
+            accepted: rows.len() - unsent.len(),
+            inserted: 0,
+            requests: 1,
+            unsent: unsent.to_vec(),
+            quarantined: Vec::new(),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn the_days_touched_are_the_utc_days_of_the_rows_written_not_those_spooled() {
+        let pr = |n: i64, at: &str| json!({"repository": "o/r", "pr_number": n, "event_key": format!("k{n}"), "event_timestamp": at});
+        // 23:30 at UTC-02:00 is the next day in UTC.
+        let rows = vec![
+            pr(1, "2026-11-29T23:30:00-02:00"),
+            pr(2, "2026-11-28T10:00:00Z"),
+            pr(3, "2026-11-01T10:00:00Z"),
+        ];
+        let run = json!({"repository": "o/r", "run_id": "r", "leg": "", "test_type": "unit", "run_timestamp": "2026-12-01T00:00:00Z"});
+        let mut batch = Batch::new();
+        batch.extend_values(Table::PrEvents, rows.clone());
+        batch.extend_values(Table::TestRuns, vec![run.clone()]);
+        let delivery = Delivery {
+            tables: vec![
+                written(Table::PrEvents, &rows, &rows[2..]),
+                written(
+                    Table::TestRuns,
+                    std::slice::from_ref(&run),
+                    std::slice::from_ref(&run),
+                ),
+            ],
+            spool_file: None,
+            spool_error: None,
+            quarantine_file: None,
+            quarantine_error: None,
+        };
+        let p = touched_days(&batch, &delivery).unwrap();
+        assert_eq!(p.from.to_string(), "2026-11-28");
+        assert_eq!(p.to.to_string(), "2026-11-30");
+        let none = Delivery {
+            tables: vec![],
+            ..delivery
+        };
+        assert_eq!(touched_days(&batch, &none), None);
+    }
+
+    #[test]
+    fn only_the_thresholds_set_are_checked() {
+        let t = thresholds(&AlertSettings {
+            min_pass_rate: Some(80.0),
+            max_lead_time_hours: Some(24.0),
+            ..AlertSettings::default()
+        });
+        let names: Vec<&str> = t.iter().map(|t| t.metric).collect();
+        assert_eq!(names, ["test_pass_rate", "lead_time_seconds"]);
+    }
+}
