@@ -77,7 +77,8 @@ chain2 as (
 chain3 as (
   select c.*,
          least(greatest(c.t_ready, coalesce(c.first_review_at, c.t_ready)), c.t_merged) as t_review,
-         greatest(c.t_merged, c.deployed_at) as t_deployed
+         -- greatest() ignores nulls: a PR never deployed keeps a null end.
+         case when c.deployed_at is not null then greatest(c.t_merged, c.deployed_at) end as t_deployed
     from chain2 c
 )
 select c.repository,

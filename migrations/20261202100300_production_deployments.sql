@@ -60,7 +60,7 @@ deployments as (
 flags as (
   select d.*,
          d.kind = 'rollback' as is_rollback,
-         (d.kind = 'hotfix' or (d.metadata -> 'is_hotfix') = 'true'::jsonb) as is_hotfix,
+         (d.kind = 'hotfix' or (d.metadata -> 'is_hotfix') is not distinct from 'true'::jsonb) as is_hotfix,
          exists (select 1 from metrics.pr_delivery p
                   where p.repository = d.repository and p.deployment_id = d.deployment_id
                     and (p.reverts_pr_number is not null or p.reverts_sha is not null)) as ships_revert

@@ -4,6 +4,7 @@
 //! stage (`events`, `junit`, `rows`, `rules`).
 
 mod access;
+mod aggregate_sql;
 mod annotations;
 mod common;
 mod events;
