@@ -20,13 +20,13 @@ fn quote(text: &str) -> String {
 struct Pr {
     number: u32,
     bot: bool,
-    first_commit: &'static str,
-    created: &'static str,
-    ready: &'static str,
-    first_review: Option<&'static str>,
-    merged: &'static str,
-    merge_sha: &'static str,
-    head_sha: &'static str,
+    first_commit: String,
+    created: String,
+    ready: String,
+    first_review: Option<String>,
+    merged: String,
+    merge_sha: String,
+    head_sha: String,
     extra: Value,
 }
 
@@ -90,222 +90,64 @@ fn deployment_sql(r: &str, deployment: Deployment) -> String {
 ///                       not deployed
 fn seed(stack: &Stack, repository: &str) {
     let r = quote(repository);
-    let prs = [
-        Pr {
-            number: 1,
-            bot: false,
-            first_commit: "2026-11-23T08:00:00Z",
-            created: "2026-11-23T09:00:00Z",
-            ready: "2026-11-23T09:00:00Z",
-            first_review: Some("2026-11-23T10:00:00Z"),
-            merged: "2026-11-23T12:00:00Z",
-            merge_sha: "m1",
-            head_sha: "m1",
-            extra: json!({}),
-        },
-        // A draft until 11:00, never reviewed, squash-merged.
-        Pr {
-            number: 2,
-            bot: false,
-            first_commit: "2026-11-23T07:00:00Z",
-            created: "2026-11-23T10:00:00Z",
-            ready: "2026-11-23T11:00:00Z",
-            first_review: None,
-            merged: "2026-11-23T13:00:00Z",
-            merge_sha: "m2",
-            head_sha: "h2",
-            extra: json!({}),
-        },
-        Pr {
-            number: 3,
-            bot: false,
-            first_commit: "2026-11-23T20:00:00Z",
-            created: "2026-11-23T21:00:00Z",
-            ready: "2026-11-23T21:00:00Z",
-            first_review: Some("2026-11-23T22:00:00Z"),
-            merged: "2026-11-23T23:30:00Z",
-            merge_sha: "m3",
-            head_sha: "h3",
-            extra: json!({}),
-        },
-        Pr {
-            number: 4,
-            bot: true,
-            first_commit: "2026-11-23T22:30:00Z",
-            created: "2026-11-23T22:40:00Z",
-            ready: "2026-11-23T22:40:00Z",
-            first_review: None,
-            merged: "2026-11-23T23:00:00Z",
-            merge_sha: "m4",
-            head_sha: "h4",
-            extra: json!({}),
-        },
-        Pr {
-            number: 5,
-            bot: false,
-            first_commit: "2026-11-24T09:00:00Z",
-            created: "2026-11-24T09:10:00Z",
-            ready: "2026-11-24T09:10:00Z",
-            first_review: Some("2026-11-24T09:20:00Z"),
-            merged: "2026-11-24T09:30:00Z",
-            merge_sha: "m5",
-            head_sha: "h5",
-            extra: json!({"reverts_pr_number": 3}),
-        },
-        Pr {
-            number: 6,
-            bot: false,
-            first_commit: "2026-11-25T08:00:00Z",
-            created: "2026-11-25T09:00:00Z",
-            ready: "2026-11-25T09:00:00Z",
-            first_review: Some("2026-11-25T10:00:00Z"),
-            merged: "2026-11-25T11:00:00Z",
-            merge_sha: "m6",
-            head_sha: "h6",
-            extra: json!({}),
-        },
-        Pr {
-            number: 7,
-            bot: false,
-            first_commit: "2026-11-26T06:00:00Z",
-            created: "2026-11-26T07:00:00Z",
-            ready: "2026-11-26T07:00:00Z",
-            first_review: Some("2026-11-26T07:30:00Z"),
-            merged: "2026-11-26T08:00:00Z",
-            merge_sha: "m7",
-            head_sha: "h7",
-            extra: json!({}),
-        },
-        Pr {
-            number: 8,
-            bot: false,
-            first_commit: "2026-11-26T09:30:00Z",
-            created: "2026-11-26T09:45:00Z",
-            ready: "2026-11-26T09:45:00Z",
-            first_review: None,
-            merged: "2026-11-26T10:30:00Z",
-            merge_sha: "m8",
-            head_sha: "h8",
-            extra: json!({"is_hotfix": true, "labels": ["hotfix"]}),
-        },
-        Pr {
-            number: 9,
-            bot: false,
-            first_commit: "2026-11-27T08:00:00Z",
-            created: "2026-11-27T09:00:00Z",
-            ready: "2026-11-27T09:00:00Z",
-            first_review: Some("2026-11-27T10:00:00Z"),
-            merged: "2026-11-27T11:00:00Z",
-            merge_sha: "m9",
-            head_sha: "h9",
-            extra: json!({}),
-        },
-    ];
+    // number, bot, first commit, created, ready for review, first review (- none), merged (all
+    // 2026-11-DD HH:MM UTC), merge sha, head sha, extra merged-row metadata.
+    const PRS: &str = "
+        1 | false | 23 08:00 | 23 09:00 | 23 09:00 | 23 10:00 | 23 12:00 | m1 | m1 | {}
+        2 | false | 23 07:00 | 23 10:00 | 23 11:00 | -        | 23 13:00 | m2 | h2 | {}
+        3 | false | 23 20:00 | 23 21:00 | 23 21:00 | 23 22:00 | 23 23:30 | m3 | h3 | {}
+        4 | true  | 23 22:30 | 23 22:40 | 23 22:40 | -        | 23 23:00 | m4 | h4 | {}
+        5 | false | 24 09:00 | 24 09:10 | 24 09:10 | 24 09:20 | 24 09:30 | m5 | h5 | {\"reverts_pr_number\": 3}
+        6 | false | 25 08:00 | 25 09:00 | 25 09:00 | 25 10:00 | 25 11:00 | m6 | h6 | {}
+        7 | false | 26 06:00 | 26 07:00 | 26 07:00 | 26 07:30 | 26 08:00 | m7 | h7 | {}
+        8 | false | 26 09:30 | 26 09:45 | 26 09:45 | -        | 26 10:30 | m8 | h8 | {\"is_hotfix\": true, \"labels\": [\"hotfix\"]}
+        9 | false | 27 08:00 | 27 09:00 | 27 09:00 | 27 10:00 | 27 11:00 | m9 | h9 | {}";
+    // PR2 was a draft until 11:00, never reviewed, and squash-merged (m2, not its head h2).
+    let at = |s: &str| {
+        let (day, time) = s.trim().split_once(' ').unwrap();
+        format!("2026-11-{day}T{time}:00Z")
+    };
+    let prs: Vec<Pr> = PRS
+        .trim()
+        .lines()
+        .map(|line| {
+            let f: Vec<&str> = line.split('|').map(str::trim).collect();
+            Pr {
+                number: f[0].parse().unwrap(),
+                bot: f[1] == "true",
+                first_commit: at(f[2]),
+                created: at(f[3]),
+                ready: at(f[4]),
+                first_review: (f[5] != "-").then(|| at(f[5])),
+                merged: at(f[6]),
+                merge_sha: f[7].to_owned(),
+                head_sha: f[8].to_owned(),
+                extra: serde_json::from_str(f[9]).unwrap(),
+            }
+        })
+        .collect();
     let mut sql: String = prs.iter().map(|pr| pr_sql(&r, pr)).collect();
-    let carried = |shas: &[&str], previous: &str| json!({"carried_shas": shas, "carried_known": true, "previous_sha": previous});
-    let deployments = [
-        (
-            "deployment:1",
-            true,
-            "success",
-            "deploy",
-            "s1",
-            "2026-11-23T14:00:00Z",
-            carried(&["c0", "m1", "m2"], "s0"),
-        ),
-        (
-            "deployment:2",
-            true,
-            "success",
-            "redeploy",
-            "s1",
-            "2026-11-23T15:00:00Z",
-            carried(&[], "s1"),
-        ),
-        (
-            "deployment:3",
-            true,
-            "failure",
-            "deploy",
-            "s3",
-            "2026-11-23T16:00:00Z",
-            json!({}),
-        ),
-        (
-            "deployment:staging",
-            false,
-            "success",
-            "deploy",
-            "st",
-            "2026-11-23T17:00:00Z",
-            carried(&["m3"], "s1"),
-        ),
-        (
-            "deployment:4",
-            true,
-            "success",
-            "deploy",
-            "s4",
-            "2026-11-24T00:30:00Z",
-            carried(&["m3", "m4"], "s1"),
-        ),
-        (
-            "deployment:5",
-            true,
-            "success",
-            "deploy",
-            "s5",
-            "2026-11-24T10:00:00Z",
-            carried(&["m5"], "s4"),
-        ),
-        (
-            "deployment:6",
-            true,
-            "success",
-            "deploy",
-            "s6",
-            "2026-11-25T12:00:00Z",
-            carried(&["m6"], "s5"),
-        ),
-        (
-            "deployment:7",
-            true,
-            "success",
-            "rollback",
-            "s5",
-            "2026-11-25T12:30:00Z",
-            json!({"carried_known": false, "previous_sha": "s6"}),
-        ),
-        (
-            "deployment:8",
-            true,
-            "success",
-            "deploy",
-            "s8",
-            "2026-11-26T09:00:00Z",
-            carried(&["m7"], "s5"),
-        ),
-        (
-            "deployment:9",
-            true,
-            "success",
-            "hotfix",
-            "s9",
-            "2026-11-26T11:00:00Z",
-            json!({"carried_shas": ["m8"], "carried_known": true, "is_hotfix": true}),
-        ),
-        (
-            "deployment:10",
-            true,
-            "success",
-            "deploy",
-            "s10",
-            "2026-11-27T12:00:00Z",
-            json!({"carried_known": false, "carried_shas": ["m9"]}),
-        ),
-    ];
-    for deployment in deployments {
-        sql += &deployment_sql(&r, deployment);
+    // id, production, status, kind, sha, finished (2026-11-DD HH:MM UTC), metadata.
+    const DEPLOYMENTS: &str = r#"
+        deployment:1       | true  | success | deploy   | s1  | 23 14:00 | {"carried_shas": ["c0", "m1", "m2"], "carried_known": true, "previous_sha": "s0"}
+        deployment:2       | true  | success | redeploy | s1  | 23 15:00 | {"carried_shas": [], "carried_known": true, "previous_sha": "s1"}
+        deployment:3       | true  | failure | deploy   | s3  | 23 16:00 | {}
+        deployment:staging | false | success | deploy   | st  | 23 17:00 | {"carried_shas": ["m3"], "carried_known": true}
+        deployment:4       | true  | success | deploy   | s4  | 24 00:30 | {"carried_shas": ["m3", "m4"], "carried_known": true, "previous_sha": "s1"}
+        deployment:5       | true  | success | deploy   | s5  | 24 10:00 | {"carried_shas": ["m5"], "carried_known": true, "previous_sha": "s4"}
+        deployment:6       | true  | success | deploy   | s6  | 25 12:00 | {"carried_shas": ["m6"], "carried_known": true, "previous_sha": "s5"}
+        deployment:7       | true  | success | rollback | s5  | 25 12:30 | {"carried_known": false, "previous_sha": "s6"}
+        deployment:8       | true  | success | deploy   | s8  | 26 09:00 | {"carried_shas": ["m7"], "carried_known": true, "previous_sha": "s5"}
+        deployment:9       | true  | success | hotfix   | s9  | 26 11:00 | {"carried_shas": ["m8"], "carried_known": true, "is_hotfix": true}
+        deployment:10      | true  | success | deploy   | s10 | 27 12:00 | {"carried_shas": ["m9"], "carried_known": false}"#;
+    for line in DEPLOYMENTS.trim().lines() {
+        let f: Vec<&str> = line.split('|').map(str::trim).collect();
+        let finished = at(f[5]);
+        let metadata = serde_json::from_str(f[6]).unwrap();
+        sql += &deployment_sql(
+            &r,
+            (f[0], f[1] == "true", f[2], f[3], f[4], &finished, metadata),
+        );
     }
     // Tests (staging): run a 10 tests, 8 passed (1 of them flaky), 1 failed, 1 skipped;
     // run b 5 tests, 5 passed. Compliance (production): branching compliant twice, violated
