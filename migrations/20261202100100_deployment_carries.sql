@@ -1,6 +1,7 @@
 -- Purpose: one definition of "this deployment put this commit live", used by every figure that
 -- ties a change to a deployment (lead time, the deployment of a PR, a revert of a commit).
--- Tables touched: none. Functions added: metrics.carries(metadata jsonb, sha text).
+-- Tables touched: metrics.deployment_events (an index, no data changes).
+-- Functions added: metrics.carries(metadata jsonb, sha text).
 --
 -- What `record` writes on a successful production deployment_events row (see
 -- src/convert/ and docs/architecture.md, "Figures"):
@@ -31,3 +32,9 @@ comment on function metrics.carries(jsonb, text) is
   'metadata.carried_shas and metadata.carried_known is not false. Never decided from timestamps.';
 
 grant execute on function metrics.carries(jsonb, text) to authenticated, metrics_reader, service_role;
+
+-- Finding the deployment that carried a PR's merge commit: metrics.carries is inlined, and its
+-- `(metadata -> 'carried_shas') ? sha` uses this index instead of reading every deployment.
+create index deployment_events_carried_shas
+  on metrics.deployment_events using gin ((metadata -> 'carried_shas'))
+  where is_production and status = 'success';

@@ -39,8 +39,10 @@ comment on function metrics.change_failure_window() is
 
 grant execute on function metrics.change_failure_window() to authenticated, metrics_reader, service_role;
 
+-- The CTEs are `not materialized` so that a caller's `where repository = …` reaches the
+-- indexes of deployment_events instead of computing every repository first.
 create view metrics.production_deployments with (security_invoker = true) as
-with success as (
+with success as not materialized (
   select e.repository,
          coalesce(e.target_environment, '') as target,
          e.deployment_id, e.sha, e.kind, e.metadata,
@@ -50,14 +52,14 @@ with success as (
     from metrics.deployment_events e
    where e.is_production and e.status = 'success'
 ),
-deployments as (
+deployments as not materialized (
   select s.*,
          lag(s.deployment_id) over w as live_before
     from success s
    where s.sha is null or s.live_sha is distinct from s.sha
   window w as (partition by s.repository, s.target order by s.finished_at, s.deployment_id)
 ),
-flags as (
+flags as not materialized (
   select d.*,
          d.kind = 'rollback' as is_rollback,
          (d.kind = 'hotfix' or (d.metadata -> 'is_hotfix') is not distinct from 'true'::jsonb) as is_hotfix,
@@ -67,7 +69,7 @@ flags as (
     from deployments d
 ),
 -- Every (failed deployment, fixer) pair.
-fixes as (
+fixes as not materialized (
   select f.repository, f.live_before as failed_id, f.deployment_id as fixer_id,
          f.finished_at as fixed_at, 'rolled_back' as reason, 1 as reason_rank
     from flags f where f.is_rollback and f.live_before is not null
@@ -98,7 +100,7 @@ fixes as (
                limit 1) x
     ) t on true
 ),
-first_fix as (
+first_fix as not materialized (
   select distinct on (x.repository, x.failed_id)
          x.repository, x.failed_id, x.fixer_id, x.fixed_at, x.reason
     from fixes x
