@@ -59,14 +59,21 @@ deployments as not materialized (
    where s.sha is null or s.live_sha is distinct from s.sha
   window w as (partition by s.repository, s.target order by s.finished_at, s.deployment_id)
 ),
+-- The deployments that carried a revert PR.
+revert_deployments as not materialized (
+  select distinct p.repository, p.deployment_id
+    from metrics.pr_delivery p
+   where p.deployment_id is not null
+     and (p.reverts_pr_number is not null or p.reverts_sha is not null)
+),
 flags as not materialized (
   select d.*,
          d.kind = 'rollback' as is_rollback,
          (d.kind = 'hotfix' or (d.metadata -> 'is_hotfix') is not distinct from 'true'::jsonb) as is_hotfix,
-         exists (select 1 from metrics.pr_delivery p
-                  where p.repository = d.repository and p.deployment_id = d.deployment_id
-                    and (p.reverts_pr_number is not null or p.reverts_sha is not null)) as ships_revert
+         (rd.deployment_id is not null) as ships_revert
     from deployments d
+    left join revert_deployments rd
+      on rd.repository = d.repository and rd.deployment_id = d.deployment_id
 ),
 -- Every (failed deployment, fixer) pair.
 fixes as not materialized (
@@ -83,6 +90,7 @@ fixes as not materialized (
     from flags f
     join metrics.pr_delivery r
       on r.repository = f.repository and r.deployment_id = f.deployment_id
+     and (r.reverts_pr_number is not null or r.reverts_sha is not null)
     join lateral (
       select p.deployment_id
         from metrics.pr_delivery p

@@ -61,6 +61,9 @@ returns integer
 language plpgsql
 security invoker
 set search_path = ''
+-- JIT compiling this one large statement takes seconds, more than it ever saves here (a 90-day
+-- refresh of 6,000 PRs and 2,000 deployments: 15 s with JIT, 1 s without).
+set jit = off
 as $$
 declare
   written integer;
@@ -107,6 +110,13 @@ begin
     select 'production', 'failed_deployment_recovery_seconds', finished_at, recovery_seconds::float8
       from dep where failed
   ),
+  -- Each sample in its UTC day and its ISO week (joined on equality, not on time ranges).
+  placed_samples as (
+    select s.environment, s.metric_name, s.x, g.grain, g.metric_date
+      from samples s
+     cross join lateral (values ('day', (s.at at time zone 'UTC')::date),
+                                ('week', date_trunc('week', s.at at time zone 'UTC')::date)) g (grain, metric_date)
+  ),
   distribution_names (environment, metric_name) as (
     values ('production', 'lead_time_seconds'), ('production', 'pr_deploy_seconds'),
            ('production', 'pr_coding_seconds'), ('production', 'pr_pickup_seconds'),
@@ -120,9 +130,9 @@ begin
            count(s.x)::integer as n
       from periods p
      cross join distribution_names d
-      left join samples s
+      left join placed_samples s
         on s.metric_name = d.metric_name and s.environment = d.environment
-       and s.at >= p.t0 and s.at < p.t1
+       and s.grain = p.grain and s.metric_date = p.metric_date
      group by d.environment, p.grain, p.metric_date, d.metric_name
   ),
   -- Numerators and denominators of the rates.
@@ -150,6 +160,12 @@ begin
       from metrics.rule_compliance_events c
      where c.repository = p_repository and c.compliance_status in ('compliant', 'violation')
   ),
+  placed_fractions as (
+    select f.environment, f.metric_name, f.num, f.den, g.grain, g.metric_date
+      from fractions f
+     cross join lateral (values ('day', (f.at at time zone 'UTC')::date),
+                                ('week', date_trunc('week', f.at at time zone 'UTC')::date)) g (grain, metric_date)
+  ),
   rate_names (environment, metric_name) as (
     select 'production', m
       from unnest(array['change_failure_rate', 'rework_rate', 'pipeline_failure_rate']) m
@@ -164,9 +180,9 @@ begin
            coalesce(sum(f.den), 0)::integer as n
       from periods p
      cross join rate_names r
-      left join fractions f
+      left join placed_fractions f
         on f.metric_name = r.metric_name and f.environment = r.environment
-       and f.at >= p.t0 and f.at < p.t1
+       and f.grain = p.grain and f.metric_date = p.metric_date
      group by r.environment, p.grain, p.metric_date, r.metric_name
   ),
   -- Compliance per rule, for rule_compliance_rate's metadata.
