@@ -1,7 +1,8 @@
 -- Purpose: the DORA software delivery performance levels, in one place, so that every figure of
 -- metrics.development_metrics that DORA gives a level to is judged against the same table.
--- Tables touched: metrics.dora_performance_levels (new, reference data).
--- Functions added: metrics.dora_level(metric text, value double precision).
+-- Tables touched: none.
+-- Functions added: metrics.dora_performance_levels() (the table, as reference data),
+-- metrics.dora_level(metric text, value double precision).
 --
 -- Source: DORA, "Accelerate State of DevOps Report 2024" (Google Cloud, October 2024), the
 -- software delivery performance levels table (elite 19 %, high 22 %, medium 35 %, low 25 % of
@@ -25,45 +26,49 @@
 -- 20 % is `high`: the table is used as published, not reordered.
 -- Units: deployments per day; seconds; a ratio (0..1).
 
-create table metrics.dora_performance_levels (
-  metric_name   text not null,             -- the development_metrics metric it judges
-  level         text not null check (level in ('elite', 'high', 'medium', 'low')),
-  level_rank    integer not null check (level_rank between 1 and 4), -- 1 = elite
-  bound_kind    text not null check (bound_kind in ('at_least', 'at_most')),
-  bound         double precision,          -- null: no bound (the last level takes the rest)
-  unit          text not null,
-  report_says   text not null,             -- the report's cell, in its words
-  source        text not null default 'DORA, Accelerate State of DevOps Report 2024',
-  primary key (metric_name, level)
-);
+-- A function rather than a table: reference data that a migration changes, never a writer, and
+-- no table without row level security in the schema.
+create function metrics.dora_performance_levels()
+returns table (
+  metric_name   text,              -- the development_metrics metric it judges
+  level         text,              -- elite, high, medium, low
+  level_rank    integer,           -- 1 = elite
+  bound_kind    text,              -- at_least: value >= bound; at_most: value <= bound
+  bound         double precision,  -- null: any value (the level beyond the table)
+  unit          text,
+  report_says   text,              -- the report's cell, in its words
+  source        text
+)
+language sql
+immutable
+set search_path = ''
+as $$
+  select v.*, 'DORA, Accelerate State of DevOps Report 2024'::text
+    from (values
+      -- Deployment frequency, as deployments per day over the period (judged on ISO weeks).
+      -- "On demand" is read as at least one deployment per day on average.
+      ('deployment_frequency', 'elite',  1, 'at_least', 1.0::float8,        'per_day', 'On demand (multiple deploys per day)'),
+      ('deployment_frequency', 'high',   2, 'at_least', 1.0 / 7,            'per_day', 'Between once per day and once per week'),
+      ('deployment_frequency', 'medium', 3, 'at_least', 1.0 / 30,           'per_day', 'Between once per week and once per month'),
+      ('deployment_frequency', 'low',    4, 'at_least', null,               'per_day', 'Between once per month and once every six months'),
+      ('lead_time_seconds', 'elite',  1, 'at_most', 86400,                  'seconds', 'Less than one day'),
+      ('lead_time_seconds', 'high',   2, 'at_most', 7 * 86400,              'seconds', 'Between one day and one week'),
+      ('lead_time_seconds', 'medium', 3, 'at_most', 30 * 86400,             'seconds', 'Between one week and one month'),
+      ('lead_time_seconds', 'low',    4, 'at_most', null,                   'seconds', 'Between one month and six months'),
+      ('change_failure_rate', 'elite',  1, 'at_most', 0.05,                 'ratio', '5%'),
+      ('change_failure_rate', 'high',   2, 'at_most', 0.20,                 'ratio', '20%'),
+      ('change_failure_rate', 'medium', 3, 'at_most', 0.10,                 'ratio', '10%'),
+      ('change_failure_rate', 'low',    4, 'at_most', null,                 'ratio', '40%'),
+      ('failed_deployment_recovery_seconds', 'elite',  1, 'at_most', 3600,  'seconds', 'Less than one hour'),
+      ('failed_deployment_recovery_seconds', 'high',   2, 'at_most', 86400, 'seconds', 'Less than one day'),
+      ('failed_deployment_recovery_seconds', 'medium', 3, 'at_most', 86400, 'seconds', 'Less than one day'),
+      ('failed_deployment_recovery_seconds', 'low',    4, 'at_most', null,  'seconds', 'Between one week and one month')
+    ) as v (metric_name, level, level_rank, bound_kind, bound, unit, report_says)
+$$;
 
-comment on table metrics.dora_performance_levels is
+comment on function metrics.dora_performance_levels() is
   'DORA software delivery performance levels (Accelerate State of DevOps Report 2024), one row per '
-  'metric and level. Read by metrics.dora_level; the one place the thresholds live.';
-comment on column metrics.dora_performance_levels.bound is
-  'at_least: the value must be >= bound; at_most: <= bound; null: any value (the level beyond the table).';
-
-insert into metrics.dora_performance_levels
-  (metric_name, level, level_rank, bound_kind, bound, unit, report_says)
-values
-  -- Deployment frequency, as deployments per day over the period (judged on ISO weeks).
-  -- "On demand" is read as at least one deployment per day on average.
-  ('deployment_frequency', 'elite',  1, 'at_least', 1.0,        'per_day', 'On demand (multiple deploys per day)'),
-  ('deployment_frequency', 'high',   2, 'at_least', 1.0 / 7,    'per_day', 'Between once per day and once per week'),
-  ('deployment_frequency', 'medium', 3, 'at_least', 1.0 / 30,   'per_day', 'Between once per week and once per month'),
-  ('deployment_frequency', 'low',    4, 'at_least', null,       'per_day', 'Between once per month and once every six months'),
-  ('lead_time_seconds', 'elite',  1, 'at_most', 86400,          'seconds', 'Less than one day'),
-  ('lead_time_seconds', 'high',   2, 'at_most', 7 * 86400,      'seconds', 'Between one day and one week'),
-  ('lead_time_seconds', 'medium', 3, 'at_most', 30 * 86400,     'seconds', 'Between one week and one month'),
-  ('lead_time_seconds', 'low',    4, 'at_most', null,           'seconds', 'Between one month and six months'),
-  ('change_failure_rate', 'elite',  1, 'at_most', 0.05,         'ratio', '5%'),
-  ('change_failure_rate', 'high',   2, 'at_most', 0.20,         'ratio', '20%'),
-  ('change_failure_rate', 'medium', 3, 'at_most', 0.10,         'ratio', '10%'),
-  ('change_failure_rate', 'low',    4, 'at_most', null,         'ratio', '40%'),
-  ('failed_deployment_recovery_seconds', 'elite',  1, 'at_most', 3600,   'seconds', 'Less than one hour'),
-  ('failed_deployment_recovery_seconds', 'high',   2, 'at_most', 86400,  'seconds', 'Less than one day'),
-  ('failed_deployment_recovery_seconds', 'medium', 3, 'at_most', 86400,  'seconds', 'Less than one day'),
-  ('failed_deployment_recovery_seconds', 'low',    4, 'at_most', null,   'seconds', 'Between one week and one month');
+  'metric and level, with the bound metrics.dora_level judges by. The one place the thresholds live.';
 
 -- The level of `value` for `metric`: the level with the tightest bound the value meets (ties:
 -- the better level), `low` beyond the table; null when the value is null or the metric has no
@@ -71,11 +76,11 @@ values
 create function metrics.dora_level(metric text, value double precision)
 returns text
 language sql
-stable
+immutable
 set search_path = ''
 as $$
   select l.level
-    from metrics.dora_performance_levels l
+    from metrics.dora_performance_levels() l
    where l.metric_name = metric
      and value is not null
      and (l.bound is null
@@ -89,9 +94,8 @@ $$;
 
 comment on function metrics.dora_level(text, double precision) is
   'The DORA 2024 performance level (elite, high, medium, low) a value of a metric is comparable to; '
-  'null for a null value or a metric DORA gives no level. Thresholds: metrics.dora_performance_levels.';
+  'null for a null value or a metric DORA gives no level. Thresholds: metrics.dora_performance_levels().';
 
--- Reference data anyone allowed into the schema may read (no RLS: it is the same for everyone).
-grant select on metrics.dora_performance_levels to authenticated, metrics_reader, service_role;
-revoke all on metrics.dora_performance_levels from anon;
+-- Reference data, the same for everyone allowed into the schema.
+grant execute on function metrics.dora_performance_levels() to authenticated, metrics_reader, service_role;
 grant execute on function metrics.dora_level(text, double precision) to authenticated, metrics_reader, service_role;

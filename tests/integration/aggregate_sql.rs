@@ -621,7 +621,7 @@ fn the_audit_views_show_a_reader_only_the_repositories_it_may_read() {
                 "begin; set local role {role}; set local request.jwt.claims = {};
                  select (select count(*) from metrics.pr_delivery where repository = {r})
                         || ',' || (select count(*) from metrics.production_deployments where repository = {r})
-                        || ',' || (select count(*) from metrics.dora_performance_levels);
+                        || ',' || (select count(*) from metrics.dora_performance_levels());
                  commit;",
                 quote(claims)
             ),
