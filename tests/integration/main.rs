@@ -5,6 +5,7 @@
 
 mod access;
 mod aggregate;
+mod aggregate_sql;
 mod annotations;
 mod capture;
 mod common;
