@@ -9,6 +9,7 @@ mod aggregate_sql;
 mod annotations;
 mod capture;
 mod common;
+mod delivery;
 mod events;
 mod fidelity;
 mod hygiene;
