@@ -134,7 +134,7 @@ insert into metrics.test_runs (repository, environment, run_id, leg, run_timesta
   sha, branch_name)
 select r.repository, case when n % 4 = 0 then 'production' else 'staging' end,
        'gh:' || n || ':1:test:1', '',
-       g.start + (n * 86400 / r.per_day) * interval '1 second',
+       g.start + (n::bigint * 86400 / r.per_day) * interval '1 second',
        (array['unit', 'integration', 'e2e'])[n % 3 + 1],
        100, 98 - case when n % 17 = 0 then 5 else 0 end, case when n % 17 = 0 then 5 else 0 end,
        2, case when n % 7 = 0 then 1 else 0 end, 30 + n % 60, md5(r.repository || n), 'main'
@@ -143,7 +143,7 @@ from (values ('bench/aggregate', 200)) r(repository, per_day),
      generate_series(1, :days * 200) n
 union all
 select 'bench/noise-' || lpad(k::text, 2, '0'), 'staging', 'gh:' || n || ':1:test:1', '',
-       g.start + (n * 86400 / 20) * interval '1 second', 'unit', 50, 50, 0, 0, 0, 10, md5(k || ':' || n), 'main'
+       g.start + (n::bigint * 86400 / 20) * interval '1 second', 'unit', 50, 50, 0, 0, 0, 10, md5(k || ':' || n), 'main'
 from generate_series(1, 30) k,
      (select (current_date - :days)::timestamp at time zone 'UTC' as start) g,
      generate_series(1, :days * 20) n;
