@@ -21,9 +21,6 @@ use crate::sinks::{
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use std::collections::HashSet;
-use std::fs::OpenOptions;
-use std::io::Write as _;
-use std::path::Path;
 
 /// The function that recomputes the figures (in `migrations/`).
 pub const REFRESH_FUNCTION: &str = "refresh_development_metrics";
@@ -267,24 +264,10 @@ fn write_step_files(
         text += &workflow_commands::output_entry("sink", "supabase");
         text += &workflow_commands::output_entry("development-metrics", &written.to_string());
         text += &workflow_commands::output_entry("alerts", &alerts.len().to_string());
-        append(path, &text, "step outputs", out);
+        out.append_step_file(path, &text, "step outputs");
     }
     if let Some(path) = &config.github.step_summary {
-        append(path, &out.redact(summary), "the job summary", out);
-    }
-}
-
-fn append(path: &Path, text: &str, what: &str, out: &Output) {
-    let result = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()));
-    if let Err(e) = result {
-        out.warning(&format!(
-            "could not write {what} to {}: {e}",
-            path.display()
-        ));
+        out.append_step_file(path, &out.redact(summary), "the job summary");
     }
 }
 

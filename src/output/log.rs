@@ -43,6 +43,23 @@ pub struct Output {
 }
 
 impl Output {
+    /// Appends `text` to a file the runner reads after the step (`$GITHUB_OUTPUT`,
+    /// `$GITHUB_STEP_SUMMARY`). Failing is a warning naming `what`: the rows are what matters.
+    pub fn append_step_file(&self, path: &std::path::Path, text: &str, what: &str) {
+        use std::io::Write;
+        let result = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(text.as_bytes()));
+        if let Err(e) = result {
+            self.warning(&format!(
+                "could not write {what} to {}: {e}",
+                path.display()
+            ));
+        }
+    }
+
     /// Output for a run inside (or outside) GitHub Actions, redacting `secrets`.
     pub fn new(in_actions: bool, secrets: Vec<Secret>) -> Output {
         Output {

@@ -7,9 +7,6 @@ use crate::output::{workflow_commands, Output};
 use crate::rows::Table;
 use crate::settings::{Settings, Target};
 use crate::sinks::Delivery;
-use std::fs::OpenOptions;
-use std::io::Write;
-use std::path::PathBuf;
 pub(super) fn report_delivery(
     delivery: &Delivery,
     target: &Target,
@@ -113,28 +110,13 @@ pub(super) fn write_step_files(
         for (name, value) in test_outputs {
             text += &workflow_commands::output_entry(name, value);
         }
-        append(path, &text, "step outputs", out);
+        out.append_step_file(path, &text, "step outputs");
     }
     if let Some(path) = &config.github.step_summary {
-        append(
+        out.append_step_file(
             path,
             &out.redact(&summary::render(report)),
             "the job summary",
-            out,
         );
-    }
-}
-
-pub(super) fn append(path: &PathBuf, text: &str, what: &str, out: &Output) {
-    let result = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()));
-    if let Err(e) = result {
-        out.warning(&format!(
-            "could not write {what} to {}: {e}",
-            path.display()
-        ));
     }
 }
