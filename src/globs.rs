@@ -13,7 +13,7 @@ pub fn compile(pattern: &str) -> Result<Glob, globset::Error> {
 }
 
 /// A list of globs as given, with its compiled set.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct Globs {
     patterns: Vec<String>,
     set: GlobSet,

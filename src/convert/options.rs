@@ -7,7 +7,6 @@
 
 use crate::globs::Globs;
 use crate::rows::push_events::BranchClass;
-use globset::{GlobSet, GlobSetBuilder};
 
 /// The event settings as written: plain lists, not yet compiled.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,16 +27,14 @@ pub struct RawEventOptions {
 /// environment.
 #[derive(Debug, Clone, Default)]
 pub struct EventOptions {
-    production_branches: GlobSet,
-    staging_branches: GlobSet,
-    deploy_workflows: GlobSet,
-    /// The deploy workflow globs as written, for the messages that name them.
-    deploy_workflow_globs: Vec<String>,
+    production_branches: Globs,
+    staging_branches: Globs,
+    deploy_workflows: Globs,
     production_environments: Vec<String>,
     /// Labels that mark a hotfix PR (compared case-insensitively).
     hotfix_labels: Vec<String>,
     /// Head branches that mark a hotfix PR.
-    hotfix_branches: GlobSet,
+    hotfix_branches: Globs,
 }
 
 /// The event settings with their globs already compiled (as the settings hold them).
@@ -59,15 +56,14 @@ pub struct CompiledEventOptions<'a> {
 
 impl EventOptions {
     /// Compiles every glob once; the error names the bad one.
-    pub fn new(raw: RawEventOptions) -> Result<EventOptions, globset::Error> {
+    pub fn new(raw: RawEventOptions) -> Result<EventOptions, String> {
         Ok(EventOptions {
-            production_branches: compile(&raw.production_branches)?,
-            staging_branches: compile(&raw.staging_branches)?,
-            deploy_workflows: compile(&raw.deploy_workflows)?,
-            deploy_workflow_globs: raw.deploy_workflows,
+            production_branches: Globs::new(&raw.production_branches)?,
+            staging_branches: Globs::new(&raw.staging_branches)?,
+            deploy_workflows: Globs::new(&raw.deploy_workflows)?,
             production_environments: raw.production_environments,
             hotfix_labels: Vec::new(),
-            hotfix_branches: GlobSet::empty(),
+            hotfix_branches: Globs::default(),
         })
     }
 
@@ -77,10 +73,10 @@ impl EventOptions {
         self,
         labels: &[String],
         branches: &[String],
-    ) -> Result<EventOptions, globset::Error> {
+    ) -> Result<EventOptions, String> {
         Ok(EventOptions {
             hotfix_labels: labels.to_vec(),
-            hotfix_branches: compile(branches)?,
+            hotfix_branches: Globs::new(branches)?,
             ..self
         })
     }
@@ -88,13 +84,12 @@ impl EventOptions {
     /// From globs compiled when the settings were read: nothing left to fail.
     pub fn from_compiled(compiled: CompiledEventOptions<'_>) -> EventOptions {
         EventOptions {
-            production_branches: compiled.production_branches.set().clone(),
-            staging_branches: compiled.staging_branches.set().clone(),
-            deploy_workflows: compiled.deploy_workflows.set().clone(),
-            deploy_workflow_globs: compiled.deploy_workflows.patterns().to_vec(),
+            production_branches: compiled.production_branches.clone(),
+            staging_branches: compiled.staging_branches.clone(),
+            deploy_workflows: compiled.deploy_workflows.clone(),
             production_environments: compiled.production_environments.to_vec(),
             hotfix_labels: compiled.hotfix_labels.to_vec(),
-            hotfix_branches: compiled.hotfix_branches.set().clone(),
+            hotfix_branches: compiled.hotfix_branches.clone(),
         }
     }
 
@@ -123,7 +118,7 @@ impl EventOptions {
 
     /// The deploy workflow globs as written (empty: no workflow run is a deployment).
     pub fn deploy_workflows(&self) -> &[String] {
-        &self.deploy_workflow_globs
+        self.deploy_workflows.patterns()
     }
 
     /// True when a workflow (by file path or name) is a configured deploy workflow.
@@ -142,14 +137,6 @@ impl EventOptions {
             .iter()
             .any(|p| p.trim().eq_ignore_ascii_case(name.trim()))
     }
-}
-
-fn compile(patterns: &[String]) -> Result<GlobSet, globset::Error> {
-    let mut set = GlobSetBuilder::new();
-    for pattern in patterns {
-        set.add(crate::globs::compile(pattern.trim())?);
-    }
-    set.build()
 }
 
 #[cfg(test)]

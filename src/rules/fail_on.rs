@@ -97,3 +97,31 @@ impl FailOn {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fail_on_parses_all_none_and_names() {
+        let rules = RuleSet::defaults();
+        assert_eq!(FailOn::parse("", &rules), Ok(FailOn::Nothing));
+        assert_eq!(FailOn::parse(" none ", &rules), Ok(FailOn::Nothing));
+        assert_eq!(FailOn::parse("ALL", &rules), Ok(FailOn::All));
+        assert_eq!(FailOn::parse("false", &rules), Ok(FailOn::Nothing));
+        assert_eq!(FailOn::parse(" True", &rules), Ok(FailOn::All));
+        assert_eq!(
+            FailOn::parse("pr-size, branching.mdc\npr-size", &rules),
+            Ok(FailOn::Rules(vec![
+                "pr-size".into(),
+                "branching.mdc".into()
+            ]))
+        );
+        let err = FailOn::parse("pr-size,nope", &rules).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "fail-on-violation names unknown rule `nope`"
+        );
+        assert!(err.help().contains("branching.mdc, conventional-commits"));
+    }
+}

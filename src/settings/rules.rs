@@ -5,7 +5,7 @@
 use super::sources::{Origins, RawSettings};
 use super::values::boolean;
 use super::SettingsError;
-use crate::rules::fail_on::{FailOn, UnknownRule};
+use crate::rules::fail_on::FailOn;
 use crate::rules::RuleSet;
 use std::fmt;
 use std::path::PathBuf;
@@ -40,7 +40,7 @@ impl RulesSettings {
                 .filter(|p| p.trim_start_matches("./") != crate::rules::DEFAULT_PATH)
                 .map(PathBuf::from),
             fail_on_violation: FailOnViolation {
-                fail_on: parse_fail_on(raw.fail_on_violation.as_deref().unwrap_or_default()),
+                fail_on: FailOn::from_text(raw.fail_on_violation.as_deref().unwrap_or_default()),
                 origin: origins.of("fail-on-violation"),
             },
             annotate_violations: raw.annotate_violations.is_none()
@@ -58,18 +58,12 @@ impl FailOnViolation {
     /// not); else the error names the unknown rule, the known ones, and where the setting was
     /// given.
     pub fn check(&self, rules: &RuleSet) -> Result<&FailOn, SettingsError> {
-        if let FailOn::Rules(names) = &self.fail_on {
-            if let Some(name) = names.iter().find(|n| rules.get(n).is_none()) {
-                let err = UnknownRule {
-                    name: name.clone(),
-                    known: rules.rules().iter().map(|r| r.name.clone()).collect(),
-                };
-                return Err(SettingsError::BadValue {
-                    origin: self.origin.clone(),
-                    problem: format!("{err}; {}", err.help()),
-                });
-            }
-        }
+        self.fail_on
+            .check(rules)
+            .map_err(|err| SettingsError::BadValue {
+                origin: self.origin.clone(),
+                problem: format!("{err}; {}", err.help()),
+            })?;
         Ok(&self.fail_on)
     }
 }
@@ -79,11 +73,6 @@ impl fmt::Debug for FailOnViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.fail_on.fmt(f)
     }
-}
-
-/// The names given, deduplicated; `none`, `all` and their switch-like synonyms.
-fn parse_fail_on(text: &str) -> FailOn {
-    FailOn::from_text(text)
 }
 
 #[cfg(test)]
