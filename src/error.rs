@@ -101,10 +101,10 @@ impl Error {
                     "  help: fix each row in the quarantine file named above (its reason is on its line), move the file into the spool directory, then run `devmetrics replay`"
                 );
             }
-            Error::NeedsSupabase { .. } => {
+            Error::NeedsSupabase { command, .. } => {
                 for help in [
-                    "pass supabase-url and supabase-service-role-key (SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY outside Actions) of a project where migrations/ are applied",
-                    "locally: scripts/stack.sh up, then . .stack/env and SUPABASE_SERVICE_ROLE_KEY=\"$STACK_SERVICE_ROLE_KEY\" devmetrics aggregate",
+                    "pass supabase-url and supabase-service-role-key (SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY outside Actions) of a project where migrations/ are applied".to_owned(),
+                    format!("locally: scripts/stack.sh up, then . .stack/env and SUPABASE_SERVICE_ROLE_KEY=\"$STACK_SERVICE_ROLE_KEY\" devmetrics {command}"),
                 ] {
                     let _ = writeln!(out, "  help: {help}");
                 }

@@ -15,8 +15,6 @@ use crate::settings::{Settings, SinkTarget, Target};
 use crate::sinks::{quarantine, AnySink, Quarantine, Sink, SinkError, Spool};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::fs::OpenOptions;
-use std::io::Write;
 
 /// Runs `replay`; returns the exit code.
 pub async fn replay(config: &Settings, out: &Output) -> Result<i32, Error> {
@@ -30,7 +28,7 @@ pub async fn replay(config: &Settings, out: &Output) -> Result<i32, Error> {
             "nothing to replay: no spool files in {}",
             spool.dir().display()
         ));
-        write_outputs(config, 0, 0)?;
+        write_outputs(config, 0, 0, out);
         return Ok(exit::SUCCESS);
     }
     out.info(&format!(
@@ -111,7 +109,7 @@ pub async fn replay(config: &Settings, out: &Output) -> Result<i32, Error> {
             source: Box::new(source),
         })?;
     }
-    write_outputs(config, sent, left_total)?;
+    write_outputs(config, sent, left_total, out);
     if left_total == 0 && unreadable == 0 {
         out.info(&format!("replayed {sent} rows; the spool is empty"));
         Ok(exit::SUCCESS)
@@ -218,23 +216,14 @@ fn report_quarantine(
     out.warning_text(&text);
 }
 
-fn write_outputs(config: &Settings, sent: usize, left: usize) -> Result<(), Error> {
-    let Some(path) = &config.github.output else {
-        return Ok(());
-    };
-    let text = workflow_commands::output_entry("replayed", &sent.to_string())
-        + &workflow_commands::output_entry("spooled", &left.to_string());
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .map_err(|e| {
-            Error::Input(format!(
-                "could not write step outputs to {}: {e}",
-                path.display()
-            ))
-        })
+/// `replayed` and `spooled` for the workflow; failing to write them is a warning, as for
+/// every command: the rows are what matters.
+fn write_outputs(config: &Settings, sent: usize, left: usize, out: &Output) {
+    if let Some(path) = &config.github.output {
+        let text = workflow_commands::output_entry("replayed", &sent.to_string())
+            + &workflow_commands::output_entry("spooled", &left.to_string());
+        out.append_step_file(path, &text, "step outputs");
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 use crate::error::Error;
 use crate::github_api::{split_repository, GitHubApi};
 use crate::output::Output;
+use crate::rows::short_sha;
 use crate::rules::{self, RuleSet, RulesError};
 use crate::settings::Settings;
 use crate::sources::event::Event;
@@ -71,7 +72,7 @@ pub async fn rules_for(
     let label = format!(
         "{repo_path} of the base branch {} ({})",
         base.branch,
-        short(&base.sha)
+        short_sha(&base.sha)
     );
     match api.file_at(owner, name, &repo_path, &base.sha).await {
         Ok(Some(text)) => Ok(EventRules {
@@ -100,8 +101,4 @@ pub async fn rules_for(
             })
         }
     }
-}
-
-fn short(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
 }

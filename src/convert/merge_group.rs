@@ -1,7 +1,8 @@
 //! `merge_group` events: never rows (the merge itself is recorded by the pull_request closed
 //! event and the push), but a skip that names the PR the queue is testing.
 
-use super::{short, skip, Conversion};
+use super::{skip, Conversion};
+use crate::rows::short_sha;
 use crate::sources::event::MergeGroupPayload;
 
 pub(super) fn merge_group(p: &MergeGroupPayload) -> Conversion {
@@ -13,7 +14,7 @@ pub(super) fn merge_group(p: &MergeGroupPayload) -> Conversion {
         "merge_group `{}` ignored: the merge queue is testing {pr} ({}); the merge itself is \
          recorded by the pull_request closed event and the push to {}",
         p.action,
-        short(&g.head_sha),
+        short_sha(&g.head_sha),
         g.base_ref
             .as_deref()
             .and_then(|r| r.strip_prefix("refs/heads/"))

@@ -128,10 +128,6 @@ fn seconds_between(start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> 
     (seconds >= 0).then_some(seconds)
 }
 
-fn short(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
-}
-
 /// Adds `what` to `metadata.incomplete`.
 fn mark_incomplete(metadata: &mut Map<String, Value>, what: &str) {
     let list = metadata

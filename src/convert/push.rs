@@ -3,9 +3,10 @@
 //! the push came from a merged pull request is the GitHub API's answer when there is one, else
 //! the head commit message's.
 
-use super::{login, short, skip, CommitPulls, Conversion, EventOptions, EventRows};
+use super::{login, skip, CommitPulls, Conversion, EventOptions, EventRows};
 use crate::environment::Environment;
 use crate::rows::push_events::{BranchClass, PushEvent};
+use crate::rows::short_sha;
 use crate::rows::RecordContext;
 use crate::sources::event::{Commit, PushPayload};
 use chrono::{DateTime, Utc};
@@ -156,7 +157,7 @@ pub(super) fn push(
         notices.push(format!(
             "direct push to {} branch `{branch}` ({}): no merged pull request found ({})",
             class.as_str(),
-            short(&p.after),
+            short_sha(&p.after),
             match detected_by {
                 PushDetection::GithubApi => "GitHub API",
                 _ => "head commit message",

@@ -224,6 +224,11 @@ impl Batch {
     }
 }
 
+/// A commit's first 7 characters, as GitHub shows it in messages.
+pub fn short_sha(sha: &str) -> &str {
+    sha.get(..7).unwrap_or(sha)
+}
+
 /// A timestamp as it appears inside natural keys: RFC 3339, UTC, whole seconds, `Z`.
 pub fn key_timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)

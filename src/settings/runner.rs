@@ -100,7 +100,10 @@ pub(super) fn github_token(
     let Some(token) = value else {
         return Ok(None);
     };
-    crate::github_api::check_token(token).map_err(|problem| {
+    // Checked as it will be sent: `Secret` trims the blanks around it (a secret pasted with a
+    // trailing line break is fine), what is left must fit a header.
+    let token = Secret::new(token);
+    crate::github_api::check_token(token.expose()).map_err(|problem| {
         origins.bad(
             "github-token",
             format!(
@@ -109,11 +112,18 @@ pub(super) fn github_token(
             ),
         )
     })?;
-    Ok(Some(Secret::new(token)))
+    Ok(Some(token))
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_token_with_a_trailing_line_break_is_trimmed_not_refused() {
+        let origins = super::super::sources::Origins::default();
+        let token = super::github_token(&origins, Some("ghs_abc123\n")).unwrap();
+        assert_eq!(token.unwrap().expose(), "ghs_abc123");
+    }
+
     use super::super::tests::settings;
 
     #[test]

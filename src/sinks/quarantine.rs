@@ -32,13 +32,6 @@ struct Line<'a> {
 }
 
 impl Quarantine {
-    /// The quarantine under `output_dir` (`<output_dir>/quarantine`).
-    pub fn under(output_dir: &Path) -> Quarantine {
-        Quarantine {
-            dir: output_dir.join("quarantine"),
-        }
-    }
-
     /// The quarantine next to `spool` (both live in the output directory).
     pub fn beside(spool: &Spool) -> Quarantine {
         Quarantine {

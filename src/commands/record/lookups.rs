@@ -9,6 +9,7 @@ use crate::convert::{
 };
 use crate::github_api::{split_repository, GitHubApi, DEFAULT_API_URL};
 use crate::output::Output;
+use crate::rows::short_sha;
 use crate::rows::{RecordContext, Table};
 use crate::settings::Settings;
 use crate::sinks::{AnySink, Query, Sink};
@@ -171,7 +172,7 @@ async fn carried_changes(
              recorded pushes to production branches do not link {} to the previous \
              deployment{}",
             deployed.deployment_id,
-            short(head),
+            short_sha(head),
             if github.is_some() {
                 ""
             } else {
@@ -228,10 +229,6 @@ async fn hotfix_prs(
             None
         }
     }
-}
-
-fn short(sha: &str) -> &str {
-    sha.get(..7).unwrap_or(sha)
 }
 
 /// Where lookups go: the sink (rows recorded earlier) and the GitHub API.
