@@ -2,11 +2,8 @@
 //! gateway, its grants, `record`'s one refresh after a write, the local default's message, and
 //! the alerts (summary, outputs, annotations, `fail-on-alert`).
 //!
-//! The function `metrics.refresh_development_metrics` comes from `migrations/`. Until it is
-//! there, [`ensure_refresh_function`] creates a test-only stand-in with the same signature and
-//! grants (and only when no function of that signature exists: it never replaces the real one).
-//! The stand-in writes one figure, the test pass rate of the period's last day; every assertion
-//! here holds for the real function as well.
+//! The function `metrics.refresh_development_metrics` comes from `migrations/`;
+//! [`ensure_refresh_function`] fails loudly when the stack does not have it.
 
 use crate::common::{
     devmetrics, fixture, text, unique_repository, workdir, Fault, FaultProxy, Stack,
@@ -17,53 +14,17 @@ use std::time::{Duration, Instant};
 /// The function's signature, as `to_regprocedure` reads it.
 const SIGNATURE: &str = "metrics.refresh_development_metrics(text,date,date)";
 
-/// The test-only stand-in: created only when the function does not exist (never `create or
-/// replace`: that would clobber the real one). Same signature, security invoker, execute to
-/// service_role only.
-const STAND_IN: &str = r#"
-select pg_advisory_lock(7270010);
-do $do$
-begin
-  if to_regprocedure('metrics.refresh_development_metrics(text,date,date)') is null then
-    create function metrics.refresh_development_metrics(p_repository text, p_from date, p_to date)
-    returns integer
-    language sql
-    security invoker
-    set search_path = ''
-    as $f$
-      insert into metrics.development_metrics
-        (repository, environment, metric_date, grain, metric_name, value, n, unit, metadata)
-      select p_repository, 'production', p_to, 'day', 'test_pass_rate',
-             sum(r.passed_tests)::float8 / nullif(sum(r.total_tests - r.skipped_tests), 0),
-             coalesce(sum(r.total_tests - r.skipped_tests), 0)::integer,
-             'ratio', jsonb_build_object('test_only_stand_in', true, 'from', p_from)
-      from metrics.test_runs r
-      where r.repository = p_repository
-        and r.run_timestamp >= p_to::timestamptz and r.run_timestamp < (p_to + 1)::timestamptz
-      on conflict (repository, environment, metric_date, grain, metric_name) do update
-        set value = excluded.value, n = excluded.n, unit = excluded.unit,
-            metadata = excluded.metadata, computed_at = now()
-      returning 1;
-    $f$;
-    revoke all on function metrics.refresh_development_metrics(text, date, date) from public, anon, authenticated;
-    grant execute on function metrics.refresh_development_metrics(text, date, date) to service_role;
-  end if;
-end
-$do$;
-select pg_advisory_unlock(7270010);
-notify pgrst, 'reload schema';
-"#;
-
-/// Makes sure the refresh function exists and the API sees it (the stand-in when migrations/
-/// has none yet); waits for the schema cache, at most 20 s.
+/// Makes sure the refresh function of migrations/ exists and the API sees it; waits for the
+/// schema cache, at most 20 s.
 pub fn ensure_refresh_function(stack: &Stack) {
     let exists = stack.psql(
         "postgres",
         &format!("select to_regprocedure('{SIGNATURE}') is not null"),
     );
-    if exists != "t" {
-        stack.psql("postgres", STAND_IN);
-    }
+    assert_eq!(
+        exists, "t",
+        "{SIGNATURE} is not in the stack's database: apply migrations/ (scripts/stack.sh down, then up)"
+    );
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let started = Instant::now();
     loop {
@@ -207,11 +168,10 @@ async fn anon_and_authenticated_cannot_call_the_refresh_function() {
         &repository,
     )
     .await;
-    assert!(matches!(anon, 401 | 403 | 404), "anon: HTTP {anon}");
-    assert!(
-        matches!(user, 401 | 403 | 404),
-        "authenticated: HTTP {user}"
-    );
+    // Refused for lack of the grant (postrust answers 401 where PostgREST answers 403), not
+    // "not found": the function exists (checked above).
+    assert!(matches!(anon, 401 | 403), "anon: HTTP {anon}");
+    assert!(matches!(user, 401 | 403), "authenticated: HTTP {user}");
     assert_eq!(stack.count("development_metrics", &repository), 0);
     for role in ["anon", "authenticated"] {
         assert_eq!(

@@ -169,7 +169,7 @@ fn text_from_a_payload_a_rules_file_and_junit_files_cannot_start_a_workflow_comm
         "{log}"
     );
 
-    // The same with the default rules judging the hostile branch name.
+    // The same with the default rules judging the hostile pull request.
     let mut env = actions_env(dir.path(), &payload);
     env.push(("INPUT_JUNIT-PATHS", "reports/*.xml".to_owned()));
     env.push(("INPUT_ANNOTATE-VIOLATIONS", "true".to_owned()));
@@ -177,6 +177,12 @@ fn text_from_a_payload_a_rules_file_and_junit_files_cannot_start_a_workflow_comm
     assert_ne!(out.status.code(), Some(101), "{}", text(&out));
     assert_no_injected_command(&String::from_utf8_lossy(&out.stdout), &[]);
     assert_no_injected_command(&String::from_utf8_lossy(&out.stderr), &[]);
+    // It did judge the hostile pull request (the run was not cut short before the rules).
+    assert!(
+        text(&out).contains("rules: 6 verdict(s) on pull request 2"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
