@@ -7,12 +7,12 @@
 //! fixed, moving the file into the spool directory and running `devmetrics replay` sends it.
 //! Rows are cleaned and redacted before they get here; the file holds no URL and no key.
 
+use super::spool::{new_file_names, write_new_file};
 use super::{SinkError, Spool};
 use crate::rows::clean::{Quarantined, RefusedBy};
 use serde::Serialize;
 use serde_json::Value;
-use std::fs::{self, File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The quarantine directory.
@@ -48,51 +48,24 @@ impl Quarantine {
     /// renamed into place, and the directory synced.
     pub fn write<'a>(
         &self,
-        rows: impl IntoIterator<Item = &'a Quarantined>,
+        rows: impl IntoIterator<Item = &'a Quarantined> + Clone,
     ) -> Result<PathBuf, SinkError> {
-        let io = |path: &Path| {
-            let path = path.to_owned();
-            move |source| SinkError::Io { path, source }
-        };
-        fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
-        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-        let name = format!(
-            "{stamp}-{}-{:04x}.jsonl",
-            std::process::id(),
-            fastrand::u16(..)
-        );
-        let path = self.dir.join(name);
-        let tmp = path.with_extension("partial");
-        write_lines(&tmp, rows).map_err(io(&tmp))?;
-        fs::rename(&tmp, &path).map_err(io(&path))?;
-        // The rename is durable once the directory is synced (not possible on every platform).
-        if let Ok(dir) = File::open(&self.dir) {
-            let _ = dir.sync_all();
-        }
-        Ok(path)
+        write_new_file(&self.dir, "quarantine", new_file_names(), |out| {
+            for q in rows.clone() {
+                let line = Line {
+                    table: q.table.name(),
+                    refused_by: q.refused_by,
+                    code: &q.code,
+                    message: &q.message,
+                    details: q.details.as_deref(),
+                    row: &q.row,
+                };
+                serde_json::to_writer(&mut *out, &line)?;
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        })
     }
-}
-
-fn write_lines<'a>(
-    path: &Path,
-    rows: impl IntoIterator<Item = &'a Quarantined>,
-) -> std::io::Result<()> {
-    let file = OpenOptions::new().write(true).create_new(true).open(path)?;
-    let mut out = BufWriter::new(file);
-    for q in rows {
-        let line = Line {
-            table: q.table.name(),
-            refused_by: q.refused_by,
-            code: &q.code,
-            message: &q.message,
-            details: q.details.as_deref(),
-            row: &q.row,
-        };
-        serde_json::to_writer(&mut out, &line)?;
-        out.write_all(b"\n")?;
-    }
-    out.flush()?;
-    out.get_ref().sync_all()
 }
 
 #[cfg(test)]
@@ -100,6 +73,7 @@ mod tests {
     use super::*;
     use crate::rows::Table;
     use serde_json::json;
+    use std::fs;
 
     #[test]
     fn a_quarantine_file_reads_back_as_a_spool_file_once_moved() {

@@ -42,12 +42,7 @@ impl Spool {
     /// Writes `batch` to a new spool file, durably (written, synced, then renamed into place),
     /// never over an existing one.
     pub fn write(&self, batch: &Batch) -> Result<PathBuf, SinkError> {
-        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-        let pid = std::process::id();
-        self.write_named(
-            batch,
-            (0..100).map(|_| format!("{stamp}-{pid}-{:04x}.jsonl", fastrand::u16(..))),
-        )
+        self.write_named(batch, new_file_names())
     }
 
     /// Writes `batch` under the first of `names` that does not exist yet.
@@ -56,32 +51,7 @@ impl Spool {
         batch: &Batch,
         names: impl IntoIterator<Item = String>,
     ) -> Result<PathBuf, SinkError> {
-        let io = |path: &Path| {
-            let path = path.to_owned();
-            move |source| SinkError::Io { path, source }
-        };
-        fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
-        for name in names {
-            let path = self.dir.join(name);
-            // Take the name first: create_new fails when the file exists, so no other run's
-            // spool file is ever replaced; the rename below only replaces this empty file.
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(_) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(io(&path)(e)),
-            }
-            return match write_lines(&path, batch) {
-                Ok(()) => Ok(path),
-                Err(e) => {
-                    let _ = fs::remove_file(&path);
-                    Err(io(&path)(e))
-                }
-            };
-        }
-        Err(io(&self.dir)(std::io::Error::new(
-            std::io::ErrorKind::AlreadyExists,
-            "no free spool file name",
-        )))
+        write_new_file(&self.dir, "spool", names, |out| write_batch(out, batch))
     }
 
     /// The spool files, oldest first.
@@ -137,13 +107,74 @@ impl Spool {
             fs::remove_file(path).map_err(io)?;
             return super::jsonl::sync_dir(path.parent().unwrap_or(Path::new("."))).map_err(io);
         }
-        write_lines(path, left).map_err(io)
+        write_lines(path, &|out: &mut BufWriter<File>| write_batch(out, left)).map_err(io)
     }
 }
 
 /// Writes `batch` to `<path without .jsonl>.partial` (a new file), syncs it, renames it to
 /// `path` and syncs the directory.
-fn write_lines(path: &Path, batch: &Batch) -> std::io::Result<()> {
+/// One spool line per row.
+fn write_batch(out: &mut BufWriter<File>, batch: &Batch) -> std::io::Result<()> {
+    for (table, rows) in batch.groups() {
+        for row in rows {
+            let line = Line {
+                table: table.name().to_owned(),
+                row: row.clone(),
+            };
+            serde_json::to_writer(&mut *out, &line)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    Ok(())
+}
+
+/// Names for a new file: the UTC time, the process id and a random suffix (100 tries).
+pub(super) fn new_file_names() -> impl Iterator<Item = String> {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ").to_string();
+    let pid = std::process::id();
+    (0..100).map(move |_| format!("{stamp}-{pid}-{:04x}.jsonl", fastrand::u16(..)))
+}
+
+/// Writes a new file in `dir` (`what`: the spool, the quarantine) under the first of `names`
+/// not taken, durably: the name is taken with `create_new` (no other run's file is ever
+/// replaced), `body` writes the lines to a `.partial` file (one left by a crash is replaced),
+/// which is synced, renamed over the taken name, and the directory synced.
+pub(super) fn write_new_file(
+    dir: &Path,
+    what: &str,
+    names: impl IntoIterator<Item = String>,
+    body: impl Fn(&mut BufWriter<File>) -> std::io::Result<()>,
+) -> Result<PathBuf, SinkError> {
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| SinkError::Io { path, source }
+    };
+    fs::create_dir_all(dir).map_err(io(dir))?;
+    for name in names {
+        let path = dir.join(name);
+        match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io(&path)(e)),
+        }
+        return match write_lines(&path, &body) {
+            Ok(()) => Ok(path),
+            Err(e) => {
+                let _ = fs::remove_file(&path);
+                Err(io(&path)(e))
+            }
+        };
+    }
+    Err(io(dir)(std::io::Error::new(
+        std::io::ErrorKind::AlreadyExists,
+        format!("no free {what} file name: move or delete old files in this directory"),
+    )))
+}
+
+fn write_lines(
+    path: &Path,
+    body: &impl Fn(&mut BufWriter<File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let tmp = path.with_extension("partial");
     let create = || OpenOptions::new().write(true).create_new(true).open(&tmp);
     let file = match create() {
@@ -156,16 +187,7 @@ fn write_lines(path: &Path, batch: &Batch) -> std::io::Result<()> {
     };
     {
         let mut out = BufWriter::new(file);
-        for (table, rows) in batch.groups() {
-            for row in rows {
-                let line = Line {
-                    table: table.name().to_owned(),
-                    row: row.clone(),
-                };
-                serde_json::to_writer(&mut out, &line)?;
-                out.write_all(b"\n")?;
-            }
-        }
+        body(&mut out)?;
         out.flush()?;
         out.get_ref().sync_all()?;
     }
