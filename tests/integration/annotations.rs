@@ -7,10 +7,8 @@ use std::path::Path;
 /// A merged pull request from a fork (2 changed lines), as the runner hands it to the step
 /// (which then writes local files), with `junit` and `rules` in the workspace.
 fn step_env(dir: &Path, junit: &str, rules: &str) -> Vec<(&'static str, String)> {
-    let mut event: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(fixture("events/pull_request/90-closed-merged.json")).unwrap(),
-    )
-    .unwrap();
+    let mut event: serde_json::Value =
+        crate::common::fixture_json("events/pull_request/90-closed-merged.json");
     event["pull_request"]["head"]["repo"]["full_name"] = "attacker/Hello-World".into();
     event["pull_request"]["head"]["repo"]["fork"] = true.into();
     let payload = dir.join("event.json");

@@ -50,10 +50,6 @@ fn rand_suffix() -> u128 {
         .as_nanos()
 }
 
-fn fixture_json(path: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(fixture(path)).unwrap()).unwrap()
-}
-
 /// A push to `main` from `before` to `after` with `commits` (oldest first, the last is `after`).
 fn push(dir: &Path, repo: &str, before: &str, after: &str, commits: &[String]) {
     let mut p = fixture_json("events/push/90-event-merged-pr.json");
@@ -77,17 +73,11 @@ fn push(dir: &Path, repo: &str, before: &str, after: &str, commits: &[String]) {
 
 /// A successful deployment of `sha` to production, with GitHub deployment id `id`.
 fn deploy(dir: &Path, repo: &str, id: u64, sha: &str, extra: &[(&'static str, String)]) {
-    let mut p = fixture_json("events/deployment_status/00-created.json");
-    p["deployment"]["id"] = json!(id);
-    p["deployment"]["sha"] = json!(sha);
-    p["deployment"]["ref"] = json!("main");
-    p["deployment_status"]["id"] = json!(id * 10);
-    p["deployment_status"]["state"] = json!("success");
     // Later ids finish later: the previous success is the one with the next lower id.
     let at = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap()
         + chrono::Duration::minutes(id as i64);
-    p["deployment"]["created_at"] = json!(at.to_rfc3339());
-    p["deployment_status"]["created_at"] = json!(at.to_rfc3339());
+    let mut p = deployment_success(id, sha, &at.to_rfc3339());
+    p["deployment"]["ref"] = json!("main");
     record(dir, repo, "deployment_status", &p, extra);
 }
 

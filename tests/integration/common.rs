@@ -20,6 +20,27 @@ pub fn fixture(path: &str) -> PathBuf {
     repo_root().join("tests/fixtures").join(path)
 }
 
+/// A JSON fixture under tests/fixtures (a webhook payload), parsed.
+pub fn fixture_json(path: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(fixture(path)).expect("the fixture exists"))
+        .expect("the fixture is JSON")
+}
+
+/// A real `deployment_status` payload, edited: deployment `id` of `sha` succeeded at `at`
+/// (RFC 3339; the deployment and its status both created then).
+pub fn deployment_success(id: u64, sha: &str, at: &str) -> serde_json::Value {
+    let mut d = fixture_json("events/deployment_status/00-created.json");
+    d["deployment"]["id"] = id.into();
+    d["deployment"]["sha"] = sha.into();
+    d["deployment"]["created_at"] = at.into();
+    d["deployment"]["updated_at"] = at.into();
+    d["deployment_status"]["id"] = (id * 10).into();
+    d["deployment_status"]["state"] = "success".into();
+    d["deployment_status"]["created_at"] = at.into();
+    d["deployment_status"]["updated_at"] = at.into();
+    d
+}
+
 /// The local stack's coordinates, from the variables `scripts/stack.sh up` writes.
 #[derive(Debug, Clone)]
 pub struct Stack {

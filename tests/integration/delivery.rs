@@ -7,10 +7,6 @@ use crate::common::*;
 use serde_json::Value;
 use std::path::Path;
 
-fn payload(path: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(fixture(path)).unwrap()).unwrap()
-}
-
 /// Records one event as the runner starts the step on the production branch `master`.
 fn record(dir: &Path, repo: &str, event: &str, body: &Value, stack: &Stack) {
     let path = dir.join(format!("{event}-{}.json", fastrand::u32(..)));
@@ -35,19 +31,6 @@ fn record(dir: &Path, repo: &str, event: &str, body: &Value, stack: &Stack) {
     assert_eq!(out.status.code(), Some(0), "{event}: {}", text(&out));
 }
 
-fn deployment(id: u64, sha: &str, at: &str) -> Value {
-    let mut d = payload("events/deployment_status/00-created.json");
-    d["deployment"]["id"] = id.into();
-    d["deployment"]["sha"] = sha.into();
-    d["deployment"]["created_at"] = at.into();
-    d["deployment"]["updated_at"] = at.into();
-    d["deployment_status"]["id"] = (id * 10).into();
-    d["deployment_status"]["state"] = "success".into();
-    d["deployment_status"]["created_at"] = at.into();
-    d["deployment_status"]["updated_at"] = at.into();
-    d
-}
-
 #[test]
 fn a_change_recorded_live_from_merge_to_production_gets_its_lead_time_and_counts_as_a_deployment() {
     let stack = Stack::get();
@@ -61,7 +44,7 @@ fn a_change_recorded_live_from_merge_to_production_gets_its_lead_time_and_counts
         dir.path(),
         &repo,
         "deployment_status",
-        &deployment(1001, before, "2019-05-15T15:20:55Z"),
+        &deployment_success(1001, before, "2019-05-15T15:20:55Z"),
         &stack,
     );
     // 2. PR #2 is merged as commit `merge` (2019-05-16 10:45:03); the fake GitHub API gives its
@@ -70,7 +53,7 @@ fn a_change_recorded_live_from_merge_to_production_gets_its_lead_time_and_counts
         dir.path(),
         &repo,
         "pull_request",
-        &payload("events/pull_request/90-closed-merged.json"),
+        &fixture_json("events/pull_request/90-closed-merged.json"),
         &stack,
     );
     // 3. The merge lands on master: the push before → merge.
@@ -78,7 +61,7 @@ fn a_change_recorded_live_from_merge_to_production_gets_its_lead_time_and_counts
         dir.path(),
         &repo,
         "push",
-        &payload("events/push/90-event-merged-pr.json"),
+        &fixture_json("events/push/90-event-merged-pr.json"),
         &stack,
     );
     // 4. Production deploys `merge` (deployment 1002, 2019-05-16 12:00:00): it carries the merge.
@@ -86,7 +69,7 @@ fn a_change_recorded_live_from_merge_to_production_gets_its_lead_time_and_counts
         dir.path(),
         &repo,
         "deployment_status",
-        &deployment(1002, merge, "2019-05-16T12:00:00Z"),
+        &deployment_success(1002, merge, "2019-05-16T12:00:00Z"),
         &stack,
     );
     assert_eq!(

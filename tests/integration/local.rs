@@ -50,10 +50,8 @@ fn the_local_default_writes_jsonl_once_on_a_real_payload() {
 fn a_fork_pull_request_without_secrets_falls_back_to_local_files_with_a_warning() {
     let dir = workdir();
     // The payload of a pull request from a fork: its head lives in another repository.
-    let mut payload: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(fixture("events/pull_request/00-opened.json")).unwrap(),
-    )
-    .unwrap();
+    let mut payload: serde_json::Value =
+        crate::common::fixture_json("events/pull_request/00-opened.json");
     payload["pull_request"]["head"]["repo"]["full_name"] = "someone/Hello-World".into();
     let payload_path = dir.path().join("event.json");
     std::fs::write(&payload_path, payload.to_string()).unwrap();

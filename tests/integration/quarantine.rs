@@ -480,10 +480,7 @@ fn record_says_how_many_rows_were_quarantined_why_and_where() {
     let repo = unique_repository("record-quarantine");
     let dir = workdir();
     // A pull request numbered 0: pr_events refuses it (check pr_number > 0).
-    let mut payload: Value = serde_json::from_str(
-        &std::fs::read_to_string(fixture("events/pull_request/00-opened.json")).unwrap(),
-    )
-    .unwrap();
+    let mut payload: Value = crate::common::fixture_json("events/pull_request/00-opened.json");
     payload["number"] = json!(0);
     payload["pull_request"]["number"] = json!(0);
     let payload_path = dir.path().join("event.json");

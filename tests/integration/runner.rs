@@ -6,7 +6,7 @@
 //! with the repository's secrets and without them. When `DEVMETRICS_CONTAINER_RUNNER` is set
 //! (`scripts/container.sh run`, see docs/action.md) the same steps also run inside the image.
 
-use crate::common::{fixture, repo_root, text, unique_repository, FakeGitHub, Stack};
+use crate::common::{fixture, fixture_json, repo_root, text, unique_repository, FakeGitHub, Stack};
 use serde_yaml::Value as Yaml;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -174,11 +174,6 @@ fn shipped_steps() -> Vec<DevmetricsStep> {
         }
     }
     steps
-}
-
-/// A payload of tests/fixtures/events.
-fn payload(path: &str) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(fixture(path)).unwrap()).unwrap()
 }
 
 /// The first shipped devmetrics step whose workflow listens to `event`.
@@ -741,7 +736,7 @@ fn record_merged_pr(files: &[(&str, &str)]) -> (StepRun, String, FakeGitHub) {
     let run = run_step(Step {
         with: &step.with,
         event: "pull_request",
-        payload: &payload("events/pull_request/90-closed-merged.json"),
+        payload: &fixture_json("events/pull_request/90-closed-merged.json"),
         repository: &repository,
         secrets: &Secrets::stack(),
         api_url: &github.url,
@@ -837,7 +832,7 @@ fn an_outage_on_a_throwaway_runner_fails_the_step_and_keeps_the_rows_for_replay(
         "{} must upload the spool when the step fails",
         step.workflow.display()
     );
-    let payload: serde_json::Value = payload("events/pull_request/90-closed-merged.json");
+    let payload: serde_json::Value = fixture_json("events/pull_request/90-closed-merged.json");
     let repository = unique_repository("runner-outage");
     let down = Secrets::Given {
         url: format!("http://127.0.0.1:{}", crate::common::free_port()),
@@ -882,7 +877,7 @@ fn an_outage_on_a_throwaway_runner_fails_the_step_and_keeps_the_rows_for_replay(
 fn missing_secrets_for_the_runs_environment_fail_unless_the_pull_request_is_from_a_fork() {
     let stack = Stack::get();
     let github = FakeGitHub::start();
-    let push: serde_json::Value = payload("events/push/90-event-merged-pr.json");
+    let push: serde_json::Value = fixture_json("events/push/90-event-merged-pr.json");
     // Only staging secrets, a push to the production branch.
     let with = vec![
         (
@@ -920,7 +915,7 @@ fn missing_secrets_for_the_runs_environment_fail_unless_the_pull_request_is_from
         .any(|l| l.contains(&stack.service_role_key)));
 
     // The same settings on a fork's pull request into main: local files, a warning, exit 0.
-    let mut fork: serde_json::Value = payload("events/pull_request/90-closed-merged.json");
+    let mut fork: serde_json::Value = fixture_json("events/pull_request/90-closed-merged.json");
     fork["pull_request"]["head"]["repo"]["full_name"] = "someone/fork".into();
     fork["pull_request"]["base"]["ref"] = "main".into();
     let run = run_step(Step {
@@ -949,7 +944,7 @@ fn a_pull_requests_own_rules_file_is_ignored_in_favour_of_its_base_branchs() {
     let stack = Stack::get();
     let own_rules = [(".github/devmetrics.yml", "rules: []\n")];
     let (run, repository, github) = record_merged_pr(&own_rules);
-    let base = payload("events/pull_request/90-closed-merged.json");
+    let base = fixture_json("events/pull_request/90-closed-merged.json");
     let base_sha = base["pull_request"]["base"]["sha"].as_str().unwrap();
     assert!(
         github
@@ -970,7 +965,7 @@ fn a_pull_requests_own_rules_file_is_ignored_in_favour_of_its_base_branchs() {
     let run = run_step(Step {
         with: &shipped_step_for("push").with,
         event: "push",
-        payload: &payload("events/push/90-event-merged-pr.json"),
+        payload: &fixture_json("events/push/90-event-merged-pr.json"),
         repository: &repository,
         secrets: &Secrets::stack(),
         api_url: &github.url,

@@ -976,16 +976,9 @@ fn deployment_success(
     sha: &str,
     minute: u32,
 ) -> std::path::PathBuf {
-    let mut payload: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(fixture("events/deployment_status/00-created.json")).unwrap(),
-    )
-    .unwrap();
-    payload["deployment"]["id"] = id.into();
-    payload["deployment"]["sha"] = sha.into();
+    let mut payload =
+        crate::common::deployment_success(id, sha, &format!("2026-01-01T10:{minute:02}:30Z"));
     payload["deployment"]["created_at"] = format!("2026-01-01T10:{minute:02}:00Z").into();
-    payload["deployment_status"]["id"] = (id * 10).into();
-    payload["deployment_status"]["state"] = "success".into();
-    payload["deployment_status"]["created_at"] = format!("2026-01-01T10:{minute:02}:30Z").into();
     let path = dir.join(format!("deployment-{id}.json"));
     std::fs::write(&path, payload.to_string()).unwrap();
     path
