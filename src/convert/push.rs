@@ -74,6 +74,18 @@ pub enum PushDetection {
     NoPullRequestPattern,
 }
 
+impl PushDetection {
+    /// The name stored in `push_events.detected_by` (the serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PushDetection::GithubApi => "github_api",
+            PushDetection::MergeCommitMessage => "merge_commit_message",
+            PushDetection::SquashCommitMessage => "squash_commit_message",
+            PushDetection::NoPullRequestPattern => "no_pull_request_pattern",
+        }
+    }
+}
+
 /// The PR number in a head commit message, and which pattern found it.
 pub fn merged_pr_from_message(message: &str) -> Option<(u32, PushDetection)> {
     let title = message.lines().next().unwrap_or("").trim();
@@ -196,10 +208,7 @@ fn row(push: &Push, ctx: &RecordContext) -> PushEvent {
         head_commit_title: push.head_commit_title.clone(),
         direct_push: push.direct_push,
         merged_pr: push.merged_pr,
-        detected_by: serde_json::to_value(push.detected_by)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        detected_by: push.detected_by.as_str().to_owned(),
         commit_count: push.commits.len() as i64,
         commits: serde_json::to_value(&push.commits).unwrap_or_default(),
         recorded_at: ctx.recorded_at,
@@ -210,6 +219,18 @@ fn row(push: &Push, ctx: &RecordContext) -> PushEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn detection_names_are_their_serde_names() {
+        for d in [
+            PushDetection::GithubApi,
+            PushDetection::MergeCommitMessage,
+            PushDetection::SquashCommitMessage,
+            PushDetection::NoPullRequestPattern,
+        ] {
+            assert_eq!(serde_json::to_value(d).unwrap(), d.as_str());
+        }
+    }
 
     #[test]
     fn commit_messages() {

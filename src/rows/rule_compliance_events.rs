@@ -17,6 +17,17 @@ pub enum ComplianceStatus {
     NotApplicable,
 }
 
+impl ComplianceStatus {
+    /// The name stored in `compliance_status` (the serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComplianceStatus::Compliant => "compliant",
+            ComplianceStatus::Violation => "violation",
+            ComplianceStatus::NotApplicable => "not_applicable",
+        }
+    }
+}
+
 /// What a rule was evaluated on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -61,4 +72,20 @@ pub struct RuleComplianceEvent {
 
 impl Row for RuleComplianceEvent {
     const TABLE: Table = Table::RuleComplianceEvents;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ComplianceStatus;
+
+    #[test]
+    fn status_names_are_their_serde_names() {
+        for s in [
+            ComplianceStatus::Compliant,
+            ComplianceStatus::Violation,
+            ComplianceStatus::NotApplicable,
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
 }

@@ -79,18 +79,16 @@ impl Settings {
     /// from a fork (which gets no secrets, so falls back to local files).
     pub fn target_for(&self, event: EventFacts<'_>) -> Result<Target, SettingsError> {
         let (environment, why) = self.environment_and_why(event.base_branch);
-        let (url, key) = self.remotes.of(environment);
-        let dir = self.output_dir.clone();
-
-        match (url, key) {
-            (Some(_), Some(_)) => Ok(Target {
+        if let Some(sink) = self.remote_for(environment)? {
+            return Ok(Target {
                 environment,
                 why,
-                sink: self
-                    .remote_for(environment)?
-                    .expect("url and key are known"),
+                sink,
                 fallback_warning: None,
-            }),
+            });
+        }
+        let dir = self.output_dir.clone();
+        match self.remotes.of(environment) {
             (_, None) if environment == Environment::Local && !self.require_remote => {
                 // The embedded default: no key, no Supabase needed.
                 Ok(Target {

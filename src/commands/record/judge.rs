@@ -172,10 +172,7 @@ pub(super) async fn judge_rules(
                     row.rule_name,
                     context_label(&context),
                     row.context_id,
-                    serde_json::to_value(row.compliance_status)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default()
+                    row.compliance_status.as_str()
                 );
                 out.notice(&text);
                 report.notices.push(text);
