@@ -43,9 +43,8 @@ pub(crate) struct PendingResult {
 #[derive(Debug, Default)]
 pub(crate) struct CaseState {
     pub classname: String,
-    /// The `name` attribute (`has_name`), in a buffer reused from case to case.
+    /// The `name` attribute in a buffer reused from case to case.
     pub name: String,
-    pub has_name: bool,
     pub time: Option<f64>,
     pub file: Option<String>,
     pub line: Option<u32>,
@@ -79,7 +78,6 @@ impl CaseState {
     pub fn clear(&mut self) {
         self.classname.clear();
         self.name.clear();
-        self.has_name = false;
         self.time = None;
         self.file = None;
         self.line = None;

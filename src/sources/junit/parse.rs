@@ -239,17 +239,14 @@ impl Parser<'_> {
     }
 
     fn open_elements(&self, stack: &[Tag]) -> String {
-        let names: Vec<&str> = stack
-            .iter()
-            .map(|t| match t {
-                Tag::Root => "root",
-                Tag::Suite => "testsuite",
-                Tag::Case => "testcase",
-                Tag::Result => "result",
-                Tag::Ignored | Tag::IgnoredInResult | Tag::Other => "element",
-            })
-            .collect();
-        names.last().copied().unwrap_or("root").to_string()
+        let innermost = stack.last().map_or("root", |t| match t {
+            Tag::Root => "root",
+            Tag::Suite => "testsuite",
+            Tag::Case => "testcase",
+            Tag::Result => "result",
+            Tag::Ignored | Tag::IgnoredInResult | Tag::Other => "element",
+        });
+        innermost.to_string()
     }
 
     fn xml_error(&self, err: quick_xml::Error, line: u64, started: bool) -> JunitError {
@@ -415,10 +412,7 @@ impl Parser<'_> {
         self.case.clear();
         for a in e.attributes().with_checks(false).flatten() {
             match a.key.as_ref() {
-                b"name" => {
-                    self.case.name.push_str(&attr_text(&a.value));
-                    self.case.has_name = true;
-                }
+                b"name" => self.case.name.push_str(&attr_text(&a.value)),
                 b"classname" => self.case.classname.push_str(&attr_text(&a.value)),
                 b"time" => self.case.time = attr_time_value(&a.value),
                 b"file" => {
@@ -550,7 +544,7 @@ impl Parser<'_> {
     /// that it is never folded.
     fn name_if_unnamed(&mut self) {
         let case = &mut self.case;
-        if !case.has_name || case.name.is_empty() {
+        if case.name.is_empty() {
             self.unnamed += 1;
             case.name.clear();
             let _ = write!(
