@@ -383,14 +383,9 @@ impl Sink for JsonlSink {
     async fn write(&self, table: Table, rows: &[Value]) -> TableWrite {
         match self.write_rows(table, rows) {
             Ok(inserted) => TableWrite {
-                table,
-                rows: rows.len(),
                 accepted: rows.len(),
                 inserted,
-                requests: 0,
-                unsent: Vec::new(),
-                quarantined: Vec::new(),
-                error: None,
+                ..TableWrite::empty(table, rows.len())
             },
             Err(error) => TableWrite::failed(table, rows, error),
         }

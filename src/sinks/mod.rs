@@ -191,17 +191,27 @@ pub struct TableWrite {
 }
 
 impl TableWrite {
-    /// A write of which nothing was stored: every row is handed back for the spool.
-    pub fn failed(table: Table, rows: &[Value], error: SinkError) -> TableWrite {
+    /// A write of `rows` rows before anything happened to them: nothing accepted, sent,
+    /// quarantined or failed yet.
+    pub fn empty(table: Table, rows: usize) -> TableWrite {
         TableWrite {
             table,
-            rows: rows.len(),
+            rows,
             accepted: 0,
             inserted: 0,
             requests: 0,
-            unsent: rows.to_vec(),
+            unsent: Vec::new(),
             quarantined: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// A write of which nothing was stored: every row is handed back for the spool.
+    pub fn failed(table: Table, rows: &[Value], error: SinkError) -> TableWrite {
+        TableWrite {
+            unsent: rows.to_vec(),
             error: Some(error),
+            ..TableWrite::empty(table, rows.len())
         }
     }
 
@@ -343,16 +353,7 @@ pub fn quarantine(
         let index = match tables.iter().position(|t| t.table == q.table) {
             Some(i) => i,
             None => {
-                tables.push(TableWrite {
-                    table: q.table,
-                    rows: 0,
-                    accepted: 0,
-                    inserted: 0,
-                    requests: 0,
-                    unsent: Vec::new(),
-                    quarantined: Vec::new(),
-                    error: None,
-                });
+                tables.push(TableWrite::empty(q.table, 0));
                 tables.len() - 1
             }
         };

@@ -363,16 +363,7 @@ impl Sink for PostgrestSink {
 
     async fn write(&self, table: Table, rows: &[Value]) -> TableWrite {
         let before = self.requests_sent();
-        let mut write = TableWrite {
-            table,
-            rows: rows.len(),
-            accepted: 0,
-            inserted: 0,
-            requests: 0,
-            unsent: Vec::new(),
-            quarantined: Vec::new(),
-            error: None,
-        };
+        let mut write = TableWrite::empty(table, rows.len());
         let mut budget = MAX_SEARCH_REQUESTS;
         for (range, body) in bodies(rows, self.batch_rows, MAX_BODY_BYTES) {
             let chunk = &rows[range];
