@@ -55,7 +55,7 @@ pub async fn aggregate(config: &Settings, out: &Output) -> Result<i32, Error> {
                     .into(),
         })?;
     let period = settings.period(Utc::now().date_naive())?;
-    let AnySink::Postgrest(sink) = open_sink(&target, config)? else {
+    let AnySink::Postgrest(sink) = open_sink(&target.sink, target.environment, config)? else {
         unreachable!("a Supabase target opens the PostgREST sink");
     };
     let (first_week, last_week, weeks) = period.weeks();

@@ -60,7 +60,7 @@ pub async fn doctor(config: &Settings, out: &Output) -> Result<i32, Error> {
                     ),
                 },
             ));
-            let sink = open_sink(&target, config)?;
+            let sink = open_sink(&target.sink, target.environment, config)?;
             remote_checks(&sink, rest_url, &mut checks).await;
         }
     }

@@ -9,10 +9,11 @@ pub mod rules_source;
 pub mod test_results;
 
 use crate::cli::{Cli, Command};
+use crate::environment::Environment;
 use crate::error::{exit, Error};
 use crate::output::Output;
 use crate::secret::Secret;
-use crate::settings::{Settings, SinkTarget, Target};
+use crate::settings::{Settings, SinkTarget};
 use crate::sinks::{AnySink, JsonlSink, PostgrestSink};
 use clap::Parser;
 
@@ -105,16 +106,19 @@ fn secret_values(env: &[(String, String)]) -> Vec<Secret> {
 }
 
 /// Opens the sink a target names.
-pub fn open_sink(target: &Target, config: &Settings) -> Result<AnySink, Error> {
-    match &target.sink {
+pub fn open_sink(
+    sink: &SinkTarget,
+    environment: Environment,
+    config: &Settings,
+) -> Result<AnySink, Error> {
+    match sink {
         SinkTarget::Jsonl { dir } => Ok(AnySink::Jsonl(JsonlSink::new(dir.clone()))),
         SinkTarget::Supabase { rest_url, key } => {
             PostgrestSink::new(rest_url, key, config.http.retry, config.http.batch_rows)
                 .map(|sink| AnySink::Postgrest(Box::new(sink)))
                 .map_err(|source| Error::Sink {
                     doing: format!(
-                        "could not use the Supabase key for the {} environment",
-                        target.environment
+                        "could not use the Supabase key for the {environment} environment"
                     ),
                     source: Box::new(source),
                 })

@@ -11,7 +11,7 @@ use crate::error::{exit, Error};
 use crate::output::workflow_commands;
 use crate::output::Output;
 use crate::rows::Batch;
-use crate::settings::{Settings, SinkTarget, Target};
+use crate::settings::Settings;
 use crate::sinks::{quarantine, AnySink, Quarantine, Sink, SinkError, Spool};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -161,18 +161,13 @@ impl<'a> Projects<'a> {
     fn sink(&mut self, environment: Environment, out: &Output) -> Result<Option<&AnySink>, Error> {
         if !self.opened.contains_key(&environment) {
             let sink = match self.config.remote_for(environment)? {
-                Some(sink @ SinkTarget::Supabase { .. }) => {
-                    let target = Target {
-                        environment,
-                        why: String::new(),
-                        sink,
-                        fallback_warning: None,
-                    };
-                    let sink = open_sink(&target, self.config)?;
+                // remote_for names a Supabase project or none, never local files.
+                Some(target) => {
+                    let sink = open_sink(&target, environment, self.config)?;
                     out.info(&format!("{environment} rows go to {}", sink.describe()));
                     Some(sink)
                 }
-                _ => {
+                None => {
                     out.warning(&format!(
                         "the {environment} rows stay in the spool: no Supabase project for the {environment} environment (set {})",
                         self.config.remotes.missing_for(environment)

@@ -68,7 +68,7 @@ pub async fn record(config: &Settings, out: &Output) -> Result<i32, Error> {
     if let Some(warning) = &target.fallback_warning {
         out.warning(warning);
     }
-    let sink = open_sink(&target, config)?;
+    let sink = open_sink(&target.sink, target.environment, config)?;
     let mut report = RecordReport {
         environment: target.environment.to_string(),
         why: target.why.clone(),
