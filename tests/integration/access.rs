@@ -463,3 +463,43 @@ async fn the_api_sets_request_jwt_claims_as_one_json_document() {
     assert_eq!(response.status(), 200);
     assert_eq!(response.json::<Value>().await.unwrap(), json!(true));
 }
+
+/// The completion trigger's list of incomplete rows (`metrics_internal.incomplete_rows`) is
+/// bookkeeping: no API role reaches it, not even the service role, and no role but the
+/// migrations' owner can read it from SQL.
+#[tokio::test]
+async fn the_list_of_incomplete_rows_is_reachable_by_no_api_role() {
+    let stack = Stack::get();
+    for (who, key) in [
+        ("anon", stack.anon_key.clone()),
+        ("service_role", stack.service_role_key.clone()),
+    ] {
+        let response = reqwest::Client::new()
+            .get(format!("{}/incomplete_rows", stack.rest_url()))
+            .header("apikey", &key)
+            .header("Authorization", format!("Bearer {key}"))
+            .header("Accept-Profile", "metrics_internal")
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body = response.text().await.unwrap();
+        assert!(
+            (400..500).contains(&status) && !body.contains("row_id"),
+            "{who} read the internal list: {status} {body}"
+        );
+    }
+    for role in ["anon", "authenticated", "service_role", "metrics_reader"] {
+        assert_eq!(
+            stack.psql(
+                "postgres",
+                &format!(
+                    "select has_schema_privilege('{role}', 'metrics_internal', 'usage')::text \
+                     || ' ' || has_table_privilege('{role}', 'metrics_internal.incomplete_rows', 'select')::text"
+                ),
+            ),
+            "false false",
+            "{role}"
+        );
+    }
+}

@@ -296,6 +296,18 @@ fn a_merged_pr_recorded_while_the_github_api_fails_is_completed_by_a_later_run_n
         log.contains("rule pr-approval on pull request 2: verdict `not_applicable` shown but not recorded: it rests on a failed lookup"),
         "{log}"
     );
+    // The completion trigger finds incomplete rows through metrics_internal.incomplete_rows,
+    // never by reading the table: the row is listed there while it is incomplete.
+    let listed = |stack: &Stack| {
+        stack.psql(
+            "postgres",
+            &format!(
+                "select count(*) from metrics_internal.incomplete_rows \
+                 where natural_key ->> 'repository' = '{repo}'"
+            ),
+        )
+    };
+    assert_eq!(listed(&stack), "1", "{log}");
 
     // 2. The API answers: the same event completes the row in place and records the verdict.
     let github = FakeGitHub::start();
@@ -310,6 +322,7 @@ fn a_merged_pr_recorded_while_the_github_api_fails_is_completed_by_a_later_run_n
     );
     assert_eq!(stack.count("pr_events", &repo), 1);
     assert_eq!(stack.count("rule_compliance_events", &repo), 6, "{log}");
+    assert_eq!(listed(&stack), "0", "a complete row is no longer listed");
     assert_eq!(
         stack.psql(
             "postgres",

@@ -265,7 +265,7 @@ fn read_migrations() -> Stated {
         .collect();
     files.sort();
     let subject = Regex::new(
-        r"(?i)\b(?:create|alter)\s+(table|domain)\s+(?:if\s+not\s+exists\s+)?metrics\.(\w+)",
+        r"(?i)\b(?:create|alter)\s+(table|domain)\s+(?:if\s+not\s+exists\s+)?(metrics|metrics_internal)\.(\w+)",
     )
     .unwrap();
     let check = Regex::new(r"(?i)\bcheck\s*\(").unwrap();
@@ -281,14 +281,18 @@ fn read_migrations() -> Stated {
             .map(|l| l.split("--").next().unwrap())
             .collect::<Vec<_>>()
             .join("\n");
-        let subjects: Vec<(usize, Option<Table>)> = subject
+        // metrics_internal holds the triggers' bookkeeping, which no row of ours is sent to.
+        let subjects: Vec<(usize, Option<Option<Table>>)> = subject
             .captures_iter(&sql)
             .map(|c| {
                 let at = c.get(0).unwrap().start();
+                if &c[2] == "metrics_internal" {
+                    return (at, None);
+                }
                 let table = (c[1].eq_ignore_ascii_case("table")).then(|| {
-                    Table::from_name(&c[2]).unwrap_or_else(|| panic!("unknown table {}", &c[2]))
+                    Table::from_name(&c[3]).unwrap_or_else(|| panic!("unknown table {}", &c[3]))
                 });
-                (at, table)
+                (at, Some(table))
             })
             .collect();
         let subject_at = |at: usize| {
@@ -300,12 +304,15 @@ fn read_migrations() -> Stated {
         };
         for m in check.find_iter(&sql) {
             let expr = parenthesized(&sql, m.end() - 1);
-            let table =
-                subject_at(m.start()).expect("a CHECK inside a create/alter table or domain");
+            let Some(table) =
+                subject_at(m.start()).expect("a CHECK inside a create/alter table or domain")
+            else {
+                continue;
+            };
             stated.checks.insert((table, normalize(expr)));
         }
         for c in column.captures_iter(&sql) {
-            let Some(Some(table)) = subject_at(c.get(0).unwrap().start()) else {
+            let Some(Some(Some(table))) = subject_at(c.get(0).unwrap().start()) else {
                 continue;
             };
             let (name, kind, rest) = (c[1].to_owned(), c[2].to_lowercase(), c[3].to_lowercase());
