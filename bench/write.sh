@@ -42,6 +42,49 @@ done
 sorted=$(printf '%s\n' "${times[@]}" | sort -n)
 echo "record wall time over 20 runs: median $(echo "$sorted" | sed -n 10p) ms, min $(echo "$sorted" | head -1) ms, max $(echo "$sorted" | tail -1) ms (goal <= 150 ms)"
 
+echo "== one record with a 5 000-case JUnit file: HTTP requests and wall time (push to main)"
+# 5 000 cases in 50 suites: 1 % failed with a short trace, 1 % skipped (the record writes the
+# test_runs totals and one test_case_results row per failed case; slow cases are the 10 slowest).
+python3 - "$work/TEST-bench.xml" <<'PY'
+import random, sys
+rng = random.Random(7)
+with open(sys.argv[1], "w") as out:
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n')
+    for s in range(50):
+        out.write(f'<testsuite name="com.example.Suite{s}Test" tests="100">\n')
+        for c in range(100):
+            r = rng.random()
+            out.write(f'<testcase classname="com.example.Suite{s}Test" name="case{c}" time="{rng.expovariate(50):.3f}"')
+            if r < 0.01:
+                out.write(f'><failure message="expected 1 but was 2">java.lang.AssertionError\n\tat com.example.Suite{s}Test.case{c}(Suite{s}Test.java:{10 + c})</failure></testcase>\n')
+            elif r < 0.02:
+                out.write('><skipped/></testcase>\n')
+            else:
+                out.write('/>\n')
+        out.write('</testsuite>\n')
+    out.write('</testsuites>\n')
+PY
+push=tests/fixtures/events/push/04-event.json
+run_record_junit() {
+  env -i PATH="$PATH" GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push GITHUB_EVENT_PATH="$push" \
+    GITHUB_REPOSITORY="bench/junit-$1" GITHUB_REF=refs/heads/master GITHUB_REF_NAME=master \
+    GITHUB_RUN_ID="$1" GITHUB_RUN_ATTEMPT=1 GITHUB_JOB=test \
+    GITHUB_WORKSPACE="$work" INPUT_SUPABASE-URL="$SUPABASE_URL" INPUT_SUPABASE-SERVICE-ROLE-KEY="$STACK_SECRET_KEY" \
+    INPUT_JUNIT-PATHS="$work/TEST-bench.xml" \
+    target/release/devmetrics record >/dev/null
+}
+before=$(wc -l < .stack/nginx/access.log)
+run_record_junit 1
+after=$(wc -l < .stack/nginx/access.log)
+echo "requests made by one record with JUnit: $((after - before)) ($(sed -n "$((before + 1)),${after}p" .stack/nginx/access.log | grep -o '"[A-Z]* /rest/v1/[a-z_/]*' | sort | uniq -c | tr -s ' ' | tr '\n' ';'))"
+times=()
+for i in $(seq 2 21); do
+  start=$(date +%s%N); run_record_junit "$i"; end=$(date +%s%N)
+  times+=($(( (end - start) / 1000000 )))
+done
+sorted=$(printf '%s\n' "${times[@]}" | sort -n)
+echo "record + 5 000-case JUnit, wall time over 20 runs: median $(echo "$sorted" | sed -n 10p) ms, min $(echo "$sorted" | head -1) ms, max $(echo "$sorted" | tail -1) ms (goal <= 50 ms)"
+
 echo "== binary"
 ls -l target/release/devmetrics | awk '{printf "target/release/devmetrics (glibc, stripped): %.1f MiB\n", $5/1048576}'
 musl=target/x86_64-unknown-linux-musl/release/devmetrics

@@ -100,9 +100,17 @@ pub fn expand(root: &Path, patterns: &str) -> Result<Vec<ReportFile>, PathsError
         };
         let mut files = Vec::new();
         walk(&start, &mut files);
+        // An absolute pattern (`${{ github.workspace }}/target/*.xml`) matches the absolute path;
+        // exclusions keep matching the path as displayed, relative to the workspace.
+        let absolute = Path::new(pattern).is_absolute();
         for path in files {
             let display = display_path(root, &path);
-            if matcher.is_match(&display) && !excludes.is_match(&display) {
+            let subject = if absolute {
+                path.to_string_lossy()
+            } else {
+                display.as_str().into()
+            };
+            if matcher.is_match(subject.as_ref()) && !excludes.is_match(&display) {
                 found.push(ReportFile { display, path });
             }
         }
@@ -280,6 +288,23 @@ mod tests {
             expand(root, "reports/[.xml"),
             Err(PathsError::InvalidGlob { .. })
         ));
+    }
+
+    #[test]
+    fn an_absolute_pattern_under_the_workspace_finds_its_files_shown_relative() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for f in ["target/TEST-a.xml", "target/TEST-skip.xml", "target/x.txt"] {
+            let p = root.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "x").unwrap();
+        }
+        let absolute = format!("{}/target/TEST-*.xml\n!**/TEST-skip.xml", root.display());
+        let files = expand(root, &absolute).unwrap();
+        let names: Vec<&str> = files.iter().map(|f| f.display.as_str()).collect();
+        assert_eq!(names, ["target/TEST-a.xml"]);
+        let exact = format!("{}/target/TEST-a.xml", root.display());
+        assert_eq!(expand(root, &exact).unwrap().len(), 1);
     }
 
     #[test]
