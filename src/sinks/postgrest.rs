@@ -3,7 +3,8 @@
 //! Requests are built with the `postgrest` crate, with two gaps covered here: it panics on a
 //! header value it cannot encode (so the key is checked first), and it fixes its own `Prefer`
 //! header on upserts (so the header is replaced on the built request). Every write is
-//! `POST /<table>?on_conflict=<natural key>&select=id` with `Content-Profile: metrics` and
+//! `POST /<table>?on_conflict=<natural key>&select=id&columns=<the rows' columns>` with
+//! `Content-Profile: metrics` and
 //! `Prefer: return=representation,resolution=ignore-duplicates` (`merge-duplicates` for computed
 //! metrics): repeating a write never duplicates a row, and the ids that come back count the rows
 //! that were new.
@@ -146,6 +147,7 @@ impl PostgrestSink {
         &self,
         build: impl Fn() -> postgrest::Builder,
         prefer: Option<&'static str>,
+        columns: Option<&str>,
     ) -> Result<String, SinkError> {
         let mut attempt = 0;
         loop {
@@ -156,6 +158,12 @@ impl PostgrestSink {
                 what: format!("could not build the request: {}", e.without_url()),
                 attempts: attempt,
             })?;
+            if let Some(columns) = columns {
+                request
+                    .url_mut()
+                    .query_pairs_mut()
+                    .append_pair("columns", columns);
+            }
             if let Some(prefer) = prefer {
                 request.headers_mut().insert(
                     HeaderName::from_static("prefer"),
@@ -203,8 +211,20 @@ impl PostgrestSink {
         }
     }
 
-    /// Sends one chunk; returns how many rows were new.
-    async fn write_chunk(&self, table: Table, body: String) -> Result<usize, SinkError> {
+    /// Sends one chunk of `rows` (serialized as `body`); returns how many rows were new.
+    ///
+    /// When every row names the same columns (rows of one struct always do), the request says
+    /// which with `?columns=`: the server then takes the body as it is instead of parsing it to
+    /// find its keys and check them (PostgREST's advice for bulk inserts; postrust spends about
+    /// half its time on a 10 000-row insert there). Rows that differ (a spool written by another
+    /// version) are sent without it, as before.
+    async fn write_chunk(
+        &self,
+        table: Table,
+        rows: &[Value],
+        body: String,
+    ) -> Result<usize, SinkError> {
+        let columns = shared_columns(rows);
         let prefer = match table.on_duplicate() {
             OnDuplicate::Ignore => "return=representation,resolution=ignore-duplicates",
             OnDuplicate::Replace => "return=representation,resolution=merge-duplicates",
@@ -220,6 +240,7 @@ impl PostgrestSink {
                         .select("id")
                 },
                 Some(prefer),
+                columns.as_deref(),
             )
             .await?;
         // The representation lists the rows stored by this request: the new ones.
@@ -270,7 +291,7 @@ impl PostgrestSink {
                         .pop()
                         .map(|(_, body)| body)
                         .unwrap_or_else(|| "[]".to_owned());
-                    match self.write_chunk(table, body).await {
+                    match self.write_chunk(table, &chunk[range.clone()], body).await {
                         Ok(new_rows) => {
                             write.accepted += range.len();
                             write.inserted += new_rows;
@@ -307,7 +328,7 @@ impl PostgrestSink {
     pub async fn rpc(&self, function: &str, args: &Value) -> Result<Value, SinkError> {
         let body = args.to_string();
         let answer = self
-            .send(|| self.api.rpc(function, body.clone()), None)
+            .send(|| self.api.rpc(function, body.clone()), None, None)
             .await?;
         serde_json::from_str(&answer).map_err(|e| SinkError::Api {
             status: 200,
@@ -320,7 +341,7 @@ impl PostgrestSink {
     /// Checks that the API answers at all (`GET /`).
     pub async fn ping(&self) -> Result<(), SinkError> {
         let url = format!("{}/", self.rest_url);
-        self.send(|| self.api.from(""), None)
+        self.send(|| self.api.from(""), None, None)
             .await
             .map(|_| ())
             .map_err(|e| match e {
@@ -350,6 +371,7 @@ impl PostgrestSink {
         self.send(
             || self.api.from(table.name()).insert("[]"),
             Some("return=minimal"),
+            None,
         )
         .await
         .map(|_| ())
@@ -373,7 +395,7 @@ impl Sink for PostgrestSink {
                 write.unsent.extend_from_slice(chunk);
                 continue;
             }
-            match self.write_chunk(table, body).await {
+            match self.write_chunk(table, chunk, body).await {
                 Ok(new_rows) => {
                     write.accepted += chunk.len();
                     write.inserted += new_rows;
@@ -403,7 +425,7 @@ impl Sink for PostgrestSink {
             }
             b.limit(query.limit.max(1))
         };
-        let body = self.send(build, None).await?;
+        let body = self.send(build, None, None).await?;
         serde_json::from_str(&body).map_err(|e| SinkError::Api {
             status: 200,
             error: PostgrestError::default(),
@@ -443,6 +465,23 @@ fn bodies(
         out.push((start..rows.len(), body));
     }
     out
+}
+
+/// The columns every row of `rows` names, comma-separated, when they all name the same ones;
+/// `None` when they differ or there are none.
+fn shared_columns(rows: &[Value]) -> Option<String> {
+    let first = rows.first()?.as_object()?;
+    let same = rows[1..].iter().all(|row| {
+        row.as_object()
+            .is_some_and(|row| row.len() == first.len() && row.keys().eq(first.keys()))
+    });
+    (same && !first.is_empty()).then(|| {
+        first
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(",")
+    })
 }
 
 /// A row the database refused, with its reason.

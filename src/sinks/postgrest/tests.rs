@@ -130,3 +130,15 @@ fn api_errors_keep_all_four_fields() {
     let e = api_error(StatusCode::BAD_GATEWAY, "<html>bad gateway</html>", 1);
     assert_eq!(e.to_string(), "HTTP 502: <html>bad gateway</html>");
 }
+
+#[test]
+fn rows_naming_the_same_columns_name_them_and_rows_that_differ_name_none() {
+    let rows = [json!({"b": 1, "a": null}), json!({"a": 2, "b": 3})];
+    assert_eq!(shared_columns(&rows).as_deref(), Some("a,b"));
+    let differ = [json!({"a": 1, "b": 2}), json!({"a": 1, "c": 2})];
+    assert_eq!(shared_columns(&differ), None);
+    let fewer = [json!({"a": 1, "b": 2}), json!({"a": 1})];
+    assert_eq!(shared_columns(&fewer), None);
+    assert_eq!(shared_columns(&[]), None);
+    assert_eq!(shared_columns(&[json!({})]), None);
+}
