@@ -482,6 +482,37 @@ impl GitHubApi {
     }
 }
 
+#[derive(Debug, Deserialize)]
+struct PrCommitMessage {
+    commit: CommitMessage,
+}
+
+#[derive(Debug, Deserialize)]
+struct CommitMessage {
+    #[serde(default)]
+    message: Option<String>,
+}
+
+impl GitHubApi {
+    /// The messages of the pull request's commits, oldest first (`GET
+    /// /repos/{owner}/{repo}/pulls/{n}/commits`, one request of 100: the first 100 commits of a
+    /// longer PR). What tells a `git revert` (`This reverts commit <sha>.`) whose message the PR
+    /// body does not repeat.
+    pub async fn pull_request_commit_messages(
+        &self,
+        owner: &str,
+        repo: &str,
+        pr_number: u32,
+    ) -> Result<Vec<String>, GitHubError> {
+        let route = format!("/repos/{owner}/{repo}/pulls/{pr_number}/commits");
+        let commits: Vec<PrCommitMessage> = self.get(route, &[("per_page", "100")]).await?;
+        Ok(commits
+            .into_iter()
+            .filter_map(|c| c.commit.message)
+            .collect())
+    }
+}
+
 /// octocrab's error, with GitHub's message and status when it has them.
 fn describe(e: &octocrab::Error) -> String {
     match e {

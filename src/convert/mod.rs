@@ -50,6 +50,9 @@ pub struct EventInputs {
     pub deployment_history: DeploymentHistory,
     /// For merged pull requests: their stages, from the GitHub API.
     pub pr_stages: PullRequestStages,
+    /// For a merged PR its branch, title and body do not name as a revert: its commit messages
+    /// (GitHub API), oldest first; empty when not asked.
+    pub pr_commit_messages: Vec<String>,
     /// For pushes: the API's answer about the head commit.
     pub push_pulls: CommitPulls,
     /// For a successful production deployment: the commits it carried.
@@ -96,9 +99,7 @@ pub fn convert(
     inputs: &EventInputs,
 ) -> Conversion {
     match event {
-        Event::PullRequest(p) => {
-            pull_request::pull_request(p, ctx, options, &inputs.pr_stages, inputs.failed)
-        }
+        Event::PullRequest(p) => pull_request::pull_request(p, ctx, options, inputs),
         Event::PullRequestReview(p) => review::review(p, ctx),
         Event::Push(p) => push::push(p, ctx, options, inputs.push_pulls),
         Event::Deployment(p) => deployment::deployment(p, ctx, options, inputs),
