@@ -82,7 +82,8 @@ fn action_inputs(with: &[(&str, String)]) -> Vec<(String, String)> {
 pub struct Runner {
     dir: tempfile::TempDir,
     repo: String,
-    api_url: String,
+    /// `GITHUB_API_URL` of the next steps.
+    pub api_url: String,
     inputs: Vec<(String, String)>,
 }
 
@@ -172,7 +173,7 @@ impl Runner {
     }
 
     /// A `pull_request` event of `p`: `action` opened, ready_for_review or closed (merged).
-    pub fn pull_request(&self, p: &Pr, action: &str) {
+    pub fn pull_request(&self, p: &Pr, action: &str) -> String {
         let file = match (action, p.bot) {
             ("opened", _) => "00-opened.json",
             ("ready_for_review", _) => "15-ready_for_review.json",
@@ -213,7 +214,7 @@ impl Runner {
         };
         pr["updated_at"] = json!(now);
         payload["action"] = json!(action);
-        self.record("pull_request", &payload);
+        self.record("pull_request", &payload)
     }
 
     /// octocat's approving `pull_request_review` of `p`.
