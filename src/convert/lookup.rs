@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 pub struct LookupPlan {
     /// A merged PR: its first commit and reviews (GitHub API, with a token).
     pub merged_pr: Option<u32>,
-    /// A merged PR that its head branch, title and body do not name as a revert: its commit
-    /// messages (GitHub API, with a token), which may carry git's `This reverts commit <sha>`.
+    /// A merged PR whose head branch, title and body do not name what it reverts (not a revert,
+    /// or a `Revert "<subject>"` title alone): its commit messages (GitHub API, with a token),
+    /// which may carry git's `This reverts commit <sha>`.
     pub revert_commits_of: Option<u32>,
     /// A deployment: read the recent successful deployments of this target environment
     /// (`target_environment` column) from the sink.
@@ -47,7 +48,11 @@ impl LookupPlan {
                 out.merged_pr = Some(pr.number);
                 let title = pr.title.as_deref().unwrap_or("");
                 let body = pr.body.as_deref().unwrap_or("");
-                if reverts(&pr.head.branch, title, body, &[]).is_none() {
+                // A revert that names nothing (`Revert "<subject>"` alone) is asked too: the
+                // commit message names the reverted sha.
+                let named = reverts(&pr.head.branch, title, body, &[])
+                    .is_some_and(|r| r.pr_number.is_some() || r.sha.is_some());
+                if !named {
                     out.revert_commits_of = Some(pr.number);
                 }
             }
@@ -216,7 +221,7 @@ mod tests {
     }
 
     #[test]
-    fn commit_messages_are_asked_for_a_merged_pr_not_already_named_a_revert() {
+    fn commit_messages_are_asked_for_a_merged_pr_whose_revert_is_not_already_named() {
         let options = EventOptions::default();
         let plain = LookupPlan::for_event(&merged_pr(|_| {}), &options);
         assert_eq!(plain.merged_pr, Some(2));
@@ -241,5 +246,11 @@ mod tests {
             &options,
         );
         assert_eq!(body.revert_commits_of, None);
+        // `git revert`'s subject as the title names nothing: its commits may.
+        let title = LookupPlan::for_event(
+            &merged_pr(|pr| pr["title"] = "Revert \"Add login\"".into()),
+            &options,
+        );
+        assert_eq!(title.revert_commits_of, Some(2));
     }
 }

@@ -50,8 +50,8 @@ pub struct EventInputs {
     pub deployment_history: DeploymentHistory,
     /// For merged pull requests: their stages, from the GitHub API.
     pub pr_stages: PullRequestStages,
-    /// For a merged PR its branch, title and body do not name as a revert: its commit messages
-    /// (GitHub API), oldest first; empty when not asked.
+    /// For a merged PR whose branch, title and body do not name what it reverts: its commit
+    /// messages (GitHub API), oldest first; empty when not asked.
     pub pr_commit_messages: Vec<String>,
     /// For pushes: the API's answer about the head commit.
     pub push_pulls: CommitPulls,

@@ -600,11 +600,18 @@ fn a_git_revert_named_only_in_a_commit_message_marks_the_deployment_it_reverts_a
     // The lookup fails: recorded as before (no guess), the gap listed; a later run completes it.
     let failing = FakeGitHub::serve(failing_revert_api);
     run.api_url = failing.url.clone();
-    let again = plain_pr(22, "undo-twenty-again", "Undo twenty again", "", "09 14:00");
+    // git's subject as the title: a revert, but of what only the commit says.
+    let again = plain_pr(
+        22,
+        "undo-again",
+        "Revert \"Feature twenty\"",
+        "",
+        "09 14:00",
+    );
     let printed = run.pull_request(&again, "closed");
     assert!(printed.contains("/pulls/22/commits"), "{printed}");
     // The same route gives the first commit's date: both gaps are listed.
-    assert_eq!(merged(&run, 22), ["-|-|[\"stages\", \"reverts\"]"]);
+    assert_eq!(merged(&run, 22), ["true|-|[\"stages\", \"reverts\"]"]);
     run.api_url = github.url.clone();
     run.pull_request(&again, "closed");
     assert_eq!(merged(&run, 22), [format!("true|{}|-", sha("m20"))]);
