@@ -281,7 +281,11 @@ fn a_week_recorded_live_gives_every_figure_computed_by_hand() {
         ]
     );
 
+    // `record` refreshed the days its rows touched; the figures below come from `aggregate`
+    // alone: 7 days x 22 figures + 1 week x 23 (deploy_days too) = 177 rows.
+    run.rows("delete from metrics.development_metrics where repository = $repo");
     let first = run.aggregate();
+    assert!(first.contains("177 row(s)"), "{first}");
     // The audit trail per PR (pr_number|deployment|coding|pickup|review|deploy|lead|cycle):
     assert_eq!(
         run.rows(
@@ -465,7 +469,6 @@ fn a_week_recorded_live_gives_every_figure_computed_by_hand() {
         )
     };
     let before = all();
-    // 7 days x 22 figures + 1 week x 23 (deploy_days too) = 177 rows.
     assert_eq!(before.len(), 177, "{first}");
     let second = run.aggregate();
     assert!(second.contains("0 row(s)"), "{second}");
