@@ -2,7 +2,7 @@
 //! ready for review, converted to draft, synchronize, closed, merged). A merged row carries the
 //! PR's stages (first commit, ready for review, first review, approval) when they were looked up.
 
-use super::change_kind::{is_hotfix, reverts};
+use super::change_kind::{is_hotfix, reverting_messages, reverts};
 use super::{
     login, mark_incomplete, seconds_between, skip, ts, Conversion, EventInputs, EventOptions,
     EventRows,
@@ -144,11 +144,7 @@ pub(super) fn pull_request(
         if failed.revert_commits {
             mark_incomplete(&mut metadata, "reverts");
         }
-        let messages: Vec<&str> = inputs
-            .pr_commit_messages
-            .iter()
-            .map(String::as_str)
-            .collect();
+        let messages = reverting_messages(&inputs.pr_commits);
         change_kind(pr, options, &messages, &mut metadata);
         merged = Some((
             pr.merge_commit_sha.clone(),

@@ -43,16 +43,16 @@ pub(super) async fn gather_inputs(
         let author = p.pull_request.user.as_ref().map(|u| u.login.as_str());
         let revert_commits = async {
             match plan.revert_commits_of {
-                Some(n) => Some(api.pull_request_commit_messages(owner, name, n).await),
+                Some(n) => Some(api.pull_request_commits(owner, name, n).await),
                 None => None,
             }
         };
-        let ((stages, errors), messages) = tokio::join!(
+        let ((stages, errors), commits) = tokio::join!(
             api.pull_request_stages(owner, name, number, author, p.pull_request.created_at),
             revert_commits
         );
-        match messages {
-            Some(Ok(messages)) => inputs.pr_commit_messages = messages,
+        match commits {
+            Some(Ok(commits)) => inputs.pr_commits = commits,
             Some(Err(err)) => {
                 inputs.failed.revert_commits = true;
                 out.warning(&format!(
