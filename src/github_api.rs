@@ -482,6 +482,50 @@ impl GitHubApi {
     }
 }
 
+/// One commit of a pull request: its sha and message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct PullRequestCommit {
+    /// The commit's sha.
+    pub sha: String,
+    /// Its full message.
+    pub message: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct ApiPrCommit {
+    sha: String,
+    commit: ApiCommitMessage,
+}
+
+#[derive(Debug, Deserialize)]
+struct ApiCommitMessage {
+    #[serde(default)]
+    message: Option<String>,
+}
+
+impl GitHubApi {
+    /// The pull request's commits (sha and message), oldest first (`GET
+    /// /repos/{owner}/{repo}/pulls/{n}/commits`, one request of 100: the first 100 commits of a
+    /// longer PR). What tells a `git revert` (`This reverts commit <sha>.`) whose message the PR
+    /// body does not repeat.
+    pub async fn pull_request_commits(
+        &self,
+        owner: &str,
+        repo: &str,
+        pr_number: u32,
+    ) -> Result<Vec<PullRequestCommit>, GitHubError> {
+        let route = format!("/repos/{owner}/{repo}/pulls/{pr_number}/commits");
+        let commits: Vec<ApiPrCommit> = self.get(route, &[("per_page", "100")]).await?;
+        Ok(commits
+            .into_iter()
+            .map(|c| PullRequestCommit {
+                sha: c.sha,
+                message: c.commit.message.unwrap_or_default(),
+            })
+            .collect())
+    }
+}
+
 /// octocrab's error, with GitHub's message and status when it has them.
 fn describe(e: &octocrab::Error) -> String {
     match e {

@@ -8,6 +8,7 @@
 
 use super::push::merged_pr_from_message;
 use super::EventOptions;
+use crate::github_api::PullRequestCommit;
 
 /// What a pull request reverts, when it is a revert.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -74,6 +75,22 @@ fn reverted_sha(text: &str) -> Option<String> {
     (7..=40)
         .contains(&sha.len())
         .then(|| sha.to_ascii_lowercase())
+}
+
+/// The messages of `commits` that may name what the PR reverts: a `git revert` of a commit of
+/// the same PR (made and undone before the merge) reverts nothing that reached the branch, and
+/// is left out.
+pub fn reverting_messages(commits: &[PullRequestCommit]) -> Vec<&str> {
+    let own = |sha: &str| {
+        commits
+            .iter()
+            .any(|c| c.sha.to_ascii_lowercase().starts_with(sha))
+    };
+    commits
+        .iter()
+        .filter(|c| reverted_sha(&c.message).is_none_or(|sha| !own(&sha)))
+        .map(|c| c.message.as_str())
+        .collect()
 }
 
 fn leading_number(text: &str) -> Option<u32> {
@@ -152,6 +169,34 @@ mod tests {
         .unwrap();
         assert_eq!(r.sha.as_deref(), Some(&SHA[..7]));
         assert_eq!(reverts("x", "Undo", "This reverts commit abc.", &[]), None);
+    }
+
+    #[test]
+    fn a_revert_of_a_commit_of_the_same_pr_is_not_a_revert() {
+        let commit = |sha: &str, message: &str| PullRequestCommit {
+            sha: sha.into(),
+            message: message.into(),
+        };
+        let own = "1111111111111111111111111111111111111111";
+        let commits = [
+            commit(own, "Try a cache"),
+            commit(
+                "2222222222222222222222222222222222222222",
+                "Revert \"Try a cache\"\n\nThis reverts commit 1111111.",
+            ),
+            commit("3333333333333333333333333333333333333333", "Keep the rest"),
+        ];
+        let messages = reverting_messages(&commits);
+        assert_eq!(messages, ["Try a cache", "Keep the rest"]);
+        assert_eq!(reverts("cache", "Add a cache", "", &messages), None);
+        // A revert of a commit from elsewhere stays.
+        let revert = format!("Revert \"Add login\"\n\nThis reverts commit {SHA}.");
+        let commits = [commit(own, &revert)];
+        assert_eq!(reverting_messages(&commits), [revert.as_str()]);
+        assert_eq!(
+            reverts("x", "Undo", "", &reverting_messages(&commits)).and_then(|r| r.sha),
+            Some(SHA.to_owned())
+        );
     }
 
     #[test]

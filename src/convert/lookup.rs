@@ -2,6 +2,7 @@
 //! answers the caller hands back in [`super::EventInputs`]. The caller does the I/O (the sink,
 //! the GitHub API); nothing here does.
 
+use super::change_kind::reverts;
 use super::EventOptions;
 use crate::rows::push_events::BranchClass;
 use crate::sources::event::Event;
@@ -13,6 +14,10 @@ use serde::{Deserialize, Serialize};
 pub struct LookupPlan {
     /// A merged PR: its first commit and reviews (GitHub API, with a token).
     pub merged_pr: Option<u32>,
+    /// A merged PR whose head branch, title and body do not name what it reverts (not a revert,
+    /// or a `Revert "<subject>"` title alone): its commit messages (GitHub API, with a token),
+    /// which may carry git's `This reverts commit <sha>`.
+    pub revert_commits_of: Option<u32>,
     /// A deployment: read the recent successful deployments of this target environment
     /// (`target_environment` column) from the sink.
     pub deployment_history_of: Option<String>,
@@ -39,7 +44,17 @@ impl LookupPlan {
         let mut out = LookupPlan::default();
         match event {
             Event::PullRequest(p) if p.action == "closed" && p.pull_request.is_merged() => {
-                out.merged_pr = Some(p.pull_request.number);
+                let pr = &p.pull_request;
+                out.merged_pr = Some(pr.number);
+                let title = pr.title.as_deref().unwrap_or("");
+                let body = pr.body.as_deref().unwrap_or("");
+                // A revert that names nothing (`Revert "<subject>"` alone) is asked too: the
+                // commit message names the reverted sha.
+                let named = reverts(&pr.head.branch, title, body, &[])
+                    .is_some_and(|r| r.pr_number.is_some() || r.sha.is_some());
+                if !named {
+                    out.revert_commits_of = Some(pr.number);
+                }
             }
             Event::Deployment(p) => out.deployment_history_of = p.deployment.environment.clone(),
             Event::DeploymentStatus(p) => {
@@ -152,6 +167,9 @@ pub struct FailedLookups {
     /// The recent deployments of the target environment could not be read: whether this is a
     /// rollback or a redeploy is unknown. Marks the deployment row `incomplete: ["kind"]`.
     pub deployment_history: bool,
+    /// A merged PR's commit messages (whether one is a `git revert`) could not be read. Marks
+    /// the merged row `incomplete: ["reverts"]`.
+    pub revert_commits: bool,
 }
 
 /// The previous success of `history`, the deployment `deployment_id` itself excluded (a row of
@@ -179,4 +197,60 @@ pub struct CarriedChanges {
     /// The merged hotfix PRs whose merge commit is among [`CarriedChanges::shas`]; `None` when
     /// the merged PRs could not be read.
     pub hotfix_prs: Option<Vec<u32>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::event::{parse_event, ReadOutcome};
+    use std::path::Path;
+
+    /// The merged PR fixture (`90-closed-merged.json`) with `edit` applied to its pull_request.
+    fn merged_pr(edit: impl FnOnce(&mut serde_json::Value)) -> Event {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/events/pull_request/90-closed-merged.json"
+        );
+        let mut payload: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        edit(&mut payload["pull_request"]);
+        match parse_event("pull_request", &payload.to_string(), Path::new(path)) {
+            Ok(ReadOutcome::Event(e)) => *e,
+            other => panic!("expected an event, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn commit_messages_are_asked_for_a_merged_pr_whose_revert_is_not_already_named() {
+        let options = EventOptions::default();
+        let plain = LookupPlan::for_event(&merged_pr(|_| {}), &options);
+        assert_eq!(plain.merged_pr, Some(2));
+        assert_eq!(plain.revert_commits_of, Some(2));
+        // GitHub's revert button names the reverted PR in the branch, title and body: the
+        // commits add nothing.
+        let button = LookupPlan::for_event(
+            &merged_pr(|pr| {
+                pr["head"]["ref"] = "revert-1-feature".into();
+                pr["title"] = "Revert \"Feature (#1)\"".into();
+                pr["body"] = "Reverts Codertocat/Hello-World#1".into();
+            }),
+            &options,
+        );
+        assert_eq!(button.merged_pr, Some(2));
+        assert_eq!(button.revert_commits_of, None);
+        // A body that carries git's message already names the commit.
+        let body = LookupPlan::for_event(
+            &merged_pr(|pr| {
+                pr["body"] = "This reverts commit 0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c.".into();
+            }),
+            &options,
+        );
+        assert_eq!(body.revert_commits_of, None);
+        // `git revert`'s subject as the title names nothing: its commits may.
+        let title = LookupPlan::for_event(
+            &merged_pr(|pr| pr["title"] = "Revert \"Add login\"".into()),
+            &options,
+        );
+        assert_eq!(title.revert_commits_of, Some(2));
+    }
 }

@@ -27,7 +27,7 @@ mod review;
 mod workflow_run;
 
 pub use carried::{carried_by_pushes, RecordedPush};
-pub use change_kind::{is_hotfix, reverts, Reverts};
+pub use change_kind::{is_hotfix, reverting_messages, reverts, Reverts};
 pub use lookup::{
     previous_success, CarriedChanges, CommitPulls, DeployedSha, DeploymentHistory, FailedLookups,
     LookupPlan, PastDeployment,
@@ -36,7 +36,7 @@ pub use options::{CompiledEventOptions, EventOptions, RawEventOptions};
 pub use push::{merged_pr_from_message, Push, PushDetection, PushedCommit};
 pub use workflow_run::DEPLOY_TRIGGERS;
 
-use crate::github_api::PullRequestStages;
+use crate::github_api::{PullRequestCommit, PullRequestStages};
 use crate::rows::{key_timestamp, DeploymentEvent, PrEvent, PushEvent, RecordContext};
 use crate::sources::event::{Event, User};
 use chrono::{DateTime, Utc};
@@ -50,6 +50,9 @@ pub struct EventInputs {
     pub deployment_history: DeploymentHistory,
     /// For merged pull requests: their stages, from the GitHub API.
     pub pr_stages: PullRequestStages,
+    /// For a merged PR whose branch, title and body do not name what it reverts: its commits
+    /// (GitHub API), oldest first; empty when not asked.
+    pub pr_commits: Vec<PullRequestCommit>,
     /// For pushes: the API's answer about the head commit.
     pub push_pulls: CommitPulls,
     /// For a successful production deployment: the commits it carried.
@@ -96,9 +99,7 @@ pub fn convert(
     inputs: &EventInputs,
 ) -> Conversion {
     match event {
-        Event::PullRequest(p) => {
-            pull_request::pull_request(p, ctx, options, &inputs.pr_stages, inputs.failed)
-        }
+        Event::PullRequest(p) => pull_request::pull_request(p, ctx, options, inputs),
         Event::PullRequestReview(p) => review::review(p, ctx),
         Event::Push(p) => push::push(p, ctx, options, inputs.push_pulls),
         Event::Deployment(p) => deployment::deployment(p, ctx, options, inputs),

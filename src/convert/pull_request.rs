@@ -2,12 +2,11 @@
 //! ready for review, converted to draft, synchronize, closed, merged). A merged row carries the
 //! PR's stages (first commit, ready for review, first review, approval) when they were looked up.
 
-use super::change_kind::{is_hotfix, reverts};
+use super::change_kind::{is_hotfix, reverting_messages, reverts};
 use super::{
-    login, mark_incomplete, seconds_between, skip, ts, Conversion, EventOptions, EventRows,
-    FailedLookups,
+    login, mark_incomplete, seconds_between, skip, ts, Conversion, EventInputs, EventOptions,
+    EventRows,
 };
-use crate::github_api::PullRequestStages;
 use crate::rows::pr_events::{PrEvent, PrEventType};
 use crate::rows::{key_timestamp, RecordContext};
 use crate::sources::event::{PullRequest, PullRequestPayload, User};
@@ -51,7 +50,12 @@ pub(super) fn pr_row(
 
 /// A merged PR's labels, `is_hotfix`, and what it reverts (`reverts_pr_number`,
 /// `reverts_sha`), as `metadata` keys.
-fn change_kind(pr: &PullRequest, options: &EventOptions, metadata: &mut Map<String, Value>) {
+fn change_kind(
+    pr: &PullRequest,
+    options: &EventOptions,
+    messages: &[&str],
+    metadata: &mut Map<String, Value>,
+) {
     let labels: Vec<&str> = pr.labels.iter().map(|l| l.name.as_str()).collect();
     metadata.insert("labels".into(), json!(labels));
     metadata.insert(
@@ -60,7 +64,7 @@ fn change_kind(pr: &PullRequest, options: &EventOptions, metadata: &mut Map<Stri
     );
     let title = pr.title.as_deref().unwrap_or("");
     let body = pr.body.as_deref().unwrap_or("");
-    if let Some(r) = reverts(&pr.head.branch, title, body, &[]) {
+    if let Some(r) = reverts(&pr.head.branch, title, body, messages) {
         metadata.insert("is_revert".into(), json!(true));
         if let Some(n) = r.pr_number {
             metadata.insert("reverts_pr_number".into(), json!(n));
@@ -75,9 +79,9 @@ pub(super) fn pull_request(
     p: &PullRequestPayload,
     ctx: &RecordContext,
     options: &EventOptions,
-    stages: &PullRequestStages,
-    failed: FailedLookups,
+    inputs: &EventInputs,
 ) -> Conversion {
+    let (stages, failed) = (&inputs.pr_stages, inputs.failed);
     let pr = &p.pull_request;
     let mut metadata = Map::new();
     metadata.insert("action".into(), json!(p.action));
@@ -137,7 +141,11 @@ pub(super) fn pull_request(
         if failed.pr_stages {
             mark_incomplete(&mut metadata, "stages");
         }
-        change_kind(pr, options, &mut metadata);
+        if failed.revert_commits {
+            mark_incomplete(&mut metadata, "reverts");
+        }
+        let messages = reverting_messages(&inputs.pr_commits);
+        change_kind(pr, options, &messages, &mut metadata);
         merged = Some((
             pr.merge_commit_sha.clone(),
             seconds_between(Some(pr.created_at), Some(at)),

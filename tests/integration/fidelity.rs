@@ -278,7 +278,8 @@ fn a_merged_pr_recorded_while_the_github_api_fails_is_completed_by_a_later_run_n
     );
     assert_eq!(
         stack.column("pr_events", STAGES, &repo),
-        ["- - - - [\"stages\"]"],
+        // The commits' route also tells whether it is a `git revert`: that gap is listed too.
+        ["- - - - [\"stages\", \"reverts\"]"],
         "{log}"
     );
     assert_eq!(

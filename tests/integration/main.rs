@@ -12,6 +12,7 @@ mod common;
 mod delivery;
 mod events;
 mod fidelity;
+mod history;
 mod hygiene;
 mod junit;
 mod legs;

@@ -1,5 +1,6 @@
 //! What `record` looks up before converting an event: the deployment history from the sink and
-//! a merged pull request's stages and a pushed commit's pull request from the GitHub API, and
+//! a merged pull request's stages (and, unless it is already named a revert, its commit messages)
+//! and a pushed commit's pull request from the GitHub API, and
 //! which commits a successful production deployment carried (recorded pushes, else the API's
 //! compare) and whether one is a hotfix PR's merge commit (recorded merged PRs).
 
@@ -40,9 +41,28 @@ pub(super) async fn gather_inputs(
         (plan.merged_pr, github, repo, event)
     {
         let author = p.pull_request.user.as_ref().map(|u| u.login.as_str());
-        let (stages, errors) = api
-            .pull_request_stages(owner, name, number, author, p.pull_request.created_at)
-            .await;
+        let revert_commits = async {
+            match plan.revert_commits_of {
+                Some(n) => Some(api.pull_request_commits(owner, name, n).await),
+                None => None,
+            }
+        };
+        let ((stages, errors), commits) = tokio::join!(
+            api.pull_request_stages(owner, name, number, author, p.pull_request.created_at),
+            revert_commits
+        );
+        match commits {
+            Some(Ok(commits)) => inputs.pr_commits = commits,
+            Some(Err(err)) => {
+                inputs.failed.revert_commits = true;
+                out.warning(&format!(
+                    "{err}; whether PR #{number} is a `git revert` (`This reverts commit <sha>` in \
+                     a commit message) stays unknown: the merged row is marked incomplete and a \
+                     later run (re-run the job) completes it"
+                ));
+            }
+            None => {}
+        }
         inputs.failed.pr_stages = !errors.is_empty();
         for err in errors {
             out.warning(&format!(
