@@ -1,0 +1,1 @@
+//! Git history → rows (in progress).
