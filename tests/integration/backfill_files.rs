@@ -361,7 +361,7 @@ fn git_history_judges_merges_squash_merges_and_direct_pushes() {
     assert!(import
         .not_judged
         .iter()
-        .any(|l| l.contains("1 squash-merged PR")));
+        .any(|l| l.contains("1 PR(s) merged without a merge commit")));
     assert_eq!(status_of(&rows, "pr-approval", "1"), None, "needs the API");
     assert_eq!(
         status_of(&rows, "conventional-commits", &shas.squash),

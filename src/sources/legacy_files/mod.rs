@@ -244,6 +244,14 @@ fn read_object(
                     outcome: ProblemOutcome::FieldIgnored,
                 });
             }
+            if let LegacyKind::PullRequest(pr) = &kind {
+                if let Some(problem) = cycle_time_mismatch(pr, &object) {
+                    read.problems.push(FileProblem {
+                        file: path.to_owned(),
+                        ..problem
+                    });
+                }
+            }
             read.records.push(LegacyRecord {
                 file: relative.to_owned(),
                 index,
@@ -258,6 +266,19 @@ fn read_object(
             outcome: ProblemOutcome::Skipped,
         }),
     }
+}
+
+/// A `cycle_time_seconds` that the PR's own times contradict: the rows take the times' figure.
+fn cycle_time_mismatch(pr: &LegacyPullRequest, object: &Object) -> Option<FileProblem> {
+    let written = pr.cycle_time_seconds?;
+    let from_times = (pr.merged_at? - pr.created_at).num_seconds();
+    (written.abs_diff(from_times.unsigned_abs()) > 1).then(|| FileProblem {
+        file: PathBuf::new(),
+        field: Some(object.path("cycle_time_seconds")),
+        problem: format!("{written} seconds, but merged_at - created_at = {from_times} seconds"),
+        help: "the rows take the figure of the times; correct the times if they are wrong".into(),
+        outcome: ProblemOutcome::FieldIgnored,
+    })
 }
 
 #[cfg(test)]

@@ -172,3 +172,20 @@ fn local_jsonl_lines_are_read_with_bad_lines_reported_by_number() {
     assert_eq!(at, vec![None, Some("line 3"), Some("line 4")]);
     assert!(read.problems[0].problem.contains("`notes`"));
 }
+
+#[test]
+fn a_cycle_time_the_times_contradict_is_reported_and_the_times_win() {
+    let text = r#"{"pr_number": 7, "created_at": "2025-11-18T08:00:00Z",
+        "merged_at": "2025-11-18T09:00:00Z", "cycle_time_seconds": 60}"#;
+    let read = read_one(text);
+    assert_eq!(read.records.len(), 1);
+    assert_eq!(read.problems.len(), 1, "{:?}", read.problems);
+    assert_eq!(
+        read.problems[0].field.as_deref(),
+        Some("cycle_time_seconds")
+    );
+    assert_eq!(read.problems[0].outcome, ProblemOutcome::FieldIgnored);
+    assert!(read_one(&text.replace(": 60}", ": 3600}"))
+        .problems
+        .is_empty());
+}
