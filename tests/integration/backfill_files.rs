@@ -105,6 +105,56 @@ async fn legacy_json_files_become_test_runs_and_pr_events_and_a_second_import_ad
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_legacy_merged_pr_has_the_live_key_and_the_live_row_completes_its_stages() {
+    let stack = Stack::get();
+    let repository = unique_repository("legacy-then-live");
+    let dir = fixture("legacy/development-metrics");
+    let import = legacy_rows(read_legacy_dir(&dir), &ctx(&repository), since());
+    write(&sink(&stack), &import.batch).await;
+    // The same merge as live capture (or the API backfill) sees it, with every stage looked up.
+    let mut p = fixture_json("events/pull_request/90-closed-merged.json");
+    p["number"] = json!(42);
+    p["pull_request"]["number"] = json!(42);
+    p["pull_request"]["created_at"] = json!("2025-11-18T08:00:00Z");
+    for at in ["updated_at", "closed_at", "merged_at"] {
+        p["pull_request"][at] = json!("2025-11-19T10:30:00Z");
+    }
+    let inputs = EventInputs {
+        pr_stages: devmetrics::github_api::PullRequestStages {
+            first_commit_at: Some("2025-11-17T16:20:00Z".parse().unwrap()),
+            ready_for_review_at: Some("2025-11-18T08:00:00Z".parse().unwrap()),
+            first_review_at: Some("2025-11-18T13:05:00Z".parse().unwrap()),
+            approved_at: Some("2025-11-18T15:00:00Z".parse().unwrap()),
+        },
+        ..EventInputs::default()
+    };
+    let Conversion::Rows(live) = convert(
+        &event("pull_request", &p),
+        &ctx(&repository),
+        &EventOptions::default(),
+        &inputs,
+    ) else {
+        panic!()
+    };
+    assert_eq!(live.pr_events[0].event_key, "merged@2025-11-19T10:30:00Z");
+    let mut batch = Batch::new();
+    batch.extend(live.pr_events);
+    assert_eq!(
+        write(&sink(&stack), &batch).await,
+        vec![(Table::PrEvents, 0)]
+    );
+    assert_eq!(stack.count("pr_events", &repository), 4);
+    let merged = stack.psql(
+        "postgres",
+        &format!(
+            "select metadata->>'approved_at', metadata ? 'incomplete', metadata->>'source' \
+             from metrics.pr_events where repository = '{repository}' and event_type = 'merged'"
+        ),
+    );
+    assert_eq!(merged, "2025-11-18T15:00:00Z|f|legacy_json");
+}
+
 #[test]
 fn a_bad_legacy_file_is_reported_with_its_file_and_field_and_nothing_is_guessed() {
     let dir = fixture("legacy/bad/development-metrics");
