@@ -10,7 +10,7 @@ use devmetrics::convert::legacy_files::{legacy_rows, local_jsonl_rows};
 use devmetrics::convert::{convert, Conversion, EventInputs, EventOptions, RawEventOptions};
 use devmetrics::environment::Environment;
 use devmetrics::rows::rule_compliance_events::{ComplianceStatus, RuleComplianceEvent};
-use devmetrics::rows::{Batch, PushEvent, RecordContext, Table};
+use devmetrics::rows::{Batch, PushEvent, RecordContext, Row, Table};
 use devmetrics::rules::{self, RuleSet};
 use devmetrics::secret::Secret;
 use devmetrics::sinks::{JsonlSink, PostgrestSink, RetryPolicy, Sink};
@@ -348,22 +348,19 @@ fn git_import(repo: &Repo, repository: &str) -> GitImport {
     git_history_rows(&history, &RuleSet::defaults(), &ctx(repository))
 }
 
-fn verdicts(batch: &Batch) -> Vec<RuleComplianceEvent> {
-    batch
-        .groups()
-        .filter(|(t, _)| *t == Table::RuleComplianceEvents)
-        .flat_map(|(_, rows)| rows.iter().cloned())
+fn rows_of<R: Row>(batch: &Batch) -> Vec<R> {
+    let rows = batch.groups().filter(|(t, _)| *t == R::TABLE);
+    rows.flat_map(|(_, rows)| rows.iter().cloned())
         .map(|v| serde_json::from_value(v).unwrap())
         .collect()
 }
 
+fn verdicts(batch: &Batch) -> Vec<RuleComplianceEvent> {
+    rows_of(batch)
+}
+
 fn pushes(batch: &Batch) -> Vec<PushEvent> {
-    batch
-        .groups()
-        .filter(|(t, _)| *t == Table::PushEvents)
-        .flat_map(|(_, rows)| rows.iter().cloned())
-        .map(|v| serde_json::from_value(v).unwrap())
-        .collect()
+    rows_of(batch)
 }
 
 fn status_of(
