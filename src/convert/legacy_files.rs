@@ -257,6 +257,7 @@ mod tests {
         read_legacy_dir(
             &Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("tests/fixtures/legacy/development-metrics"),
+            &[],
         )
     }
 

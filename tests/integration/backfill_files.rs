@@ -64,7 +64,7 @@ async fn legacy_json_files_become_test_runs_and_pr_events_and_a_second_import_ad
     let stack = Stack::get();
     let repository = unique_repository("legacy-json");
     let dir = fixture("legacy/development-metrics");
-    let import = legacy_rows(read_legacy_dir(&dir), &ctx(&repository), since());
+    let import = legacy_rows(read_legacy_dir(&dir, &[]), &ctx(&repository), since());
     assert_eq!(import.files_read, 4);
     // The e2e run has a field the format does not know: imported without it, and said.
     assert_eq!(import.problems.len(), 1, "{:?}", import.problems);
@@ -73,7 +73,7 @@ async fn legacy_json_files_become_test_runs_and_pr_events_and_a_second_import_ad
 
     let first = write(&sink(&stack), &import.batch).await;
     assert_eq!(first, vec![(Table::PrEvents, 4), (Table::TestRuns, 3)]);
-    let again = legacy_rows(read_legacy_dir(&dir), &ctx(&repository), since());
+    let again = legacy_rows(read_legacy_dir(&dir, &[]), &ctx(&repository), since());
     let second = write(&sink(&stack), &again.batch).await;
     assert_eq!(second, vec![(Table::PrEvents, 0), (Table::TestRuns, 0)]);
     assert_eq!(stack.count("test_runs", &repository), 3);
@@ -110,7 +110,7 @@ async fn a_legacy_merged_pr_has_the_live_key_and_the_live_row_completes_its_stag
     let stack = Stack::get();
     let repository = unique_repository("legacy-then-live");
     let dir = fixture("legacy/development-metrics");
-    let import = legacy_rows(read_legacy_dir(&dir), &ctx(&repository), since());
+    let import = legacy_rows(read_legacy_dir(&dir, &[]), &ctx(&repository), since());
     write(&sink(&stack), &import.batch).await;
     // The same merge as live capture (or the API backfill) sees it, with every stage looked up.
     let mut p = fixture_json("events/pull_request/90-closed-merged.json");
@@ -158,7 +158,7 @@ async fn a_legacy_merged_pr_has_the_live_key_and_the_live_row_completes_its_stag
 #[test]
 fn a_bad_legacy_file_is_reported_with_its_file_and_field_and_nothing_is_guessed() {
     let dir = fixture("legacy/bad/development-metrics");
-    let import = legacy_rows(read_legacy_dir(&dir), &ctx("o/r"), since());
+    let import = legacy_rows(read_legacy_dir(&dir, &[]), &ctx("o/r"), since());
     assert!(import.batch.is_empty(), "{:?}", import.batch);
     let problems: BTreeSet<(String, Option<String>)> = import
         .problems
@@ -202,7 +202,7 @@ async fn local_jsonl_rows_go_to_the_stack_as_they_are_and_twice_adds_nothing() {
     let local = tempfile::tempdir().unwrap();
     // What the local default wrote: legacy rows and git history rows, through the JSONL sink.
     let mut written = legacy_rows(
-        read_legacy_dir(&fixture("legacy/development-metrics")),
+        read_legacy_dir(&fixture("legacy/development-metrics"), &[]),
         &ctx(&repository),
         since(),
     )

@@ -94,16 +94,21 @@ pub struct LegacyRead {
     pub files_read: usize,
 }
 
-/// Reads every `*.json` file under `dir` (at any depth, in path order). A missing directory has
-/// no files. Never fails: an unreadable file is a problem like a malformed one.
-pub fn read_legacy_dir(dir: &Path) -> LegacyRead {
+/// Reads every `*.json` file under `dir` (at any depth, in path order), except the paths (relative
+/// to `dir`) listed in `own_files`: devmetrics' own files kept there (a backfill's checkpoint
+/// and report), which are not legacy metrics. A missing directory has no files. Never fails: an
+/// unreadable file is a problem like a malformed one.
+pub fn read_legacy_dir(dir: &Path, own_files: &[&str]) -> LegacyRead {
     let mut read = LegacyRead::default();
     let mut files = Vec::new();
     collect(dir, &mut files, &mut read.problems);
     files.sort();
     for path in files {
-        read.files_read += 1;
         let relative = path.strip_prefix(dir).unwrap_or(&path).to_owned();
+        if own_files.iter().any(|own| relative == Path::new(own)) {
+            continue;
+        }
+        read.files_read += 1;
         match std::fs::read(&path) {
             Ok(bytes) => read_file(&bytes, &path, &relative, &mut read),
             Err(e) => read.problems.push(problem(

@@ -189,3 +189,20 @@ fn a_cycle_time_the_times_contradict_is_reported_and_the_times_win() {
         .problems
         .is_empty());
 }
+
+#[test]
+fn devmetrics_own_files_in_the_directory_are_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("tests")).unwrap();
+    std::fs::write(dir.path().join("tests/run.json"), RUN).unwrap();
+    std::fs::write(dir.path().join("backfill-report.json"), r#"{"tables": {}}"#).unwrap();
+    let read = read_legacy_dir(dir.path(), &["backfill-report.json"]);
+    assert_eq!((read.files_read, read.records.len()), (1, 1));
+    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    let unskipped = read_legacy_dir(dir.path(), &[]);
+    assert_eq!(
+        unskipped.problems.len(),
+        1,
+        "not legacy metrics: reported when not named"
+    );
+}
