@@ -15,7 +15,8 @@
 //! title…) need the GitHub API; they are listed in [`GitImport::not_judged`], never guessed.
 //!
 //! Known differences with live capture: several commits pushed at once are one push live and
-//! one step per commit here; a rebase merge looks like direct pushes (no PR in its subjects).
+//! one step per commit here; without the API's answers, a rebase merge looks like direct pushes
+//! (no PR in its subjects).
 
 use super::{merged_pr_from_message, CommitPulls, PushDetection, PushedCommit};
 use crate::rows::push_events::{BranchClass, PushEvent};
