@@ -17,6 +17,8 @@
 mod carried;
 mod change_kind;
 mod deployment;
+pub mod git_history;
+pub mod legacy_files;
 mod lookup;
 mod merge_group;
 mod options;

@@ -1,4 +1,6 @@
 //! Sources: what GitHub gives a workflow, read into typed models that know nothing about rows.
 
 pub mod event;
+pub mod git_history;
 pub mod junit;
+pub mod legacy_files;
