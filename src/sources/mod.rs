@@ -1,4 +1,6 @@
-//! Sources: what GitHub gives a workflow, read into typed models that know nothing about rows.
+//! Sources: what GitHub gives a workflow, read into typed models that know nothing about rows;
+//! and `figures`, what a report reads back from the database.
 
 pub mod event;
+pub mod figures;
 pub mod junit;
