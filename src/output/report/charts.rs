@@ -7,8 +7,10 @@
 use super::model::{Point, Report, Series, StageWeek};
 use serde::Serialize;
 
-const WIDTH: f64 = 640.0;
-const HEIGHT: f64 = 220.0;
+/// A full-width chart's viewBox (the PR stages, pass rates).
+const WIDE: (f64, f64) = (640.0, 220.0);
+/// A chart in a card (the DORA trends): drawn at about its own size, so its text stays legible.
+const SMALL: (f64, f64) = (320.0, 170.0);
 const LEFT: f64 = 52.0;
 const RIGHT: f64 = 8.0;
 const TOP: f64 = 12.0;
@@ -107,17 +109,19 @@ struct Scale {
     max: f64,
     factor: f64,
     unit: &'static str,
+    height: f64,
 }
 
 impl Scale {
     /// A scale for values in `unit` ("per_day", "seconds", "ratio") up to `max` (source units).
-    fn for_unit(unit: &str, max: f64) -> Scale {
+    fn for_unit(unit: &str, max: f64, height: f64) -> Scale {
         let (factor, unit) = match unit {
             "ratio" => {
                 return Scale {
                     max: 1.0,
                     factor: 100.0,
                     unit: "%",
+                    height,
                 }
             }
             "seconds" if max >= 2.0 * 86400.0 => (1.0 / 86400.0, "d"),
@@ -129,12 +133,13 @@ impl Scale {
             max: shown / factor,
             factor,
             unit,
+            height,
         }
     }
 
     fn y(&self, value: f64) -> f64 {
-        let plot = HEIGHT - TOP - BOTTOM;
-        HEIGHT - BOTTOM - (value / self.max).clamp(0.0, 1.0) * plot
+        let plot = self.height - TOP - BOTTOM;
+        self.height - BOTTOM - (value / self.max).clamp(0.0, 1.0) * plot
     }
 
     fn ticks(&self) -> Vec<Tick> {
@@ -177,20 +182,29 @@ fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// Slot `i` of `n`: its left edge and width.
-fn slot(i: usize, n: usize) -> (f64, f64) {
-    let w = (WIDTH - LEFT - RIGHT) / n.max(1) as f64;
+/// Slot `i` of `n` in a chart `width` wide: its left edge and width.
+fn slot(i: usize, n: usize, width: f64) -> (f64, f64) {
+    let w = (width - LEFT - RIGHT) / n.max(1) as f64;
     (LEFT + w * i as f64, w)
 }
 
-fn frame(id: String, title: String, desc: String, weeks: &[chrono::NaiveDate]) -> Chart {
-    let every = weeks.len().div_ceil(8).max(1);
+fn frame(
+    id: String,
+    title: String,
+    desc: String,
+    weeks: &[chrono::NaiveDate],
+    (width, height): (f64, f64),
+) -> Chart {
+    let every = weeks
+        .len()
+        .div_ceil(if width < 400.0 { 4 } else { 8 })
+        .max(1);
     let labels = weeks
         .iter()
         .enumerate()
         .filter(|(i, _)| i % every == 0)
         .map(|(i, w)| {
-            let (x, w_) = slot(i, weeks.len());
+            let (x, w_) = slot(i, weeks.len(), width);
             Label {
                 x: round(x + w_ / 2.0),
                 text: w.format("%m-%d").to_string(),
@@ -201,11 +215,11 @@ fn frame(id: String, title: String, desc: String, weeks: &[chrono::NaiveDate]) -
         id,
         title,
         desc,
-        width: WIDTH,
-        height: HEIGHT,
-        baseline: HEIGHT - BOTTOM,
+        width,
+        height,
+        baseline: height - BOTTOM,
         left: LEFT,
-        right: WIDTH - RIGHT,
+        right: width - RIGHT,
         bars: Vec::new(),
         gaps: Vec::new(),
         ticks: Vec::new(),
@@ -232,29 +246,43 @@ fn describe(points: &[Point]) -> String {
 }
 
 /// A bar per week of `points` (values in `unit`), with `line` (in source units) when given.
-pub fn bars(id: &str, title: &str, unit: &str, points: &[Point], line: Option<f64>) -> Chart {
+pub fn bars(
+    id: &str,
+    title: &str,
+    unit: &str,
+    points: &[Point],
+    line: Option<f64>,
+    size: (f64, f64),
+) -> Chart {
     let weeks: Vec<_> = points.iter().map(|p| p.week).collect();
-    let mut chart = frame(id.to_owned(), title.to_owned(), describe(points), &weeks);
+    let mut chart = frame(
+        id.to_owned(),
+        title.to_owned(),
+        describe(points),
+        &weeks,
+        size,
+    );
+    let (width, height) = size;
     let max = points.iter().filter_map(|p| p.value).fold(0.0, f64::max);
-    let scale = Scale::for_unit(unit, max.max(line.unwrap_or(0.0)));
+    let scale = Scale::for_unit(unit, max.max(line.unwrap_or(0.0)), height);
     chart.ticks = scale.ticks();
     for (i, p) in points.iter().enumerate() {
-        let (x, w) = slot(i, points.len());
+        let (x, w) = slot(i, points.len(), width);
         match p.value {
             Some(v) => {
-                let y = scale.y(v).min(HEIGHT - BOTTOM - 1.0);
+                let y = scale.y(v).min(height - BOTTOM - 1.0);
                 chart.bars.push(Bar {
                     x: round(x + w * 0.15),
                     y: round(y),
                     w: round(w * 0.7),
-                    h: round(HEIGHT - BOTTOM - y),
+                    h: round(height - BOTTOM - y),
                     class: "bar",
                     text: format!("week of {}: {} (n = {})", p.week, p.text, p.n),
                 });
             }
             None => chart.gaps.push(Gap {
                 x: round(x + w / 2.0),
-                y: HEIGHT - BOTTOM - 4.0,
+                y: height - BOTTOM - 4.0,
                 text: format!("week of {}: {}", p.week, p.text),
             }),
         }
@@ -288,26 +316,28 @@ pub fn stages(id: &str, weeks: &[StageWeek]) -> Chart {
          {measured} of {} weeks have a figure.",
         weeks.len()
     );
+    let (width, height) = WIDE;
     let mut chart = frame(
         id.to_owned(),
         "PR cycle time by stage (medians)".into(),
         desc,
         &dates,
+        WIDE,
     );
     let max = weeks
         .iter()
         .map(|s| parts(s).iter().filter_map(|(_, _, p)| p.value).sum::<f64>())
         .fold(0.0, f64::max);
-    let scale = Scale::for_unit("seconds", max);
+    let scale = Scale::for_unit("seconds", max, height);
     chart.ticks = scale.ticks();
     for (i, s) in weeks.iter().enumerate() {
-        let (x, w) = slot(i, weeks.len());
-        let mut top = HEIGHT - BOTTOM;
+        let (x, w) = slot(i, weeks.len(), width);
+        let mut top = height - BOTTOM;
         let mut any = false;
         for (class, name, p) in parts(s) {
             let Some(v) = p.value else { continue };
             any = true;
-            let h = (HEIGHT - BOTTOM - scale.y(v)).max(1.0);
+            let h = (height - BOTTOM - scale.y(v)).max(1.0);
             top -= h;
             chart.bars.push(Bar {
                 x: round(x + w * 0.15),
@@ -321,7 +351,7 @@ pub fn stages(id: &str, weeks: &[StageWeek]) -> Chart {
         if !any {
             chart.gaps.push(Gap {
                 x: round(x + w / 2.0),
-                y: HEIGHT - BOTTOM - 4.0,
+                y: height - BOTTOM - 4.0,
                 text: format!("week of {}: {}", s.week, s.coding.text),
             });
         }
@@ -357,6 +387,7 @@ pub fn charts(report: &Report) -> Charts {
             "ratio",
             &s.points,
             Some(report.pass_line / 100.0),
+            WIDE,
         )
     };
     Charts {
@@ -364,7 +395,7 @@ pub fn charts(report: &Report) -> Charts {
             .dora
             .iter()
             .enumerate()
-            .map(|(i, k)| bars(&format!("dora-{i}"), k.label, k.unit, &k.trend, None))
+            .map(|(i, k)| bars(&format!("dora-{i}"), k.label, k.unit, &k.trend, None, SMALL))
             .collect(),
         stages: stages("stages", &report.cycle),
         pass_rates: report
@@ -402,6 +433,7 @@ mod tests {
                 point("2026-11-30", Some(1.0)),
             ],
             Some(0.8),
+            WIDE,
         );
         assert_eq!(c.bars.len(), 2);
         assert_eq!(c.bars[0].h, 1.0);
@@ -410,7 +442,7 @@ mod tests {
         assert!(c.gaps[0].text.contains("no test run"));
         let line = c.line.unwrap();
         assert_eq!(line.text, "80%");
-        assert!(line.y > TOP && line.y < HEIGHT - BOTTOM);
+        assert!(line.y > TOP && line.y < WIDE.1 - BOTTOM);
     }
 
     #[test]

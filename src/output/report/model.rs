@@ -40,6 +40,8 @@ pub struct Report {
     pub pass_rates: Vec<Series>,
     /// The pass rate line (percent).
     pub pass_line: f64,
+    /// In words: `80 %`.
+    pub pass_line_text: String,
     /// Most flaky tests of the period (top 10).
     pub flaky: Vec<TestLine>,
     /// Slowest tests of the period (top 10).
@@ -385,6 +387,7 @@ pub fn build(context: Context, figures: &Figures) -> Report {
         cycle_empty,
         pass_rates,
         pass_line: context.pass_line,
+        pass_line_text: format!("{} %", context.pass_line),
         flaky: flaky(&figures.test_cases),
         slowest: slowest(&figures.test_cases),
         compliance,
