@@ -449,7 +449,6 @@ fn the_html_report_draws_its_charts_at_1280_and_375_px_without_a_request_or_a_co
     std::fs::write(&page, &html).unwrap();
     let script = repo_root().join("tests/integration/report/check_page.mjs");
     let output = Command::new(node)
-        .arg("--experimental-websocket")
         .arg(&script)
         .arg(&chromium)
         .arg(&page)

@@ -1,15 +1,61 @@
 // Opens an HTML file in headless Chromium at each width given and reports, as one JSON line on
 // stdout: per width, the SVG charts' geometry, the page's horizontal overflow, every request
 // other than the page itself, every console message and exception; and saves a full-page
-// screenshot per width. Node built-ins only (WebSocket: node >= 22, or node 20 with
-// --experimental-websocket), the DevTools protocol over a pipe-free remote debugging port.
+// screenshot per width. Node built-ins only (node >= 18): the DevTools protocol over the remote
+// debugging port's WebSocket, with the few lines of a WebSocket client below.
 //
-// usage: node --experimental-websocket check_page.mjs <chromium> <page.html> <screenshot-prefix> <width>...
+// usage: node check_page.mjs <chromium> <page.html> <screenshot-prefix> <width>...
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { request } from 'node:http';
+import { randomBytes } from 'node:crypto';
+
+// A minimal WebSocket client (RFC 6455): text frames out (masked), text frames in (fragments
+// joined). Enough for the DevTools protocol on loopback.
+function connect(url, onText) {
+  return new Promise((ok, fail) => {
+    const req = request(url.replace(/^ws:/, 'http:'), { headers: {
+      Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13',
+      'Sec-WebSocket-Key': randomBytes(16).toString('base64') } });
+    req.on('error', fail);
+    req.on('upgrade', (_res, socket) => {
+      let buf = Buffer.alloc(0);
+      let parts = [];
+      socket.on('data', (d) => {
+        buf = Buffer.concat([buf, d]);
+        for (;;) {
+          if (buf.length < 2) return;
+          let len = buf[1] & 0x7f, off = 2;
+          if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); off = 4; }
+          else if (len === 127) { if (buf.length < 10) return; len = Number(buf.readBigUInt64BE(2)); off = 10; }
+          if (buf.length < off + len) return;
+          const fin = buf[0] & 0x80, op = buf[0] & 0x0f;
+          if (op === 1 || op === 0) parts.push(buf.subarray(off, off + len));
+          buf = buf.subarray(off + len);
+          if (fin && (op === 1 || op === 0)) { onText(Buffer.concat(parts).toString('utf8')); parts = []; }
+        }
+      });
+      ok({
+        send(text) {
+          const data = Buffer.from(text, 'utf8');
+          const mask = randomBytes(4);
+          let head;
+          if (data.length < 126) head = Buffer.from([0x81, 0x80 | data.length]);
+          else if (data.length < 65536) { head = Buffer.alloc(4); head[0] = 0x81; head[1] = 0x80 | 126; head.writeUInt16BE(data.length, 2); }
+          else { head = Buffer.alloc(10); head[0] = 0x81; head[1] = 0x80 | 127; head.writeBigUInt64BE(BigInt(data.length), 2); }
+          const body = Buffer.alloc(data.length);
+          for (let i = 0; i < data.length; i++) body[i] = data[i] ^ mask[i % 4];
+          socket.write(Buffer.concat([head, mask, body]));
+        },
+        close() { socket.destroy(); },
+      });
+    });
+    req.end();
+  });
+}
 
 const [chromium, page, prefix, ...widths] = process.argv.slice(2);
 const profile = mkdtempSync(join(tmpdir(), 'devmetrics-chromium-'));
@@ -41,19 +87,17 @@ for (let i = 0; i < 200 && !port; i++) {
 if (!port) fail('Chromium did not open a remote debugging port');
 const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
 const target = targets.find((t) => t.type === 'page');
-const ws = new WebSocket(target.webSocketDebuggerUrl);
-await new Promise((r, j) => { ws.onopen = r; ws.onerror = j; });
 let next = 0;
 const pending = new Map();
 const events = [];
-ws.onmessage = (m) => {
-  const msg = JSON.parse(m.data);
+const ws = await connect(target.webSocketDebuggerUrl, (text) => {
+  const msg = JSON.parse(text);
   if (msg.id && pending.has(msg.id)) {
     const { resolve: ok, reject } = pending.get(msg.id);
     pending.delete(msg.id);
     msg.error ? reject(new Error(JSON.stringify(msg.error))) : ok(msg.result);
   } else if (msg.method) events.push(msg);
-};
+});
 const send = (method, params = {}) => new Promise((ok, reject) => {
   const id = ++next;
   pending.set(id, { resolve: ok, reject });
