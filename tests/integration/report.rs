@@ -356,7 +356,8 @@ fn the_markdown_report_fits_a_job_summary_and_puts_the_alerts_first() {
         md.contains("ui › cart › checkout &lt;b&gt;"),
         "test names are escaped: {md}"
     );
-    assert!(md.contains("| production | branch-naming |"));
+    assert!(md.contains("| week of | branch-naming (production) | pr-title (production) |"), "{md}");
+    assert!(md.contains("| 2026-11-23 | 50.0 % (2) | 100.0 % (1) |"), "{md}");
     assert!(md.contains("Merged, not deployed: #5."));
 
     // In Actions, an HTML report still writes the Markdown to the job summary.
@@ -593,4 +594,70 @@ fn every_dashboard_query_of_the_docs_reads_the_seeded_figures_as_metrics_reader_
         ),
     );
     assert_eq!(count, "0");
+}
+
+#[test]
+fn ten_years_of_weekly_figures_are_read_page_by_page_and_every_week_is_shown() {
+    let stack = Stack::get();
+    let repository = unique_repository("report-pages");
+    // 520 ISO weeks (2016-12-12 to 2026-11-23) x 14 figures = 7 280 rows: 8 pages of 1000.
+    // Week i (0-based) holds i deployments and a lead time of i hours.
+    stack.psql(
+        "postgres",
+        &format!(
+            "insert into metrics.development_metrics (repository, environment, metric_date, grain, metric_name, value, n, p50, unit, metadata)
+             select {r}, 'production', w::date, 'week', m,
+                    case when m = 'deployment_count' then i else i * 3600 end, i,
+                    case when m = 'deployment_count' then null else i * 3600 end,
+                    case when m = 'deployment_count' then 'deployments' else 'seconds' end,
+                    case when m = 'deployment_count' then jsonb_build_object('deployments_per_day', i / 7.0) else '{{}}'::jsonb end
+               from generate_series(date '2016-12-12', date '2026-11-23', interval '7 days') with ordinality g(w, i0)
+              cross join lateral (select (i0 - 1)::integer as i) x
+              cross join unnest(array['deployment_count', 'lead_time_seconds', 'change_failure_rate',
+                 'failed_deployment_recovery_seconds', 'rework_rate', 'pr_cycle_time_seconds', 'pr_coding_seconds',
+                 'pr_pickup_seconds', 'pr_review_seconds', 'pr_deploy_seconds', 'merged_not_deployed',
+                 'test_pass_rate', 'flaky_test_rate', 'rule_compliance_rate']) m",
+            r = quote(&repository)
+        ),
+    );
+    let dir = workdir();
+    let out = dir.path().join("r.json");
+    let started = std::time::Instant::now();
+    let output = devmetrics(
+        dir.path(),
+        &[
+            "report",
+            "--format",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+            "--to",
+            TO,
+            "--days",
+            "3640",
+            "--repository",
+            &repository,
+        ],
+        &[
+            ("INPUT_SUPABASE-URL", stack.supabase_url.clone()),
+            ("INPUT_SUPABASE-SERVICE-ROLE-KEY", stack.secret_key.clone()),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let elapsed = started.elapsed();
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let trend = r["dora"][1]["trend"].as_array().unwrap();
+    assert_eq!(trend.len(), 520, "2016-12-12 to 2026-11-23");
+    for (i, point) in trend.iter().enumerate().skip(1) {
+        assert_eq!(point["n"], i, "{point}");
+        assert_eq!(point["value"].as_f64(), Some(i as f64 * 3600.0), "{point}");
+    }
+    assert_eq!(
+        trend[0]["text"],
+        "no change reached production in this period"
+    );
+    let per_day = r["dora"][0]["trend"][519]["value"].as_f64().unwrap();
+    assert!((per_day - 519.0 / 7.0).abs() < 1e-9, "{per_day}");
+    assert!(elapsed.as_secs() < 20, "{elapsed:?}");
+    eprintln!("report: 520 weeks x 14 figures read and rendered in {elapsed:?}");
 }
