@@ -356,8 +356,14 @@ fn the_markdown_report_fits_a_job_summary_and_puts_the_alerts_first() {
         md.contains("ui › cart › checkout &lt;b&gt;"),
         "test names are escaped: {md}"
     );
-    assert!(md.contains("| week of | branch-naming (production) | pr-title (production) |"), "{md}");
-    assert!(md.contains("| 2026-11-23 | 50.0 % (2) | 100.0 % (1) |"), "{md}");
+    assert!(
+        md.contains("| week of | branch-naming (production) | pr-title (production) |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| 2026-11-23 | 50.0 % (2) | 100.0 % (1) |"),
+        "{md}"
+    );
     assert!(md.contains("Merged, not deployed: #5."));
 
     // In Actions, an HTML report still writes the Markdown to the job summary.

@@ -170,12 +170,9 @@ fn nice(x: f64) -> f64 {
 }
 
 fn trim(x: f64) -> String {
-    let r = (x * 10.0).round() / 10.0;
-    if r.fract() == 0.0 {
-        format!("{r:.0}")
-    } else {
-        format!("{r:.1}")
-    }
+    // Two decimals at most (an axis of 0.5 per day has a tick at 0.25), no trailing zeros.
+    let text = format!("{:.2}", (x * 100.0).round() / 100.0);
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 fn round(x: f64) -> f64 {
@@ -451,5 +448,9 @@ mod tests {
         assert_eq!(nice(0.7), 1.0);
         assert_eq!(nice(21.0), 25.0);
         assert_eq!(nice(0.0), 1.0);
+        assert_eq!(
+            (trim(0.25), trim(10.0), trim(2.5)),
+            ("0.25".into(), "10".into(), "2.5".into())
+        );
     }
 }
