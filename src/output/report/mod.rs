@@ -2,13 +2,16 @@
 //! and one renderer per format, each from the model only: [`html`] (one self-contained page,
 //! inline SVG [`charts`] and CSS, no script), [`markdown`] (the job summary, within GitHub's
 //! 1 MiB) and [`json`] (the model itself, for other tools). HTML and Markdown come from the
-//! templates in `templates/`, rendered with minijinja.
+//! templates in `templates/`, rendered with minijinja. [`words`] says figures in words the same
+//! way in every format; [`top_tests`] ranks the flakiest and slowest tests.
 
 pub mod charts;
 pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod model;
+pub mod top_tests;
+pub mod words;
 
 pub use model::{build, Context, Report};
 

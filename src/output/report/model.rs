@@ -4,7 +4,9 @@
 //! why in words ("no production deployment in this period"), never 0; a week the database has
 //! no row for says so too.
 
-use crate::sources::figures::{Figure, Figures, TestCase};
+use super::top_tests::{flaky, slowest, TestLine};
+use super::words::{duration, percent, round2};
+use crate::sources::figures::{Figure, Figures};
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -114,19 +116,6 @@ pub struct Series {
     pub rule: Option<String>,
     /// Every week, oldest first.
     pub points: Vec<Point>,
-}
-
-/// A test in a top-10 list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TestLine {
-    /// `suite › class › name` (empty parts left out).
-    pub name: String,
-    /// Flaky runs, or runs in which it was kept as slow.
-    pub runs: i64,
-    /// Longest recorded duration (seconds).
-    pub max_seconds: Option<f64>,
-    /// In words.
-    pub text: String,
 }
 
 /// A failed production deployment.
@@ -498,87 +487,6 @@ fn rate_point(week: NaiveDate, figure: Option<&Figure>, empty: &str) -> Point {
     }
 }
 
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
-/// A ratio as a percentage with one decimal: `0.8571` -> `85.7 %`.
-pub fn percent(ratio: f64) -> String {
-    format!("{:.1} %", ratio * 100.0)
-}
-
-/// A duration in words: `45 s`, `12 min`, `3.5 h`, `2.1 d`.
-pub fn duration(seconds: f64) -> String {
-    if seconds < 60.0 {
-        format!("{} s", seconds.round())
-    } else if seconds < 3600.0 {
-        format!("{} min", (seconds / 60.0).round())
-    } else if seconds < 2.0 * 86400.0 {
-        format!("{:.1} h", seconds / 3600.0)
-    } else {
-        format!("{:.1} d", seconds / 86400.0)
-    }
-}
-
-fn test_name(case: &TestCase) -> String {
-    [&case.suite_name, &case.classname, &case.test_name]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(" › ")
-}
-
-/// The tests flaky in most runs (ties: by name), top 10.
-fn flaky(cases: &[TestCase]) -> Vec<TestLine> {
-    let mut runs: BTreeMap<String, i64> = BTreeMap::new();
-    for case in cases.iter().filter(|c| c.outcome == "flaky") {
-        *runs.entry(test_name(case)).or_default() += 1;
-    }
-    let mut lines: Vec<TestLine> = runs
-        .into_iter()
-        .map(|(name, runs)| TestLine {
-            text: format!("flaky in {runs} run(s)"),
-            name,
-            runs,
-            max_seconds: None,
-        })
-        .collect();
-    lines.sort_by(|a, b| b.runs.cmp(&a.runs).then_with(|| a.name.cmp(&b.name)));
-    lines.truncate(10);
-    lines
-}
-
-/// The tests with the longest recorded duration (ties: by name), top 10.
-fn slowest(cases: &[TestCase]) -> Vec<TestLine> {
-    let mut longest: BTreeMap<String, (f64, i64)> = BTreeMap::new();
-    for case in cases {
-        let Some(seconds) = case.duration_seconds else {
-            continue;
-        };
-        let entry = longest.entry(test_name(case)).or_insert((0.0, 0));
-        entry.0 = entry.0.max(seconds);
-        entry.1 += 1;
-    }
-    let mut lines: Vec<TestLine> = longest
-        .into_iter()
-        .map(|(name, (max, runs))| TestLine {
-            text: format!("{} at most, in {runs} recorded run(s)", duration(max)),
-            name,
-            runs,
-            max_seconds: Some(max),
-        })
-        .collect();
-    lines.sort_by(|a, b| {
-        b.max_seconds
-            .partial_cmp(&a.max_seconds)
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then_with(|| a.name.cmp(&b.name))
-    });
-    lines.truncate(10);
-    lines
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -687,13 +595,5 @@ mod tests {
         assert_eq!(rules, ["branching", "review"]);
         assert_eq!(r.compliance[0].points[1].text, "66.7 %");
         assert_eq!(r.compliance[0].points[0].text, NOT_COMPUTED);
-    }
-
-    #[test]
-    fn durations_read_in_the_unit_that_fits() {
-        assert_eq!(duration(30.0), "30 s");
-        assert_eq!(duration(600.0), "10 min");
-        assert_eq!(duration(14400.0), "4.0 h");
-        assert_eq!(duration(3.0 * 86400.0), "3.0 d");
     }
 }
