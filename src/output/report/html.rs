@@ -77,4 +77,52 @@ mod tests {
         assert!(html.contains("<title id=\"pass-0-t\">Test pass rate per week, production</title>"));
         assert!(html.contains("class=\"limit\""));
     }
+
+    /// WCAG 2 relative luminance of `#rrggbb`.
+    fn luminance(hex: &str) -> f64 {
+        let channel = |i: usize| {
+            let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+            if c <= 0.03928 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
+    }
+
+    #[test]
+    fn text_and_chart_colours_meet_wcag_contrast_on_their_backgrounds() {
+        let var = |name: &str| {
+            let at = TEMPLATE.find(&format!("--{name}: #")).unwrap() + name.len() + 4;
+            &TEMPLATE[at..at + 7]
+        };
+        let ratio = |a: &str, b: &str| {
+            let (x, y) = (luminance(var(a)), luminance(var(b)));
+            (x.max(y) + 0.05) / (x.min(y) + 0.05)
+        };
+        // Text: 4.5:1 (WCAG AA); bars and lines: 3:1 (non-text contrast).
+        for (text, background) in [
+            ("fg", "bg"),
+            ("fg", "card"),
+            ("muted", "bg"),
+            ("muted", "card"),
+            ("alert-fg", "alert-bg"),
+            ("limit", "bg"),
+        ] {
+            assert!(
+                ratio(text, background) >= 4.5,
+                "{text} on {background}: {}",
+                ratio(text, background)
+            );
+        }
+        for mark in ["bar", "coding", "pickup", "review", "deploy"] {
+            assert!(ratio(mark, "bg") >= 3.0, "{mark}: {}", ratio(mark, "bg"));
+            assert!(
+                ratio(mark, "card") >= 3.0,
+                "{mark} on a card: {}",
+                ratio(mark, "card")
+            );
+        }
+    }
 }
