@@ -126,7 +126,7 @@ impl Scale {
             }
             "seconds" if max >= 2.0 * 86400.0 => (1.0 / 86400.0, "d"),
             "seconds" => (1.0 / 3600.0, "h"),
-            _ => (1.0, "/day"),
+            _ => (1.0, "/d"),
         };
         let shown = nice(max * factor);
         Scale {
