@@ -53,6 +53,9 @@ pub enum Command {
     /// Recompute the figures of `metrics.development_metrics` (days and ISO weeks) in the
     /// database, then check the alert thresholds on the fresh figures.
     Aggregate(AggregateArgs),
+    /// Render the figures of `metrics.development_metrics` and the audit views as a report
+    /// (HTML, Markdown or JSON).
+    Report(ReportArgs),
 }
 
 impl Command {
@@ -63,6 +66,7 @@ impl Command {
             Command::Replay => "replay",
             Command::Doctor => "doctor",
             Command::Aggregate(_) => "aggregate",
+            Command::Report(_) => "report",
         }
     }
 
@@ -73,6 +77,7 @@ impl Command {
             "replay" => Some(Command::Replay),
             "doctor" => Some(Command::Doctor),
             "aggregate" => Some(Command::Aggregate(AggregateArgs::default())),
+            "report" => Some(Command::Report(ReportArgs::default())),
             _ => None,
         }
     }
@@ -105,6 +110,27 @@ pub struct AggregateArgs {
     /// Days ending on `--to`, `--to` included (default: the `days` setting, 90).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=3660))]
     pub days: Option<u32>,
+    /// The repository, owner/name (default: $GITHUB_REPOSITORY).
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repository: Option<String>,
+}
+
+/// Flags of `report`. The period is the `--days` UTC days that end on `--to` (default: today),
+/// shown as the ISO weeks that touch it.
+#[derive(Debug, Args, Clone, Default, PartialEq, Eq)]
+pub struct ReportArgs {
+    /// html, markdown or json (default: the `report-format` setting, html).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// The file to write (default: the `report-out` setting, else devmetrics-report.<ext>).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Days ending on `--to`, `--to` included (default: the `days` setting, 90).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=3660))]
+    pub days: Option<u32>,
+    /// Last day, YYYY-MM-DD (UTC; default: today).
+    #[arg(long, value_name = "DATE", value_parser = date)]
+    pub to: Option<NaiveDate>,
     /// The repository, owner/name (default: $GITHUB_REPOSITORY).
     #[arg(long, value_name = "OWNER/NAME")]
     pub repository: Option<String>,

@@ -190,8 +190,8 @@ async fn fresh_figures(
     Ok(figures)
 }
 
-/// The thresholds that are set, as the alerts check them.
-fn thresholds(settings: &AlertSettings) -> Vec<Threshold> {
+/// The thresholds that are set, as the alerts check them (`report` checks the same).
+pub(crate) fn thresholds(settings: &AlertSettings) -> Vec<Threshold> {
     let candidates = [
         (
             "alert-min-pass-rate",

@@ -5,6 +5,7 @@ pub mod aggregate;
 pub mod doctor;
 pub mod record;
 pub mod replay;
+pub mod report;
 pub mod rules_source;
 pub mod test_results;
 
@@ -78,6 +79,7 @@ pub fn run_with(cli: Cli, env: Vec<(String, String)>) -> i32 {
             Command::Replay => replay::replay(&config, &out).await,
             Command::Doctor => doctor::doctor(&config, &out).await,
             Command::Aggregate(_) => aggregate::aggregate(&config, &out).await,
+            Command::Report(_) => report::report(&config, &out).await,
         }
     });
     match result {

@@ -16,10 +16,13 @@
 //! - [`alerts`]: `aggregate`'s thresholds checked on the fresh figures, and their section,
 //!   annotations and output.
 //!
+//! - [`report`]: `report`'s model and its HTML, Markdown and JSON renderers.
+//!
 //! Everything but [`log`] renders text and prints nothing; commands decide where it goes.
 
 pub mod alerts;
 pub mod log;
+pub mod report;
 pub mod rules;
 pub mod summary;
 pub mod test_results;

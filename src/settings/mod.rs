@@ -14,6 +14,7 @@ pub mod http;
 pub mod junit;
 pub mod record;
 pub mod remote;
+pub mod report;
 pub mod rules;
 pub mod runner;
 pub mod sources;
@@ -28,12 +29,13 @@ pub use http::HttpSettings;
 pub use junit::JunitSettings;
 pub use record::RecordSettings;
 pub use remote::{RemoteSettings, Remotes, LOCAL_SUPABASE_URL};
+pub use report::{ReportFormat, ReportSettings};
 pub use rules::{FailOnViolation, RulesSettings};
 pub use runner::{EventFacts, GithubContext};
 pub use sources::{default_of, DEFAULTS};
 pub use target::{SinkTarget, Target};
 
-use crate::cli::{AggregateArgs, Cli, Command, RecordArgs};
+use crate::cli::{AggregateArgs, Cli, Command, RecordArgs, ReportArgs};
 use crate::environment::Environment;
 use crate::secret::Secret;
 use sources::Origins;
@@ -67,6 +69,8 @@ pub struct Settings {
     pub record: RecordSettings,
     /// `aggregate` settings.
     pub aggregate: AggregateSettings,
+    /// `report` settings.
+    pub report: ReportSettings,
 }
 
 impl Settings {
@@ -88,12 +92,17 @@ impl Settings {
             Command::Aggregate(args) => args.clone(),
             _ => AggregateArgs::default(),
         };
+        let report_args = match &command {
+            Command::Report(args) => args.clone(),
+            _ => ReportArgs::default(),
+        };
         let environment = target::environment(&origins, raw.environment.as_deref())?;
         let events = EventSettings::read(&raw, &origins)?;
         let remotes = Remotes::read(&raw, &origins)?;
         let http = HttpSettings::read(&raw, &origins)?;
         let record = RecordSettings::read(record_args, &raw, &origins)?;
         let aggregate = AggregateSettings::read(aggregate_args, &raw, &origins)?;
+        let report = ReportSettings::read(report_args, &raw, &origins)?;
         let github = GithubContext::from_env(&env)?;
         Ok(Settings {
             command,
@@ -112,6 +121,7 @@ impl Settings {
             http,
             record,
             aggregate,
+            report,
         })
     }
 
@@ -134,7 +144,7 @@ fn command(
             origins.bad(
                 "command",
                 format!(
-                    "unknown command '{name}'; expected one of: record, replay, doctor, aggregate"
+                    "unknown command '{name}'; expected one of: record, replay, doctor, aggregate, report"
                 ),
             )
         }),

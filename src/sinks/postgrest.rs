@@ -338,6 +338,58 @@ impl PostgrestSink {
         })
     }
 
+    /// Reads rows of any relation of the schema, a view too (`GET /<relation>?select=<columns>`,
+    /// `Accept-Profile: metrics`), with the same key, retries and errors as a write. `filters`
+    /// are PostgREST's `column=op.value` pairs (`("metric_date", "gte.2026-11-23")`); `order`
+    /// is PostgREST's (`"metric_date.asc"`); `in.(a,b)` lists values. Rows `offset` to
+    /// `offset + limit - 1` (a `Range` header: a server's `max-rows` may answer fewer).
+    pub async fn select(
+        &self,
+        relation: &str,
+        columns: &str,
+        filters: &[(&str, String)],
+        order: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Value>, SinkError> {
+        let build = || {
+            let mut b = self.api.from(relation).select(columns);
+            for (column, filter) in filters {
+                // The crate's filters all append `column=op.value`; `eq` is only the op's name.
+                let (op, value) = filter.split_once('.').unwrap_or(("eq", filter));
+                b = match op {
+                    "gte" => b.gte(*column, value),
+                    "lte" => b.lte(*column, value),
+                    "gt" => b.gt(*column, value),
+                    "lt" => b.lt(*column, value),
+                    "neq" => b.neq(*column, value),
+                    "is" => b.is(*column, value),
+                    "in" => b.in_(
+                        *column,
+                        value
+                            .trim_start_matches('(')
+                            .trim_end_matches(')')
+                            .split(','),
+                    ),
+                    _ => b.eq(*column, value),
+                };
+            }
+            if !order.is_empty() {
+                b = b.order(order);
+            }
+            b.range(offset, offset + limit.max(1) - 1)
+        };
+        let body = self.send(build, None).await?;
+        serde_json::from_str(&body).map_err(|e| SinkError::Api {
+            status: 200,
+            error: PostgrestError::default(),
+            body: Some(format!(
+                "the answer for {relation} was not a JSON array of rows: {e}"
+            )),
+            attempts: 1,
+        })
+    }
+
     /// Checks that the API answers at all (`GET /`).
     pub async fn ping(&self) -> Result<(), SinkError> {
         let url = format!("{}/", self.rest_url);

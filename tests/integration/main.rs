@@ -19,6 +19,7 @@ mod junit;
 mod legs;
 mod local;
 mod quarantine;
+mod report;
 mod rows;
 mod rules;
 mod runner;
