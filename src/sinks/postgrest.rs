@@ -379,7 +379,7 @@ impl PostgrestSink {
             }
             b.range(offset, offset + limit.max(1) - 1)
         };
-        let body = self.send(build, None).await?;
+        let body = self.send(build, None, None).await?;
         serde_json::from_str(&body).map_err(|e| SinkError::Api {
             status: 200,
             error: PostgrestError::default(),
