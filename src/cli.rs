@@ -53,6 +53,9 @@ pub enum Command {
     /// Recompute the figures of `metrics.development_metrics` (days and ISO weeks) in the
     /// database, then check the alert thresholds on the fresh figures.
     Aggregate(AggregateArgs),
+    /// Archive the event rows older than the kept history to gzip JSONL files, read the archive
+    /// back and check it, then delete those rows (docs/retention.md).
+    Prune(PruneArgs),
 }
 
 impl Command {
@@ -63,6 +66,7 @@ impl Command {
             Command::Replay => "replay",
             Command::Doctor => "doctor",
             Command::Aggregate(_) => "aggregate",
+            Command::Prune(_) => "prune",
         }
     }
 
@@ -73,6 +77,7 @@ impl Command {
             "replay" => Some(Command::Replay),
             "doctor" => Some(Command::Doctor),
             "aggregate" => Some(Command::Aggregate(AggregateArgs::default())),
+            "prune" => Some(Command::Prune(PruneArgs::default())),
             _ => None,
         }
     }
@@ -105,6 +110,28 @@ pub struct AggregateArgs {
     /// Days ending on `--to`, `--to` included (default: the `days` setting, 90).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=3660))]
     pub days: Option<u32>,
+    /// The repository, owner/name (default: $GITHUB_REPOSITORY).
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repository: Option<String>,
+}
+
+/// Flags of `prune`. Each also has an action input (`older-than`, `archive-dir`, `dry-run`,
+/// `include-metrics`); a flag wins.
+#[derive(Debug, Args, Clone, Default, PartialEq, Eq)]
+pub struct PruneArgs {
+    /// Rows whose event time is before 00:00 UTC of the day this long ago go: `Nd` (days;
+    /// default: the `older-than` setting, 730d).
+    #[arg(long, value_name = "AGE")]
+    pub older_than: Option<String>,
+    /// Where the archive goes (default: the `archive-dir` setting, devmetrics-archive).
+    #[arg(long, value_name = "DIR")]
+    pub archive_dir: Option<PathBuf>,
+    /// Only say per table and month how many rows would be archived and deleted.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also archive and delete old rows of metrics.development_metrics.
+    #[arg(long)]
+    pub include_metrics: bool,
     /// The repository, owner/name (default: $GITHUB_REPOSITORY).
     #[arg(long, value_name = "OWNER/NAME")]
     pub repository: Option<String>,

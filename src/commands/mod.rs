@@ -3,6 +3,7 @@
 
 pub mod aggregate;
 pub mod doctor;
+pub mod prune;
 pub mod record;
 pub mod replay;
 pub mod rules_source;
@@ -78,6 +79,7 @@ pub fn run_with(cli: Cli, env: Vec<(String, String)>) -> i32 {
             Command::Replay => replay::replay(&config, &out).await,
             Command::Doctor => doctor::doctor(&config, &out).await,
             Command::Aggregate(_) => aggregate::aggregate(&config, &out).await,
+            Command::Prune(_) => prune::prune(&config, &out).await,
         }
     });
     match result {

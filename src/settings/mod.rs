@@ -12,6 +12,7 @@ pub mod events;
 pub mod globs;
 pub mod http;
 pub mod junit;
+pub mod prune;
 pub mod record;
 pub mod remote;
 pub mod rules;
@@ -26,6 +27,7 @@ pub use events::EventSettings;
 pub use globs::Globs;
 pub use http::HttpSettings;
 pub use junit::JunitSettings;
+pub use prune::PruneSettings;
 pub use record::RecordSettings;
 pub use remote::{RemoteSettings, Remotes, LOCAL_SUPABASE_URL};
 pub use rules::{FailOnViolation, RulesSettings};
@@ -33,7 +35,7 @@ pub use runner::{EventFacts, GithubContext};
 pub use sources::{default_of, DEFAULTS};
 pub use target::{SinkTarget, Target};
 
-use crate::cli::{AggregateArgs, Cli, Command, RecordArgs};
+use crate::cli::{AggregateArgs, Cli, Command, PruneArgs, RecordArgs};
 use crate::environment::Environment;
 use crate::secret::Secret;
 use sources::Origins;
@@ -67,6 +69,8 @@ pub struct Settings {
     pub record: RecordSettings,
     /// `aggregate` settings.
     pub aggregate: AggregateSettings,
+    /// `prune` settings.
+    pub prune: PruneSettings,
 }
 
 impl Settings {
@@ -88,12 +92,17 @@ impl Settings {
             Command::Aggregate(args) => args.clone(),
             _ => AggregateArgs::default(),
         };
+        let prune_args = match &command {
+            Command::Prune(args) => args.clone(),
+            _ => PruneArgs::default(),
+        };
         let environment = target::environment(&origins, raw.environment.as_deref())?;
         let events = EventSettings::read(&raw, &origins)?;
         let remotes = Remotes::read(&raw, &origins)?;
         let http = HttpSettings::read(&raw, &origins)?;
         let record = RecordSettings::read(record_args, &raw, &origins)?;
         let aggregate = AggregateSettings::read(aggregate_args, &raw, &origins)?;
+        let prune = PruneSettings::read(prune_args, &raw, &origins)?;
         let github = GithubContext::from_env(&env)?;
         Ok(Settings {
             command,
@@ -112,6 +121,7 @@ impl Settings {
             http,
             record,
             aggregate,
+            prune,
         })
     }
 
@@ -134,7 +144,7 @@ fn command(
             origins.bad(
                 "command",
                 format!(
-                    "unknown command '{name}'; expected one of: record, replay, doctor, aggregate"
+                    "unknown command '{name}'; expected one of: record, replay, doctor, aggregate, prune"
                 ),
             )
         }),

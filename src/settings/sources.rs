@@ -58,6 +58,10 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("http-timeout-seconds", "15"),
     ("retry-attempts", "4"),
     ("batch-rows", "10000"),
+    ("older-than", "730d"),
+    ("archive-dir", "devmetrics-archive"),
+    ("include-metrics", "false"),
+    ("dry-run", "false"),
 ];
 
 /// The built-in default of a setting (empty: unset).
@@ -113,6 +117,10 @@ pub(super) struct RawSettings {
     pub http_timeout_seconds: Option<String>,
     pub retry_attempts: Option<String>,
     pub batch_rows: Option<String>,
+    pub older_than: Option<String>,
+    pub archive_dir: Option<String>,
+    pub include_metrics: Option<String>,
+    pub dry_run: Option<String>,
 }
 
 /// Where each given setting came from, by kebab-case name (the values are not kept here).

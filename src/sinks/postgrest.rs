@@ -73,6 +73,19 @@ impl RetryPolicy {
     }
 }
 
+/// A PostgREST filter on one column ([`PostgrestSink::select`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filter {
+    /// `column=eq.value`
+    Eq(String, String),
+    /// `column=gt.value`
+    Gt(String, String),
+    /// `column=gte.value`
+    Gte(String, String),
+    /// `column=lt.value`
+    Lt(String, String),
+}
+
 /// Writes rows to PostgREST.
 pub struct PostgrestSink {
     api: postgrest::Postgrest,
@@ -313,6 +326,38 @@ impl PostgrestSink {
             status: 200,
             error: PostgrestError::default(),
             body: Some(format!("the answer of {function} was not JSON: {e}")),
+            attempts: 1,
+        })
+    }
+
+    /// Reads rows of `table` (`GET /<table>?select=<columns>&<filters>&order=<order>&limit=`,
+    /// `Accept-Profile: metrics`), with the same key, retries and errors as a write. For reads
+    /// that page by a key (`id=gt.<last id>`, `order=id.asc`), as `prune` does.
+    pub async fn select(
+        &self,
+        table: Table,
+        columns: &str,
+        filters: &[Filter],
+        order: &str,
+        limit: usize,
+    ) -> Result<Vec<Value>, SinkError> {
+        let build = || {
+            let mut b = self.api.from(table.name()).select(columns);
+            for filter in filters {
+                b = match filter {
+                    Filter::Eq(column, value) => b.eq(column, value),
+                    Filter::Gt(column, value) => b.gt(column, value),
+                    Filter::Gte(column, value) => b.gte(column, value),
+                    Filter::Lt(column, value) => b.lt(column, value),
+                };
+            }
+            b.order(order).limit(limit.max(1))
+        };
+        let body = self.send(build, None).await?;
+        serde_json::from_str(&body).map_err(|e| SinkError::Api {
+            status: 200,
+            error: PostgrestError::default(),
+            body: Some(format!("the answer was not a JSON array of rows: {e}")),
             attempts: 1,
         })
     }

@@ -1,0 +1,449 @@
+//! `devmetrics prune`: keeps the database at the history the team keeps (2 years by default)
+//! without losing any. For one repository, the event rows whose event time is before the
+//! cut-off (00:00 UTC of the day `older-than` days ago) are
+//!
+//! 1. read through PostgREST with the service key, table by table and month by month (the
+//!    oldest row's month first, each month paged by id, so the read is stable),
+//! 2. written to the archive ([`crate::sinks::archive`]: gzip JSONL per table and month),
+//! 3. read back from disk and checked (sha256, row count, every row equal to the one read),
+//!    then a manifest is written,
+//! 4. and only then deleted, file by file, by `metrics.prune_archived_rows` (service_role
+//!    only), with the ids read back from the archive: it deletes exactly those rows or refuses
+//!    and deletes nothing.
+//!
+//! Any failure before step 4 (unwritable directory, disk full, a file that reads back wrong)
+//! deletes nothing. `development_metrics` is kept unless `include-metrics`; `dry-run` stops
+//! after step 1 and says per table and month what would go.
+
+use super::open_sink;
+use crate::error::{exit, Error};
+use crate::output::summary::escape;
+use crate::output::Output;
+use crate::rows::Table;
+use crate::settings::{Settings, SettingsError, SinkTarget};
+use crate::sinks::archive::{Archive, ArchiveError, ArchivedFile, Manifest, Month, FORMAT};
+use crate::sinks::postgrest::Filter;
+use crate::sinks::{AnySink, PostgrestError, PostgrestSink, SinkError};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use serde_json::{json, Value};
+use std::path::Path;
+
+/// The function that deletes archived rows (in `migrations/`).
+pub const PRUNE_FUNCTION: &str = "prune_archived_rows";
+
+/// Rows per read request.
+const PAGE_ROWS: usize = 1000;
+
+/// The event time of a table's rows: the column its (repository, time) index is on. A row is
+/// old when this is before the cut-off; its month names its archive file.
+pub fn time_column(table: Table) -> &'static str {
+    match table {
+        Table::PrEvents | Table::DeploymentEvents | Table::RuleComplianceEvents => {
+            "event_timestamp"
+        }
+        Table::TestRuns | Table::TestCaseResults => "run_timestamp",
+        Table::PushEvents => "pushed_at",
+        Table::DevelopmentMetrics => "metric_date",
+    }
+}
+
+/// The rows of one table and month that are older than the cut-off.
+struct MonthRows {
+    table: Table,
+    month: Month,
+    rows: Vec<Value>,
+}
+
+/// Runs `prune`; returns the exit code.
+pub async fn prune(config: &Settings, out: &Output) -> Result<i32, Error> {
+    prune_with(config, out, |_| {}).await
+}
+
+/// `prune`, with `after_write` called with each archive file's path once it is written and
+/// before it is read back. `prune` passes nothing; the tests pass a hook that truncates or
+/// alters the file there, to show that an archive that reads back wrong deletes nothing (a
+/// failing disk, or another process writing there, without waiting for one).
+pub async fn prune_with(
+    config: &Settings,
+    out: &Output,
+    after_write: impl Fn(&Path),
+) -> Result<i32, Error> {
+    let settings = &config.prune;
+    let target = config.target()?;
+    out.info(&format!(
+        "environment: {} ({})",
+        target.environment, target.why
+    ));
+    if let SinkTarget::Jsonl { .. } = &target.sink {
+        return Err(Error::NeedsSupabase {
+            command: "prune",
+            why: format!(
+                "it archives and deletes rows of the database, and the {} environment has no Supabase URL and service role key \
+                 (local JSONL files are not pruned)",
+                target.environment
+            ),
+        });
+    }
+    let repository = settings
+        .args
+        .repository
+        .clone()
+        .or_else(|| config.github.repository.clone())
+        .ok_or_else(|| SettingsError::BadValue {
+            origin: "flag --repository".into(),
+            problem:
+                "no repository to prune: set GITHUB_REPOSITORY or pass --repository owner/name"
+                    .into(),
+        })?;
+    let cut_off = settings.cut_off(Utc::now().date_naive());
+    let archive =
+        Archive::for_repository(&settings.archive_dir, &repository).map_err(|source| {
+            Error::Archive {
+                doing: "could not name the archive directory".into(),
+                source,
+            }
+        })?;
+    let tables: Vec<Table> = Table::ALL
+        .into_iter()
+        .filter(|t| settings.include_metrics || *t != Table::DevelopmentMetrics)
+        .collect();
+    let AnySink::Postgrest(sink) = open_sink(&target.sink, target.environment, config)? else {
+        unreachable!("a Supabase target opens the PostgREST sink");
+    };
+    let cut_text = cut_off.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let what = if settings.dry_run {
+        "dry run: counting the rows".to_owned()
+    } else {
+        format!(
+            "archiving to {}, then deleting, the rows",
+            archive.dir().display()
+        )
+    };
+    out.info(&format!(
+        "{what} of {repository} whose event time is before {cut_text} (older than {} days){}",
+        settings.older_than_days,
+        if settings.include_metrics {
+            ", development_metrics included"
+        } else {
+            "; development_metrics is kept (include-metrics: false)"
+        }
+    ));
+
+    let columns = if settings.dry_run { "id" } else { "*" };
+    let mut old = Vec::new();
+    for &table in &tables {
+        let months = read_old_rows(&sink, table, &repository, cut_off, columns)
+            .await
+            .map_err(|source| Error::Sink {
+                doing: format!(
+                    "could not read the rows of {table} older than {cut_text}; nothing was archived or deleted"
+                ),
+                source: Box::new(source),
+            })?;
+        old.extend(months);
+    }
+    let mut report = Report {
+        repository: &repository,
+        cut_text: &cut_text,
+        days: settings.older_than_days,
+        dry_run: settings.dry_run,
+        lines: old
+            .iter()
+            .map(|m| (m.table, m.month, m.rows.len(), 0))
+            .collect(),
+        archive: None,
+    };
+    if settings.dry_run || old.is_empty() {
+        for (table, month, rows, _) in &report.lines {
+            out.info(&format!(
+                "dry run: {rows} row(s) of {table} for {month} would be archived and deleted"
+            ));
+        }
+        out.info(&format!(
+            "{}: {} row(s) older than {cut_text}{}",
+            if settings.dry_run {
+                "dry run"
+            } else {
+                "nothing to prune"
+            },
+            old.iter().map(|m| m.rows.len()).sum::<usize>(),
+            if settings.dry_run {
+                "; nothing was written or deleted"
+            } else {
+                ""
+            }
+        ));
+        report.write(config, out);
+        return Ok(exit::SUCCESS);
+    }
+
+    // Write every file, read every file back, write the manifest: only then delete.
+    let archive_error =
+        |doing: String| move |source: ArchiveError| Error::Archive { doing, source };
+    let mut files: Vec<ArchivedFile> = Vec::new();
+    for m in &old {
+        let file = archive
+            .write(m.table, m.month, &m.rows)
+            .map_err(archive_error(format!(
+                "could not write the archive of {} for {} ({} rows); nothing was deleted",
+                m.table,
+                m.month,
+                m.rows.len()
+            )))?;
+        after_write(&archive.dir().join(&file.path));
+        files.push(file);
+    }
+    let mut verified: Vec<Vec<i64>> = Vec::new();
+    for (m, file) in old.iter().zip(&files) {
+        verified.push(
+            archive
+                .verify(file, &m.rows)
+                .map_err(archive_error(format!(
+                    "the archive of {} for {} does not read back as written; nothing was deleted",
+                    m.table, m.month
+                )))?,
+        );
+    }
+    let manifest = Manifest {
+        format: FORMAT.into(),
+        repository: repository.clone(),
+        cut_off: cut_text.clone(),
+        created_at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+        tables: tables.iter().map(|t| t.name().to_owned()).collect(),
+        files: files.clone(),
+    };
+    let manifest_path = archive.write_manifest(&manifest).map_err(archive_error(
+        "could not write the archive's manifest; nothing was deleted".into(),
+    ))?;
+    out.info(&format!(
+        "archived and read back {} file(s) ({} rows); manifest: {}",
+        files.len(),
+        files.iter().map(|f| f.rows).sum::<usize>(),
+        manifest_path.display()
+    ));
+    report.archive = Some(manifest_path.display().to_string());
+
+    for (i, (m, ids)) in old.iter().zip(&verified).enumerate() {
+        let deleted = delete(&sink, m.table, &repository, cut_off, ids)
+            .await
+            .map_err(|source| {
+                report.write(config, out);
+                Error::Sink {
+                    doing: format!(
+                        "could not delete the {} archived row(s) of {} for {}; they are still in the database (and in the archive {}){}",
+                        ids.len(),
+                        m.table,
+                        m.month,
+                        manifest_path.display(),
+                        if i > 0 {
+                            format!("; the rows of the {i} file(s) before it were deleted")
+                        } else {
+                            String::new()
+                        }
+                    ),
+                    source: Box::new(source),
+                }
+            })?;
+        report.lines[i].3 = deleted;
+        out.info(&format!(
+            "deleted {deleted} row(s) of {} for {}, archived in {} (sha256 {})",
+            m.table,
+            m.month,
+            archive.dir().join(&files[i].path).display(),
+            files[i].sha256
+        ));
+    }
+    report.write(config, out);
+    Ok(exit::SUCCESS)
+}
+
+/// The rows of `table` for `repository` whose event time is before `cut_off`, month by month:
+/// the month of the oldest row left, read whole (paged by id), then the next month holding one.
+async fn read_old_rows(
+    sink: &PostgrestSink,
+    table: Table,
+    repository: &str,
+    cut_off: DateTime<Utc>,
+    columns: &str,
+) -> Result<Vec<MonthRows>, SinkError> {
+    let column = time_column(table);
+    let mut months = Vec::new();
+    let mut from: Option<DateTime<Utc>> = None;
+    loop {
+        let mut filters = vec![
+            Filter::Eq("repository".into(), repository.to_owned()),
+            Filter::Lt(column.into(), bound(table, cut_off)),
+        ];
+        if let Some(from) = from {
+            filters.push(Filter::Gte(column.into(), bound(table, from)));
+        }
+        let oldest = sink
+            .select(
+                table,
+                &format!("id,{column}"),
+                &filters,
+                &format!("{column}.asc,id.asc"),
+                1,
+            )
+            .await?;
+        let Some(row) = oldest.first() else {
+            break;
+        };
+        let month = Month::of(event_time(table, row)?);
+        let end = month.next().start().min(cut_off);
+        let rows = read_range(sink, table, repository, columns, month.start(), end).await?;
+        if !rows.is_empty() {
+            months.push(MonthRows { table, month, rows });
+        }
+        if end >= cut_off {
+            break;
+        }
+        from = Some(end);
+    }
+    Ok(months)
+}
+
+/// Every row of `table` for `repository` with its event time in [start, end), by id.
+async fn read_range(
+    sink: &PostgrestSink,
+    table: Table,
+    repository: &str,
+    columns: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Vec<Value>, SinkError> {
+    let column = time_column(table);
+    let mut rows: Vec<Value> = Vec::new();
+    let mut after: Option<i64> = None;
+    loop {
+        let mut filters = vec![
+            Filter::Eq("repository".into(), repository.to_owned()),
+            Filter::Gte(column.into(), bound(table, start)),
+            Filter::Lt(column.into(), bound(table, end)),
+        ];
+        if let Some(after) = after {
+            filters.push(Filter::Gt("id".into(), after.to_string()));
+        }
+        let page = sink
+            .select(table, columns, &filters, "id.asc", PAGE_ROWS)
+            .await?;
+        let full = page.len() == PAGE_ROWS;
+        after = page.last().and_then(|r| r["id"].as_i64()).or(after);
+        rows.extend(page);
+        if !full {
+            return Ok(rows);
+        }
+    }
+}
+
+/// A time as a filter value of the table's time column: a day for `metric_date`.
+fn bound(table: Table, time: DateTime<Utc>) -> String {
+    match table {
+        Table::DevelopmentMetrics => time.date_naive().to_string(),
+        _ => time.to_rfc3339_opts(SecondsFormat::Secs, true),
+    }
+}
+
+/// A row's event time, as the API sent it.
+fn event_time(table: Table, row: &Value) -> Result<DateTime<Utc>, SinkError> {
+    let text = row[time_column(table)].as_str().unwrap_or_default();
+    let time = match table {
+        Table::DevelopmentMetrics => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc()),
+        _ => DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|t| t.with_timezone(&Utc)),
+    };
+    time.ok_or_else(|| SinkError::Api {
+        status: 200,
+        error: PostgrestError::default(),
+        body: Some(format!(
+            "{table}.{} '{text}' is not a time devmetrics can read",
+            time_column(table)
+        )),
+        attempts: 1,
+    })
+}
+
+/// Deletes the archived rows `ids` of `table` through [`PRUNE_FUNCTION`]; returns how many
+/// went (always all of them: the function refuses otherwise).
+async fn delete(
+    sink: &PostgrestSink,
+    table: Table,
+    repository: &str,
+    cut_off: DateTime<Utc>,
+    ids: &[i64],
+) -> Result<usize, SinkError> {
+    let args = json!({
+        "p_table": table.name(),
+        "p_repository": repository,
+        "p_before": cut_off.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "p_ids": ids,
+        "p_expected_count": ids.len(),
+    });
+    let answer = sink.rpc(PRUNE_FUNCTION, &args).await?;
+    match answer.as_u64() {
+        Some(n) if n as usize == ids.len() => Ok(ids.len()),
+        _ => Err(SinkError::Api {
+            status: 200,
+            error: PostgrestError::default(),
+            body: Some(format!(
+                "metrics.{PRUNE_FUNCTION} answered {answer} for {} archived rows",
+                ids.len()
+            )),
+            attempts: 1,
+        }),
+    }
+}
+
+/// What the run did, for the job summary.
+struct Report<'a> {
+    repository: &'a str,
+    cut_text: &'a str,
+    days: u32,
+    dry_run: bool,
+    /// Table, month, rows older than the cut-off, rows deleted.
+    lines: Vec<(Table, Month, usize, usize)>,
+    /// The manifest, once written.
+    archive: Option<String>,
+}
+
+impl Report<'_> {
+    /// The job summary section.
+    fn markdown(&self) -> String {
+        let mut text = format!(
+            "## devmetrics prune\n\nRows of **{}** whose event time is before **{}** (older than {} days).\n\n",
+            escape(self.repository),
+            self.cut_text,
+            self.days
+        );
+        if self.lines.is_empty() {
+            text += "Nothing to prune: no row is older than the cut-off.\n";
+            return text;
+        }
+        if self.dry_run {
+            text += "Dry run: nothing was written or deleted.\n\n| table | month | rows to archive and delete |\n| --- | --- | ---: |\n";
+            for (table, month, rows, _) in &self.lines {
+                text += &format!("| `{}` | {month} | {rows} |\n", table.name());
+            }
+            return text;
+        }
+        text += "| table | month | archived and checked | deleted |\n| --- | --- | ---: | ---: |\n";
+        for (table, month, rows, deleted) in &self.lines {
+            text += &format!("| `{}` | {month} | {rows} | {deleted} |\n", table.name());
+        }
+        if let Some(manifest) = &self.archive {
+            text += &format!("\nManifest: `{}`.\n", escape(manifest));
+        }
+        text
+    }
+
+    /// Appends the section to the job summary, when there is one.
+    fn write(&self, config: &Settings, out: &Output) {
+        if let Some(path) = &config.github.step_summary {
+            out.append_step_file(path, &out.redact(&self.markdown()), "the job summary");
+        }
+    }
+}
