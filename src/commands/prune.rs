@@ -230,7 +230,7 @@ pub async fn prune_with(
                 report.write(config, out);
                 Error::Sink {
                     doing: format!(
-                        "could not delete the {} archived row(s) of {} for {}; they are still in the database (and in the archive {}){}",
+                        "could not delete the {} archived row(s) of {} for {} (the archive {} holds them){}",
                         ids.len(),
                         m.table,
                         m.month,

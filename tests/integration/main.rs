@@ -16,6 +16,7 @@ mod hygiene;
 mod junit;
 mod legs;
 mod local;
+mod prune;
 mod quarantine;
 mod rows;
 mod rules;

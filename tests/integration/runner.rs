@@ -644,16 +644,16 @@ fn run_payloadless_step(
     launch: Launch,
 ) {
     let command = step.with.iter().find(|(n, _)| n == "command");
-    assert_eq!(
-        command.map(|(_, c)| c.as_str()),
-        Some("aggregate"),
-        "{}: only aggregate runs on {event}",
+    let command = command.map_or("", |(_, c)| c.as_str());
+    assert!(
+        ["aggregate", "prune"].contains(&command),
+        "{}: only aggregate and prune run on {event}",
         step.workflow.display()
     );
-    if let Secrets::Given { .. } = secrets {
+    if let (Secrets::Given { .. }, "aggregate") = (secrets, command) {
         crate::aggregate::ensure_refresh_function(&Stack::get());
     }
-    let repository = unique_repository("runner-aggregate");
+    let repository = unique_repository(&format!("runner-{command}"));
     let run = run_step(Step {
         with: &step.with,
         event,
@@ -673,13 +673,21 @@ fn run_payloadless_step(
                 "{case}: exit code\n{}",
                 text(&run.output)
             );
-            assert!(run.summary.contains("## devmetrics aggregate"), "{case}");
-            assert_eq!(
-                run.count("development-metrics"),
-                Stack::get().count("development_metrics", &repository) as usize,
-                "{case}: rows written vs stored"
+            assert!(
+                run.summary.contains(&format!("## devmetrics {command}")),
+                "{case}"
             );
-            run.count("alerts");
+            if command == "aggregate" {
+                assert_eq!(
+                    run.count("development-metrics"),
+                    Stack::get().count("development_metrics", &repository) as usize,
+                    "{case}: rows written vs stored"
+                );
+                run.count("alerts");
+            } else {
+                // A fresh repository has nothing older than two years.
+                assert!(run.summary.contains("Nothing to prune"), "{case}");
+            }
         }
         Secrets::None => {
             assert_eq!(
@@ -689,7 +697,7 @@ fn run_payloadless_step(
                 text(&run.output)
             );
             assert!(
-                text(&run.output).contains("aggregate needs a Supabase project"),
+                text(&run.output).contains(&format!("{command} needs a Supabase project")),
                 "{case}\n{}",
                 text(&run.output)
             );
