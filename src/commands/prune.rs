@@ -8,8 +8,8 @@
 //! 3. read back from disk and checked (sha256, row count, every row equal to the one read),
 //!    then a manifest is written,
 //! 4. and only then deleted, file by file, by `metrics.prune_archived_rows` (service_role
-//!    only), with the ids read back from the archive: it deletes exactly those rows or refuses
-//!    and deletes nothing.
+//!    only), given the rows read back from the archive: it deletes exactly those rows, each only
+//!    while it still equals its archived copy, or refuses and deletes none of them.
 //!
 //! Any failure before step 4 (unwritable directory, disk full, a file that reads back wrong)
 //! deletes nothing. `development_metrics` is kept unless `include-metrics`; `dry-run` stops
@@ -193,7 +193,7 @@ pub async fn prune_with(
         after_write(&archive.dir().join(&file.path));
         files.push(file);
     }
-    let mut verified: Vec<Vec<i64>> = Vec::new();
+    let mut verified: Vec<Vec<Value>> = Vec::new();
     for (m, file) in old.iter().zip(&files) {
         verified.push(
             archive
@@ -223,27 +223,33 @@ pub async fn prune_with(
     ));
     report.archive = Some(manifest_path.display().to_string());
 
-    for (i, (m, ids)) in old.iter().zip(&verified).enumerate() {
-        let deleted = delete(&sink, m.table, &repository, cut_off, ids)
-            .await
-            .map_err(|source| {
-                report.write(config, out);
-                Error::Sink {
-                    doing: format!(
-                        "could not delete the {} archived row(s) of {} for {} (the archive {} holds them){}",
-                        ids.len(),
-                        m.table,
-                        m.month,
-                        manifest_path.display(),
-                        if i > 0 {
-                            format!("; the rows of the {i} file(s) before it were deleted")
-                        } else {
-                            String::new()
-                        }
-                    ),
-                    source: Box::new(source),
+    let mut deleted_total = 0;
+    for (i, (m, archived)) in old.iter().zip(&verified).enumerate() {
+        let mut deleted = 0;
+        for chunk in delete_chunks(archived) {
+            match delete(&sink, m.table, &repository, cut_off, chunk).await {
+                Ok(n) => deleted += n,
+                Err(source) => {
+                    report.lines[i].3 = deleted;
+                    report.write(config, out);
+                    return Err(Error::Sink {
+                        doing: format!(
+                            "could not delete the {} archived row(s) of {} for {}: none of them was deleted (the archive {} holds every row){}",
+                            chunk.len(),
+                            m.table,
+                            m.month,
+                            manifest_path.display(),
+                            match deleted_total + deleted {
+                                0 => String::new(),
+                                n => format!("; {n} row(s) archived before them were deleted"),
+                            }
+                        ),
+                        source: Box::new(source),
+                    });
                 }
-            })?;
+            }
+        }
+        deleted_total += deleted;
         report.lines[i].3 = deleted;
         out.info(&format!(
             "deleted {deleted} row(s) of {} for {}, archived in {} (sha256 {})",
@@ -367,31 +373,55 @@ fn event_time(table: Table, row: &Value) -> Result<DateTime<Utc>, SinkError> {
     })
 }
 
-/// Deletes the archived rows `ids` of `table` through [`PRUNE_FUNCTION`]; returns how many
-/// went (always all of them: the function refuses otherwise).
+/// Rows per delete request at most, and about the most JSON per request: each request is one
+/// transaction of the function, well under the gateway's body limit.
+const DELETE_ROWS: usize = 2000;
+const DELETE_BYTES: usize = 4 * 1024 * 1024;
+
+/// The archived rows of one file in the slices each delete request sends.
+fn delete_chunks(rows: &[Value]) -> Vec<&[Value]> {
+    let mut chunks = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, row) in rows.iter().enumerate() {
+        let size = row.to_string().len() + 1;
+        if i > start && (i - start >= DELETE_ROWS || bytes + size > DELETE_BYTES) {
+            chunks.push(&rows[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < rows.len() {
+        chunks.push(&rows[start..]);
+    }
+    chunks
+}
+
+/// Deletes archived rows of `table` (as read back from the archive, ids included) through
+/// [`PRUNE_FUNCTION`]: each only while it still equals its archived copy. Returns how many went
+/// (always all of them: the function refuses otherwise, deleting none).
 async fn delete(
     sink: &PostgrestSink,
     table: Table,
     repository: &str,
     cut_off: DateTime<Utc>,
-    ids: &[i64],
+    rows: &[Value],
 ) -> Result<usize, SinkError> {
     let args = json!({
         "p_table": table.name(),
         "p_repository": repository,
         "p_before": cut_off.to_rfc3339_opts(SecondsFormat::Secs, true),
-        "p_ids": ids,
-        "p_expected_count": ids.len(),
+        "p_rows": rows,
+        "p_expected_count": rows.len(),
     });
     let answer = sink.rpc(PRUNE_FUNCTION, &args).await?;
     match answer.as_u64() {
-        Some(n) if n as usize == ids.len() => Ok(ids.len()),
+        Some(n) if n as usize == rows.len() => Ok(rows.len()),
         _ => Err(SinkError::Api {
             status: 200,
             error: PostgrestError::default(),
             body: Some(format!(
                 "metrics.{PRUNE_FUNCTION} answered {answer} for {} archived rows",
-                ids.len()
+                rows.len()
             )),
             attempts: 1,
         }),

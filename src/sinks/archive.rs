@@ -10,9 +10,9 @@
 //! `devmetrics replay` (new ids: the spool reader ignores `id`). See docs/retention.md.
 //!
 //! A file is written whole (in memory, then `create_new`, synced): an existing archive file is
-//! never overwritten. [`Archive::verify`] reads a file back from disk and returns the ids it
-//! holds only when its checksum, its row count and every row equal what was written: the ids
-//! `prune` deletes come from the file, never from memory.
+//! never overwritten. [`Archive::verify`] reads a file back from disk and returns the rows it
+//! holds only when its checksum, its row count and every row equal what was written: the rows
+//! `prune` deletes are those read from the file, never from memory.
 
 use crate::rows::Table;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -240,8 +240,8 @@ impl Archive {
     /// Reads `file` back from disk and checks it against what was written: the sha256 of its
     /// bytes, that it unzips, that every line is an archive line of its table, that the rows
     /// are `rows` (the rows read from the database, with their ids) in order, and their count.
-    /// Returns the ids read from the file.
-    pub fn verify(&self, file: &ArchivedFile, rows: &[Value]) -> Result<Vec<i64>, ArchiveError> {
+    /// Returns the rows read from the file, their ids included.
+    pub fn verify(&self, file: &ArchivedFile, rows: &[Value]) -> Result<Vec<Value>, ArchiveError> {
         let path = self.dir.join(&file.path);
         let bad = |problem: String| ArchiveError::ReadBack {
             path: path.clone(),
@@ -256,7 +256,7 @@ impl Archive {
                 bytes.len()
             )));
         }
-        let mut ids = Vec::with_capacity(file.rows);
+        let mut back = Vec::with_capacity(file.rows);
         let reader = BufReader::new(GzDecoder::new(bytes.as_slice()));
         for (n, text) in reader.lines().enumerate() {
             let text = text.map_err(|e| bad(format!("it does not unzip: {e}")))?;
@@ -270,23 +270,26 @@ impl Archive {
             })?;
             let table = Table::from_name(&line.table)
                 .ok_or_else(|| bad(format!("line {}: unknown table '{}'", n + 1, line.table)))?;
-            if split_id(table, expected)? != (line.id, line.row) {
+            let (id, row) = split_id(table, expected)?;
+            if id != line.id || row != line.row {
                 return Err(bad(format!(
                     "line {}: the row (id {}) differs from the row read from the database",
                     n + 1,
                     line.id
                 )));
             }
-            ids.push(line.id);
+            let mut row = line.row;
+            row.insert("id".into(), Value::from(line.id));
+            back.push(Value::Object(row));
         }
-        if ids.len() != rows.len() || ids.len() != file.rows {
+        if back.len() != rows.len() || back.len() != file.rows {
             return Err(bad(format!(
                 "it holds {} rows, and {} were written",
-                ids.len(),
+                back.len(),
                 file.rows
             )));
         }
-        Ok(ids)
+        Ok(back)
     }
 
     /// Writes the manifest to a new file beside the tables' directories and reads it back;
@@ -398,7 +401,7 @@ mod tests {
         let file = archive.write(Table::TestRuns, month, &rows()).unwrap();
         assert_eq!(file.path, "test_runs/2024-02.jsonl.gz");
         assert_eq!((file.rows, file.first_id, file.last_id), (2, 7, 9));
-        assert_eq!(archive.verify(&file, &rows()).unwrap(), vec![7, 9]);
+        assert_eq!(archive.verify(&file, &rows()).unwrap(), rows());
         let lines = read_file(&dir.path().join("o/r/test_runs/2024-02.jsonl.gz")).unwrap();
         assert_eq!(lines[0].1, 7);
         assert_eq!(lines[0].2["metadata"]["k"], "line\nbreak \\ \u{e9}");

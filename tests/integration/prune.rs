@@ -601,54 +601,85 @@ fn call_delete(stack: &Stack, key: &str, bearer: &str, body: serde_json::Value) 
 }
 
 #[test]
-fn anon_and_authenticated_cannot_run_the_delete_function_and_service_role_cannot_delete_more_than_it_names(
+fn anon_and_authenticated_cannot_run_the_delete_function_and_service_role_deletes_only_rows_equal_to_their_archived_copy(
 ) {
     let stack = Stack::get();
     let repository = unique_repository("prune-grants");
     seed(&stack, &repository, &old_times(), 0, 0);
-    let ids: Vec<i64> = stack
-        .column("test_runs", "id", &repository)
-        .iter()
-        .map(|s| s.parse().unwrap())
-        .collect();
-    let body = |ids: &[i64], expected: usize| {
+    // The rows as archived: every column, id included (as prune sends them back).
+    let archived: Vec<serde_json::Value> = serde_json::from_str(&rows(
+        &stack,
+        "test_runs",
+        "run_timestamp",
+        &repository,
+        true,
+    ))
+    .unwrap();
+    assert_eq!(archived.len(), 4);
+    let body = |rows: &[serde_json::Value], expected: usize| {
         serde_json::json!({
             "p_table": "test_runs",
             "p_repository": repository,
             "p_before": rfc3339(cut_off()),
-            "p_ids": ids,
+            "p_rows": rows,
             "p_expected_count": expected,
         })
     };
-    let (status, answer) = call_delete(&stack, &stack.anon_key, &stack.anon_key, body(&ids, 4));
+    let (status, answer) =
+        call_delete(&stack, &stack.anon_key, &stack.anon_key, body(&archived, 4));
     assert!(matches!(status, 401 | 403), "anon: {status} {answer}");
     let (status, answer) = call_delete(
         &stack,
         &stack.anon_key,
         &stack.authenticated_jwt,
-        body(&ids, 4),
+        body(&archived, 4),
     );
     assert!(
         matches!(status, 401 | 403),
         "authenticated: {status} {answer}"
     );
     assert_eq!(stack.count("test_runs", &repository), 4);
-    // A count that is not the number of ids, or ids of which one is no longer old: refused.
+    // A count that is not the number of rows given: refused.
     let key = &stack.service_role_key;
-    let (status, answer) = call_delete(&stack, key, key, body(&ids, 3));
+    let (status, answer) = call_delete(&stack, key, key, body(&archived, 3));
     assert_eq!(status, 400, "{answer}");
-    let (status, answer) = call_delete(&stack, key, key, body(&ids[..2], 2));
+    assert_eq!(stack.count("test_runs", &repository), 4);
+    let (status, answer) = call_delete(&stack, key, key, body(&archived[..2], 2));
     assert_eq!((status, answer.as_str()), (200, "2"));
-    let newer = stack.psql(
+    // Since archived: one row moved past the cut-off, one changed in place. Neither is
+    // deleted, and a request naming one of them deletes nothing at all.
+    let id = |i: usize| archived[i]["id"].as_i64().unwrap();
+    stack.psql(
         "postgres",
         &format!(
-            "update metrics.test_runs set run_timestamp = now() where id = {} returning id",
-            ids[2]
+            "update metrics.test_runs set run_timestamp = now() where id = {}; \
+             update metrics.test_runs set metadata = metadata || '{{\"completed\": true}}' where id = {}",
+            id(2),
+            id(3)
         ),
     );
-    assert_eq!(newer, ids[2].to_string());
-    let (status, answer) = call_delete(&stack, key, key, body(&ids[2..], 2));
-    assert_eq!(status, 400, "{answer}");
-    assert!(answer.contains("nothing deleted"), "{answer}");
-    assert_eq!(stack.count("test_runs", &repository), 2);
+    for rows in [&archived[2..], &archived[2..3], &archived[3..]] {
+        let (status, answer) = call_delete(&stack, key, key, body(rows, rows.len()));
+        assert_eq!(status, 400, "{answer}");
+        assert!(answer.contains("nothing deleted"), "{answer}");
+        assert_eq!(stack.count("test_runs", &repository), 2);
+    }
+    // The changed row, archived again as it is now, goes.
+    let now: Vec<serde_json::Value> = serde_json::from_str(&rows(
+        &stack,
+        "test_runs",
+        "run_timestamp",
+        &repository,
+        true,
+    ))
+    .unwrap();
+    assert_eq!(now.len(), 1);
+    assert_eq!(now[0]["metadata"]["completed"], true);
+    let (status, answer) = call_delete(&stack, key, key, body(&now, 1));
+    assert_eq!((status, answer.as_str()), (200, "1"));
+    assert_eq!(
+        stack.count("test_runs", &repository),
+        1,
+        "the row moved past the cut-off stays"
+    );
 }
