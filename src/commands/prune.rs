@@ -309,7 +309,8 @@ async fn read_old_rows(
     Ok(months)
 }
 
-/// Every row of `table` for `repository` with its event time in [start, end), by id.
+/// Every row of `table` for `repository` with its event time in [start, end), by id, a page
+/// at a time (`id=gt.<last id>`) until a page comes back empty.
 async fn read_range(
     sink: &PostgrestSink,
     table: Table,
@@ -333,12 +334,12 @@ async fn read_range(
         let page = sink
             .select(table, columns, &filters, "id.asc", PAGE_ROWS)
             .await?;
-        let full = page.len() == PAGE_ROWS;
-        after = page.last().and_then(|r| r["id"].as_i64()).or(after);
-        rows.extend(page);
-        if !full {
+        // Until an empty page: a project's `max-rows` may cut pages shorter than asked.
+        let Some(last) = page.last().and_then(|r| r["id"].as_i64()) else {
             return Ok(rows);
-        }
+        };
+        after = Some(last);
+        rows.extend(page);
     }
 }
 

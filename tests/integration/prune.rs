@@ -683,3 +683,31 @@ fn anon_and_authenticated_cannot_run_the_delete_function_and_service_role_delete
         "the row moved past the cut-off stays"
     );
 }
+
+#[test]
+fn a_month_of_more_rows_than_a_page_is_archived_and_deleted_whole() {
+    let stack = Stack::get();
+    let repository = unique_repository("prune-pages");
+    // 2 500 rows in June 2019: three pages of 1 000 (the last one short), then an empty one.
+    stack.psql(
+        "postgres",
+        &format!(
+            "insert into metrics.test_case_results (repository, environment, run_id, run_timestamp, test_name, outcome) \
+             select '{repository}', 'production', 'gh:' || (g / 100), '2019-06-01T00:00:00Z'::timestamptz + g * interval '10 minutes', \
+                    'test ' || g, 'failed' from generate_series(1, 2500) g"
+        ),
+    );
+    let dir = workdir();
+    let archive = dir.path().join("archive");
+    let run = prune(dir.path(), &repository, &archive, &[]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    assert_eq!(stack.count("test_case_results", &repository), 0);
+    let lines = devmetrics::sinks::archive::read_file(
+        &repo_dir(&archive, &repository).join("test_case_results/2019-06.jsonl.gz"),
+    )
+    .unwrap();
+    assert_eq!(lines.len(), 2500);
+    let mut ids: Vec<i64> = lines.iter().map(|(_, id, _)| *id).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 2500, "no row twice");
+}
