@@ -47,13 +47,6 @@ pub fn time_column(table: Table) -> &'static str {
     }
 }
 
-/// The rows of one table and month that are older than the cut-off.
-struct MonthRows {
-    table: Table,
-    month: Month,
-    rows: Vec<Value>,
-}
-
 /// Runs `prune`; returns the exit code.
 pub async fn prune(config: &Settings, out: &Output) -> Result<i32, Error> {
     prune_with(config, out, |_| {}).await
@@ -129,36 +122,53 @@ pub async fn prune_with(
         }
     ));
 
+    // One table's month at a time: read it, write its file (or count it), forget its rows.
+    let archive_error =
+        |doing: String| move |source: ArchiveError| Error::Archive { doing, source };
     let columns = if settings.dry_run { "id" } else { "*" };
-    let mut old = Vec::new();
-    for &table in &tables {
-        let months = read_old_rows(&sink, table, &repository, cut_off, columns)
-            .await
-            .map_err(|source| Error::Sink {
-                doing: format!(
-                    "could not read the rows of {table} older than {cut_text}; nothing was archived or deleted"
-                ),
-                source: Box::new(source),
-            })?;
-        old.extend(months);
-    }
     let mut report = Report {
         repository: &repository,
         cut_text: &cut_text,
         days: settings.older_than_days,
         dry_run: settings.dry_run,
-        lines: old
-            .iter()
-            .map(|m| (m.table, m.month, m.rows.len(), 0))
-            .collect(),
+        lines: Vec::new(),
         archive: None,
     };
-    if settings.dry_run || old.is_empty() {
-        for (table, month, rows, _) in &report.lines {
-            out.info(&format!(
-                "dry run: {rows} row(s) of {table} for {month} would be archived and deleted"
-            ));
+    let mut files: Vec<ArchivedFile> = Vec::new();
+    for &table in &tables {
+        let mut from = None;
+        loop {
+            let next = next_month(&sink, table, &repository, cut_off, from, columns)
+                .await
+                .map_err(|source| Error::Sink {
+                    doing: format!(
+                        "could not read the rows of {table} older than {cut_text}; nothing was deleted"
+                    ),
+                    source: Box::new(source),
+                })?;
+            let Some((month, rows)) = next else {
+                break;
+            };
+            report.lines.push((table, month, rows.len(), 0));
+            if settings.dry_run {
+                out.info(&format!(
+                    "dry run: {} row(s) of {table} for {month} would be archived and deleted",
+                    rows.len()
+                ));
+            } else {
+                let file = archive
+                    .write(table, month, &rows)
+                    .map_err(archive_error(format!(
+                        "could not write the archive of {table} for {month} ({} rows); nothing was deleted",
+                        rows.len()
+                    )))?;
+                after_write(&archive.dir().join(&file.path));
+                files.push(file);
+            }
+            from = Some(month.next().start());
         }
+    }
+    if settings.dry_run || report.lines.is_empty() {
         out.info(&format!(
             "{}: {} row(s) older than {cut_text}{}",
             if settings.dry_run {
@@ -166,7 +176,7 @@ pub async fn prune_with(
             } else {
                 "nothing to prune"
             },
-            old.iter().map(|m| m.rows.len()).sum::<usize>(),
+            report.lines.iter().map(|l| l.2).sum::<usize>(),
             if settings.dry_run {
                 "; nothing was written or deleted"
             } else {
@@ -177,32 +187,12 @@ pub async fn prune_with(
         return Ok(exit::SUCCESS);
     }
 
-    // Write every file, read every file back, write the manifest: only then delete.
-    let archive_error =
-        |doing: String| move |source: ArchiveError| Error::Archive { doing, source };
-    let mut files: Vec<ArchivedFile> = Vec::new();
-    for m in &old {
-        let file = archive
-            .write(m.table, m.month, &m.rows)
-            .map_err(archive_error(format!(
-                "could not write the archive of {} for {} ({} rows); nothing was deleted",
-                m.table,
-                m.month,
-                m.rows.len()
-            )))?;
-        after_write(&archive.dir().join(&file.path));
-        files.push(file);
-    }
-    let mut verified: Vec<Vec<Value>> = Vec::new();
-    for (m, file) in old.iter().zip(&files) {
-        verified.push(
-            archive
-                .verify(file, &m.rows)
-                .map_err(archive_error(format!(
-                    "the archive of {} for {} does not read back as written; nothing was deleted",
-                    m.table, m.month
-                )))?,
-        );
+    // Every file read back and checked, and the manifest written: only then delete.
+    for file in &files {
+        archive.verify(file).map_err(archive_error(format!(
+            "the archive of metrics.{} for {} does not read back as written; nothing was deleted",
+            file.table, file.month
+        )))?;
     }
     let manifest = Manifest {
         format: FORMAT.into(),
@@ -224,20 +214,30 @@ pub async fn prune_with(
     report.archive = Some(manifest_path.display().to_string());
 
     let mut deleted_total = 0;
-    for (i, (m, archived)) in old.iter().zip(&verified).enumerate() {
+    for (i, file) in files.iter().enumerate() {
+        let table = Table::from_name(&file.table).expect("an archive file names a table");
+        // The rows to delete are those read back from the file (checked again: it could have
+        // changed since it was checked above).
+        let archived = archive.verify(file).map_err(archive_error(format!(
+            "the archive of {table} for {} does not read back as written; its rows were not deleted{}",
+            file.month,
+            match deleted_total {
+                0 => String::new(),
+                n => format!(" ({n} row(s) archived before them were)"),
+            }
+        )))?;
         let mut deleted = 0;
-        for chunk in delete_chunks(archived) {
-            match delete(&sink, m.table, &repository, cut_off, chunk).await {
+        for chunk in delete_chunks(&archived) {
+            match delete(&sink, table, &repository, cut_off, chunk).await {
                 Ok(n) => deleted += n,
                 Err(source) => {
                     report.lines[i].3 = deleted;
                     report.write(config, out);
                     return Err(Error::Sink {
                         doing: format!(
-                            "could not delete the {} archived row(s) of {} for {}: none of them was deleted (the archive {} holds every row){}",
+                            "could not delete the {} archived row(s) of {table} for {}: none of them was deleted (the archive {} holds every row){}",
                             chunk.len(),
-                            m.table,
-                            m.month,
+                            file.month,
                             manifest_path.display(),
                             match deleted_total + deleted {
                                 0 => String::new(),
@@ -252,30 +252,31 @@ pub async fn prune_with(
         deleted_total += deleted;
         report.lines[i].3 = deleted;
         out.info(&format!(
-            "deleted {deleted} row(s) of {} for {}, archived in {} (sha256 {})",
-            m.table,
-            m.month,
-            archive.dir().join(&files[i].path).display(),
-            files[i].sha256
+            "deleted {deleted} row(s) of {table} for {}, archived in {} (sha256 {})",
+            file.month,
+            archive.dir().join(&file.path).display(),
+            file.sha256
         ));
     }
     report.write(config, out);
     Ok(exit::SUCCESS)
 }
 
-/// The rows of `table` for `repository` whose event time is before `cut_off`, month by month:
-/// the month of the oldest row left, read whole (paged by id), then the next month holding one.
-async fn read_old_rows(
+/// The next month of `table` for `repository` holding rows older than `cut_off` (from `from`
+/// on): the month of the oldest such row, and its rows (`columns`) before the cut-off.
+async fn next_month(
     sink: &PostgrestSink,
     table: Table,
     repository: &str,
     cut_off: DateTime<Utc>,
+    mut from: Option<DateTime<Utc>>,
     columns: &str,
-) -> Result<Vec<MonthRows>, SinkError> {
+) -> Result<Option<(Month, Vec<Value>)>, SinkError> {
     let column = time_column(table);
-    let mut months = Vec::new();
-    let mut from: Option<DateTime<Utc>> = None;
     loop {
+        if from.is_some_and(|from| from >= cut_off) {
+            return Ok(None);
+        }
         let mut filters = vec![
             Filter::Eq("repository".into(), repository.to_owned()),
             Filter::Lt(column.into(), bound(table, cut_off)),
@@ -293,20 +294,17 @@ async fn read_old_rows(
             )
             .await?;
         let Some(row) = oldest.first() else {
-            break;
+            return Ok(None);
         };
         let month = Month::of(event_time(table, row)?);
         let end = month.next().start().min(cut_off);
         let rows = read_range(sink, table, repository, columns, month.start(), end).await?;
         if !rows.is_empty() {
-            months.push(MonthRows { table, month, rows });
+            return Ok(Some((month, rows)));
         }
-        if end >= cut_off {
-            break;
-        }
+        // The oldest row went meanwhile, and with it the month's last row: on to the next.
         from = Some(end);
     }
-    Ok(months)
 }
 
 /// Every row of `table` for `repository` with its event time in [start, end), by id, a page

@@ -24,7 +24,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::fs::{self, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 /// The manifest's `format`.
@@ -129,6 +129,9 @@ pub struct ArchivedFile {
     pub rows: usize,
     /// sha256 of the file's bytes (the gzip file, as `sha256sum` computes it), lowercase hex.
     pub sha256: String,
+    /// sha256 of its JSONL, unzipped (`gunzip -c <file> | sha256sum`): of the rows as they were
+    /// read from the database.
+    pub jsonl_sha256: String,
     /// The smallest and largest id in it.
     pub first_id: i64,
     /// The largest id in it.
@@ -205,6 +208,8 @@ impl Archive {
         let relative = Self::relative_path(table, month);
         let path = self.dir.join(&relative);
         let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+        let mut jsonl = Sha256::new();
+        let mut text = Vec::new();
         let (mut first_id, mut last_id) = (i64::MAX, i64::MIN);
         for row in rows {
             let (id, row) = split_id(table, row)?;
@@ -215,8 +220,11 @@ impl Archive {
                 id,
                 row,
             };
-            serde_json::to_writer(&mut gz, &line).expect("JSON values serialize");
-            gz.write_all(b"\n").expect("writing to memory succeeds");
+            text.clear();
+            serde_json::to_writer(&mut text, &line).expect("JSON values serialize");
+            text.push(b'\n');
+            jsonl.update(&text);
+            gz.write_all(&text).expect("writing to memory succeeds");
         }
         let bytes = gz.finish().expect("writing to memory succeeds");
         let write_err = |path: &Path| {
@@ -232,16 +240,17 @@ impl Archive {
             month: month.to_string(),
             rows: rows.len(),
             sha256: hex_sha256(&bytes),
+            jsonl_sha256: hex(&jsonl.finalize()),
             first_id,
             last_id,
         })
     }
 
     /// Reads `file` back from disk and checks it against what was written: the sha256 of its
-    /// bytes, that it unzips, that every line is an archive line of its table, that the rows
-    /// are `rows` (the rows read from the database, with their ids) in order, and their count.
-    /// Returns the rows read from the file, their ids included.
-    pub fn verify(&self, file: &ArchivedFile, rows: &[Value]) -> Result<Vec<Value>, ArchiveError> {
+    /// bytes, that it unzips to the JSONL written (its sha256: the rows as read from the
+    /// database), that every line is an archive line of its table, and the row count. Returns
+    /// the rows, their ids included.
+    pub fn verify(&self, file: &ArchivedFile) -> Result<Vec<Value>, ArchiveError> {
         let path = self.dir.join(&file.path);
         let bad = |problem: String| ArchiveError::ReadBack {
             path: path.clone(),
@@ -256,40 +265,44 @@ impl Archive {
                 bytes.len()
             )));
         }
-        let mut back = Vec::with_capacity(file.rows);
-        let reader = BufReader::new(GzDecoder::new(bytes.as_slice()));
-        for (n, text) in reader.lines().enumerate() {
-            let text = text.map_err(|e| bad(format!("it does not unzip: {e}")))?;
-            let line: Line = serde_json::from_str(&text)
+        let mut text = Vec::new();
+        GzDecoder::new(bytes.as_slice())
+            .read_to_end(&mut text)
+            .map_err(|e| bad(format!("it does not unzip: {e}")))?;
+        let jsonl_sha256 = hex_sha256(&text);
+        if jsonl_sha256 != file.jsonl_sha256 {
+            return Err(bad(format!(
+                "it unzips to JSONL of sha256 {jsonl_sha256}, and {} was written",
+                file.jsonl_sha256
+            )));
+        }
+        let mut rows = Vec::with_capacity(file.rows);
+        for (n, text) in text.split(|b| *b == b'\n').enumerate() {
+            if text.is_empty() {
+                continue;
+            }
+            let line: Line = serde_json::from_slice(text)
                 .map_err(|e| bad(format!("line {}: not an archive line: {e}", n + 1)))?;
-            let expected = rows.get(n).ok_or_else(|| {
-                bad(format!(
-                    "it holds more than the {} rows written",
-                    rows.len()
-                ))
-            })?;
-            let table = Table::from_name(&line.table)
-                .ok_or_else(|| bad(format!("line {}: unknown table '{}'", n + 1, line.table)))?;
-            let (id, row) = split_id(table, expected)?;
-            if id != line.id || row != line.row {
+            if line.table != file.table {
                 return Err(bad(format!(
-                    "line {}: the row (id {}) differs from the row read from the database",
+                    "line {}: a row of {}, in the file of {}",
                     n + 1,
-                    line.id
+                    line.table,
+                    file.table
                 )));
             }
             let mut row = line.row;
             row.insert("id".into(), Value::from(line.id));
-            back.push(Value::Object(row));
+            rows.push(Value::Object(row));
         }
-        if back.len() != rows.len() || back.len() != file.rows {
+        if rows.len() != file.rows {
             return Err(bad(format!(
                 "it holds {} rows, and {} were written",
-                back.len(),
+                rows.len(),
                 file.rows
             )));
         }
-        Ok(back)
+        Ok(rows)
     }
 
     /// Writes the manifest to a new file beside the tables' directories and reads it back;
@@ -374,10 +387,11 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<(), ArchiveError> {
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -401,7 +415,7 @@ mod tests {
         let file = archive.write(Table::TestRuns, month, &rows()).unwrap();
         assert_eq!(file.path, "test_runs/2024-02.jsonl.gz");
         assert_eq!((file.rows, file.first_id, file.last_id), (2, 7, 9));
-        assert_eq!(archive.verify(&file, &rows()).unwrap(), rows());
+        assert_eq!(archive.verify(&file).unwrap(), rows());
         let lines = read_file(&dir.path().join("o/r/test_runs/2024-02.jsonl.gz")).unwrap();
         assert_eq!(lines[0].1, 7);
         assert_eq!(lines[0].2["metadata"]["k"], "line\nbreak \\ \u{e9}");
@@ -421,17 +435,24 @@ mod tests {
             month: 12,
         };
         let file = archive.write(Table::PrEvents, month, &rows()).unwrap();
-        // Other rows than the file's: refused even with the right checksum.
-        let mut other = rows();
-        other[1]["run_id"] = json!("c");
-        assert!(archive.verify(&file, &other).is_err());
-        assert!(archive.verify(&file, &rows()[..1]).is_err());
-        // Truncated on disk: the checksum differs.
         let path = archive.dir().join(&file.path);
-        let bytes = fs::read(&path).unwrap();
+        // Another file of other rows in its place, whole and valid: its JSONL differs.
+        let other = Archive::for_repository(&dir.path().join("x"), "o/r").unwrap();
+        let mut changed = rows();
+        changed[1]["run_id"] = json!("c");
+        let written = other.write(Table::PrEvents, month, &changed).unwrap();
+        fs::copy(other.dir().join(&written.path), &path).unwrap();
+        let forged = ArchivedFile {
+            sha256: written.sha256.clone(),
+            ..file.clone()
+        };
+        let err = archive.verify(&forged).unwrap_err().to_string();
+        assert!(err.contains("unzips to JSONL of sha256"), "{err}");
+        // Truncated on disk: the file's checksum differs.
+        let bytes = fs::read(other.dir().join(&written.path)).unwrap();
         fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
-        let err = archive.verify(&file, &rows()).unwrap_err().to_string();
-        assert!(err.contains("sha256"), "{err}");
+        let err = archive.verify(&file).unwrap_err().to_string();
+        assert!(err.contains("its sha256 is"), "{err}");
     }
 
     #[test]
