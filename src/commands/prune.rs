@@ -233,9 +233,19 @@ pub async fn prune_with(
                 Err(source) => {
                     report.lines[i].3 = deleted;
                     report.write(config, out);
+                    // The function deletes all the rows of a request or none; without an
+                    // answer, or after a retry (the first attempt may have deleted them),
+                    // which one is not known.
+                    let retried =
+                        matches!(&source, SinkError::Api { attempts, .. } if *attempts > 1);
+                    let which = if source.is_unreachable() || retried {
+                        "whether they were deleted is not known (no answer: run prune again to see)"
+                    } else {
+                        "none of them was deleted"
+                    };
                     return Err(Error::Sink {
                         doing: format!(
-                            "could not delete the {} archived row(s) of {table} for {}: none of them was deleted (the archive {} holds every row){}",
+                            "could not delete the {} archived row(s) of {table} for {}: {which} (the archive {} holds every row){}",
                             chunk.len(),
                             file.month,
                             manifest_path.display(),
