@@ -148,16 +148,16 @@ fn archive_help(err: &crate::sinks::archive::ArchiveError) -> &'static str {
     match err {
         ArchiveError::BadRepository(_) => "pass --repository owner/name (or set GITHUB_REPOSITORY)",
         ArchiveError::Write { .. } => {
-            "point --archive-dir (the archive-dir input) to a directory devmetrics can create and write, with room for the archive (df -h); nothing was deleted"
+            "point --archive-dir (the archive-dir input) to a directory devmetrics can create and write, with room for the archive (df -h)"
         }
         ArchiveError::Exists { .. } => {
-            "pass a new --archive-dir (the archive-dir input): an archive file is never overwritten; nothing was deleted"
+            "pass a new --archive-dir (the archive-dir input): an archive file is never overwritten"
         }
         ArchiveError::ReadBack { .. } => {
-            "the file on disk is not what was written (a failing disk, or something else writing there); nothing was deleted: run prune again with a new --archive-dir"
+            "the file on disk is not what was written (a failing disk, or something else writing there): run prune again with a new --archive-dir"
         }
         ArchiveError::NoId { .. } => {
-            "the API did not send the rows' id column: apply migrations/ and check that service_role may select every column; nothing was deleted"
+            "the API did not send the rows' id column: apply migrations/ and check that service_role may select every column"
         }
     }
 }

@@ -159,7 +159,7 @@ pub async fn prune_with(
                 let file = archive
                     .write(table, month, &rows)
                     .map_err(archive_error(format!(
-                        "could not write the archive of {table} for {month} ({} rows); nothing was deleted",
+                        "could not write the archive of {table} for {month} ({} row(s)); nothing was deleted",
                         rows.len()
                     )))?;
                 after_write(&archive.dir().join(&file.path));
