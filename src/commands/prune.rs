@@ -486,3 +486,42 @@ impl Report<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deletes_go_in_requests_of_at_most_2000_rows_and_about_4_mib() {
+        let small: Vec<Value> = (0..4500).map(|i| json!({"id": i})).collect();
+        let sizes: Vec<usize> = delete_chunks(&small).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, vec![2000, 2000, 500]);
+        let big: Vec<Value> = (0..5)
+            .map(|i| json!({"id": i, "text": "x".repeat(1_500_000)}))
+            .collect();
+        let sizes: Vec<usize> = delete_chunks(&big).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, vec![2, 2, 1]);
+        // A row larger than the limit still goes, alone.
+        let huge = vec![json!({"id": 1, "text": "x".repeat(5_000_000)})];
+        assert_eq!(delete_chunks(&huge).len(), 1);
+        assert!(delete_chunks(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_date_column_is_bounded_by_days_and_a_timestamp_by_instants() {
+        let t: DateTime<Utc> = "2024-12-02T00:00:00Z".parse().unwrap();
+        assert_eq!(bound(Table::DevelopmentMetrics, t), "2024-12-02");
+        assert_eq!(bound(Table::TestRuns, t), "2024-12-02T00:00:00Z");
+        let row = json!({"metric_date": "2020-02-29"});
+        assert_eq!(
+            event_time(Table::DevelopmentMetrics, &row).unwrap(),
+            "2020-02-29T00:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        let row = json!({"pushed_at": "2020-02-29T23:30:00-01:00"});
+        assert_eq!(
+            Month::of(event_time(Table::PushEvents, &row).unwrap()).to_string(),
+            "2020-03"
+        );
+        assert!(event_time(Table::PrEvents, &json!({"event_timestamp": null})).is_err());
+    }
+}
