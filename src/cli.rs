@@ -56,6 +56,9 @@ pub enum Command {
     /// Render the figures of `metrics.development_metrics` and the audit views as a report
     /// (HTML, Markdown or JSON).
     Report(ReportArgs),
+    /// Archive the event rows older than the kept history to gzip JSONL files, read the archive
+    /// back and check it, then delete those rows (docs/retention.md).
+    Prune(PruneArgs),
 }
 
 impl Command {
@@ -67,6 +70,7 @@ impl Command {
             Command::Doctor => "doctor",
             Command::Aggregate(_) => "aggregate",
             Command::Report(_) => "report",
+            Command::Prune(_) => "prune",
         }
     }
 
@@ -78,6 +82,7 @@ impl Command {
             "doctor" => Some(Command::Doctor),
             "aggregate" => Some(Command::Aggregate(AggregateArgs::default())),
             "report" => Some(Command::Report(ReportArgs::default())),
+            "prune" => Some(Command::Prune(PruneArgs::default())),
             _ => None,
         }
     }
@@ -131,6 +136,28 @@ pub struct ReportArgs {
     /// Last day, YYYY-MM-DD (UTC; default: today).
     #[arg(long, value_name = "DATE", value_parser = date)]
     pub to: Option<NaiveDate>,
+    /// The repository, owner/name (default: $GITHUB_REPOSITORY).
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repository: Option<String>,
+}
+
+/// Flags of `prune`. Each also has an action input (`older-than`, `archive-dir`, `dry-run`,
+/// `include-metrics`); a flag wins.
+#[derive(Debug, Args, Clone, Default, PartialEq, Eq)]
+pub struct PruneArgs {
+    /// Rows whose event time is before 00:00 UTC of the day this long ago go: `Nd` (days;
+    /// default: the `older-than` setting, 730d).
+    #[arg(long, value_name = "AGE")]
+    pub older_than: Option<String>,
+    /// Where the archive goes (default: the `archive-dir` setting, devmetrics-archive).
+    #[arg(long, value_name = "DIR")]
+    pub archive_dir: Option<PathBuf>,
+    /// Only say per table and month how many rows would be archived and deleted.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also archive and delete old rows of metrics.development_metrics.
+    #[arg(long)]
+    pub include_metrics: bool,
     /// The repository, owner/name (default: $GITHUB_REPOSITORY).
     #[arg(long, value_name = "OWNER/NAME")]
     pub repository: Option<String>,

@@ -61,6 +61,15 @@ pub enum Error {
     /// A check failed; the details were already printed.
     #[error("{0}")]
     CheckFailed(String),
+    /// `prune`'s archive could not be written or did not read back as written (nothing was
+    /// deleted).
+    #[error("{doing}")]
+    Archive {
+        /// What was being done, naming the archive.
+        doing: String,
+        /// The cause.
+        source: crate::sinks::archive::ArchiveError,
+    },
 }
 
 impl Error {
@@ -68,7 +77,10 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Config(_) | Error::Rules(_) | Error::NeedsSupabase { .. } => exit::CONFIG,
-            Error::Sink { .. } | Error::Spooled(_) | Error::Quarantined(_) => exit::NOT_WRITTEN,
+            Error::Sink { .. }
+            | Error::Spooled(_)
+            | Error::Quarantined(_)
+            | Error::Archive { .. } => exit::NOT_WRITTEN,
             Error::Input(_) => exit::BAD_INPUT,
             Error::CheckFailed(_) => exit::CHECK_FAILED,
         }
@@ -109,6 +121,12 @@ impl Error {
                     let _ = writeln!(out, "  help: {help}");
                 }
             }
+            Error::Archive { doing, source } => {
+                return format!(
+                    "devmetrics: error: {doing}\n  cause: {source}\n  help: {}\n",
+                    archive_help(source)
+                );
+            }
             Error::Input(_) | Error::CheckFailed(_) | Error::Rules(_) => {}
         }
         out
@@ -122,6 +140,26 @@ pub fn render_sink_problem(doing: &str, source: &SinkError) -> String {
         let _ = writeln!(out, "  help: {help}");
     }
     out
+}
+
+/// The fix for an archive problem (`prune` deleted nothing).
+fn archive_help(err: &crate::sinks::archive::ArchiveError) -> &'static str {
+    use crate::sinks::archive::ArchiveError;
+    match err {
+        ArchiveError::BadRepository(_) => "pass --repository owner/name (or set GITHUB_REPOSITORY)",
+        ArchiveError::Write { .. } => {
+            "point --archive-dir (the archive-dir input) to a directory devmetrics can create and write, with room for the archive (df -h)"
+        }
+        ArchiveError::Exists { .. } => {
+            "pass a new --archive-dir (the archive-dir input): an archive file is never overwritten"
+        }
+        ArchiveError::ReadBack { .. } => {
+            "the file on disk is not what was written (a failing disk, or something else writing there): run prune again with a new --archive-dir"
+        }
+        ArchiveError::NoId { .. } => {
+            "the API did not send the rows' id column: apply migrations/ and check that service_role may select every column"
+        }
+    }
 }
 
 fn config_help(err: &SettingsError) -> Vec<String> {

@@ -3,6 +3,7 @@
 
 pub mod aggregate;
 pub mod doctor;
+pub mod prune;
 pub mod record;
 pub mod replay;
 pub mod report;
@@ -80,6 +81,7 @@ pub fn run_with(cli: Cli, env: Vec<(String, String)>) -> i32 {
             Command::Doctor => doctor::doctor(&config, &out).await,
             Command::Aggregate(_) => aggregate::aggregate(&config, &out).await,
             Command::Report(_) => report::report(&config, &out).await,
+            Command::Prune(_) => prune::prune(&config, &out).await,
         }
     });
     match result {

@@ -12,6 +12,7 @@ pub mod events;
 pub mod globs;
 pub mod http;
 pub mod junit;
+pub mod prune;
 pub mod record;
 pub mod remote;
 pub mod report;
@@ -27,6 +28,7 @@ pub use events::EventSettings;
 pub use globs::Globs;
 pub use http::HttpSettings;
 pub use junit::JunitSettings;
+pub use prune::PruneSettings;
 pub use record::RecordSettings;
 pub use remote::{RemoteSettings, Remotes, LOCAL_SUPABASE_URL};
 pub use report::{ReportFormat, ReportSettings};
@@ -35,7 +37,7 @@ pub use runner::{EventFacts, GithubContext};
 pub use sources::{default_of, DEFAULTS};
 pub use target::{SinkTarget, Target};
 
-use crate::cli::{AggregateArgs, Cli, Command, RecordArgs, ReportArgs};
+use crate::cli::{AggregateArgs, Cli, Command, PruneArgs, RecordArgs, ReportArgs};
 use crate::environment::Environment;
 use crate::secret::Secret;
 use sources::Origins;
@@ -71,6 +73,8 @@ pub struct Settings {
     pub aggregate: AggregateSettings,
     /// `report` settings.
     pub report: ReportSettings,
+    /// `prune` settings.
+    pub prune: PruneSettings,
 }
 
 impl Settings {
@@ -96,6 +100,10 @@ impl Settings {
             Command::Report(args) => args.clone(),
             _ => ReportArgs::default(),
         };
+        let prune_args = match &command {
+            Command::Prune(args) => args.clone(),
+            _ => PruneArgs::default(),
+        };
         let environment = target::environment(&origins, raw.environment.as_deref())?;
         let events = EventSettings::read(&raw, &origins)?;
         let remotes = Remotes::read(&raw, &origins)?;
@@ -103,6 +111,7 @@ impl Settings {
         let record = RecordSettings::read(record_args, &raw, &origins)?;
         let aggregate = AggregateSettings::read(aggregate_args, &raw, &origins)?;
         let report = ReportSettings::read(report_args, &raw, &origins)?;
+        let prune = PruneSettings::read(prune_args, &raw, &origins)?;
         let github = GithubContext::from_env(&env)?;
         Ok(Settings {
             command,
@@ -122,6 +131,7 @@ impl Settings {
             record,
             aggregate,
             report,
+            prune,
         })
     }
 
@@ -144,7 +154,7 @@ fn command(
             origins.bad(
                 "command",
                 format!(
-                    "unknown command '{name}'; expected one of: record, replay, doctor, aggregate, report"
+                    "unknown command '{name}'; expected one of: record, replay, doctor, aggregate, report, prune"
                 ),
             )
         }),

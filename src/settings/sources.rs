@@ -60,6 +60,10 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("batch-rows", "10000"),
     ("report-format", "html"),
     ("report-out", ""),
+    ("older-than", "730d"),
+    ("archive-dir", "devmetrics-archive"),
+    ("include-metrics", "false"),
+    ("dry-run", "false"),
 ];
 
 /// The built-in default of a setting (empty: unset).
@@ -117,6 +121,10 @@ pub(super) struct RawSettings {
     pub batch_rows: Option<String>,
     pub report_format: Option<String>,
     pub report_out: Option<String>,
+    pub older_than: Option<String>,
+    pub archive_dir: Option<String>,
+    pub include_metrics: Option<String>,
+    pub dry_run: Option<String>,
 }
 
 /// Where each given setting came from, by kebab-case name (the values are not kept here).

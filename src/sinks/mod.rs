@@ -7,6 +7,7 @@
 //! Sinks take plain rows (JSON objects keyed by column) and the table's natural key; they know
 //! nothing about events, configuration or GitHub.
 
+pub mod archive;
 pub mod jsonl;
 pub mod postgrest;
 pub mod quarantine;

@@ -18,6 +18,7 @@ mod hygiene;
 mod junit;
 mod legs;
 mod local;
+mod prune;
 mod quarantine;
 mod report;
 mod rows;

@@ -646,14 +646,14 @@ fn run_payloadless_step(
     let command = step.with.iter().find(|(n, _)| n == "command");
     let command = command.map_or("record", |(_, c)| c.as_str());
     assert!(
-        ["aggregate", "report"].contains(&command),
-        "{}: only aggregate and report run on {event}",
+        ["aggregate", "report", "prune"].contains(&command),
+        "{}: only aggregate, report and prune run on {event}",
         step.workflow.display()
     );
-    if let Secrets::Given { .. } = secrets {
+    if let (Secrets::Given { .. }, "aggregate") = (secrets, command) {
         crate::aggregate::ensure_refresh_function(&Stack::get());
     }
-    let repository = unique_repository("runner-aggregate");
+    let repository = unique_repository(&format!("runner-{command}"));
     let run = run_step(Step {
         with: &step.with,
         event,
@@ -684,6 +684,9 @@ fn run_payloadless_step(
                     "{case}: rows written vs stored"
                 );
                 run.count("alerts");
+            } else if command == "prune" {
+                // A fresh repository has nothing older than two years.
+                assert!(run.summary.contains("Nothing to prune"), "{case}");
             }
         }
         Secrets::None => {
