@@ -58,6 +58,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("http-timeout-seconds", "15"),
     ("retry-attempts", "4"),
     ("batch-rows", "10000"),
+    ("failure-window", "7d"),
 ];
 
 /// The built-in default of a setting (empty: unset).
@@ -113,6 +114,7 @@ pub(super) struct RawSettings {
     pub http_timeout_seconds: Option<String>,
     pub retry_attempts: Option<String>,
     pub batch_rows: Option<String>,
+    pub failure_window: Option<String>,
 }
 
 /// Where each given setting came from, by kebab-case name (the values are not kept here).
