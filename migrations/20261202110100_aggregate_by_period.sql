@@ -239,8 +239,9 @@ deployments as not materialized (
     ) lb on true
    where s.sha is null or s.live_sha is distinct from s.sha
 ),
--- The PRs deployed (or merged) in the same stretch: every PR a deployment above carries first.
-prs as not materialized (
+-- The PRs deployed (or merged) in the same stretch: every PR a deployment above carries first
+-- (computed once: it is read four times below).
+prs as materialized (
   select *
     from metrics.pr_delivery_in(p_repository, p_from, p_to + p_failure_window)
 ),

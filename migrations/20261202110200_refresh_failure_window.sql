@@ -147,11 +147,19 @@ begin
      where c.repository = p_repository and c.compliance_status in ('compliant', 'violation')
        and c.event_timestamp >= t_from and c.event_timestamp < t_to
   ),
+  -- Summed per UTC day first (sums of whole numbers: the same totals), then each day in its
+  -- day and its ISO week.
+  daily_fractions as (
+    select f.environment, f.metric_name, (f.at at time zone 'UTC')::date as day,
+           sum(f.num)::bigint as num, sum(f.den)::bigint as den
+      from fractions f
+     group by 1, 2, 3
+  ),
   placed_fractions as (
     select f.environment, f.metric_name, f.num, f.den, g.grain, g.metric_date
-      from fractions f
-     cross join lateral (values ('day', (f.at at time zone 'UTC')::date),
-                                ('week', date_trunc('week', f.at at time zone 'UTC')::date)) g (grain, metric_date)
+      from daily_fractions f
+     cross join lateral (values ('day', f.day),
+                                ('week', date_trunc('week', f.day::timestamp)::date)) g (grain, metric_date)
   ),
   rate_names (environment, metric_name) as (
     select 'production', m
@@ -172,8 +180,9 @@ begin
        and f.grain = p.grain and f.metric_date = p.metric_date
      group by r.environment, p.grain, p.metric_date, r.metric_name
   ),
-  -- Compliance per rule, for rule_compliance_rate's metadata.
-  per_rule as (
+  -- Compliance per rule, for rule_compliance_rate's metadata (computed once, then looked up
+  -- per row).
+  per_rule as materialized (
     select x.environment, x.grain, x.metric_date,
            jsonb_object_agg(x.rule_name, jsonb_build_object('value', x.value, 'n', x.n)) as rules
       from (
@@ -223,6 +232,11 @@ begin
       left join prs r on r.merged_at >= p.t0 and r.merged_at < p.t1
      group by p.grain, p.metric_date
   ),
+  -- The metrics DORA gives a level to: metrics.dora_level is called once per figure of those
+  -- only (it is null for every other metric).
+  dora_metrics as materialized (
+    select distinct l.metric_name from metrics.dora_performance_levels() l
+  ),
   figures (environment, grain, metric_date, metric_name, value, n, p50, p90, unit, metadata) as (
     select environment, grain, metric_date, metric_name, value, n, null::float8, null::float8,
            unit, metadata
@@ -230,15 +244,17 @@ begin
     union all
     select d.environment, d.grain, d.metric_date, d.metric_name, d.p50, d.n, d.p50, d.p90,
            'seconds',
-           case when d.n > 0 and metrics.dora_level(d.metric_name, d.p50) is not null
-                then jsonb_build_object('dora_level', metrics.dora_level(d.metric_name, d.p50))
+           case when l.level is not null then jsonb_build_object('dora_level', l.level)
                 else '{}'::jsonb end
       from distributions d
+     cross join lateral (
+       select case when d.n > 0 and d.metric_name in (select metric_name from dora_metrics)
+                   then metrics.dora_level(d.metric_name, d.p50) end as level
+     ) l
     union all
     select r.environment, r.grain, r.metric_date, r.metric_name, r.value, r.n, null, null,
            'ratio',
-           case when r.n > 0 and metrics.dora_level(r.metric_name, r.value) is not null
-                then jsonb_build_object('dora_level', metrics.dora_level(r.metric_name, r.value))
+           case when l.level is not null then jsonb_build_object('dora_level', l.level)
                 when r.metric_name = 'rule_compliance_rate'
                 then jsonb_build_object('rules', coalesce(
                        (select pr.rules from per_rule pr
@@ -246,6 +262,10 @@ begin
                            and pr.metric_date = r.metric_date), '{}'::jsonb))
                 else '{}'::jsonb end
       from rates r
+     cross join lateral (
+       select case when r.n > 0 and r.metric_name in (select metric_name from dora_metrics)
+                   then metrics.dora_level(r.metric_name, r.value) end as level
+     ) l
   ),
   upserted as (
     insert into metrics.development_metrics as t
