@@ -66,7 +66,7 @@ with keys as (
   select k.repository, k.pr_number
     from metrics.pr_events k
    where k.event_type = 'merged'
-     and (p_repository is null or k.repository = p_repository)
+     and k.repository = p_repository
      and (p_from is null or (k.event_timestamp >= p_from and k.event_timestamp < p_to))
   union
   -- ... and those whose merge commit a deployment finishing in the period carries.
@@ -78,7 +78,7 @@ with keys as (
     join metrics.pr_events k
       on k.repository = e.repository and k.event_type = 'merged' and k.merge_commit_sha = c.sha
    where p_from is not null
-     and (p_repository is null or e.repository = p_repository)
+     and e.repository = p_repository
      and e.is_production and e.status = 'success'
      and coalesce(e.finished_at, e.event_timestamp) >= p_from
      and coalesce(e.finished_at, e.event_timestamp) < p_to
@@ -163,8 +163,8 @@ select c.repository,
 $$;
 
 comment on function metrics.pr_delivery_in(text, timestamptz, timestamptz) is
-  'The rows of metrics.pr_delivery (one per merged PR, same definitions) of one repository (null: '
-  'all) for the period [p_from, p_to): every PR merged in it or deployed in it (and maybe a few '
+  'The rows of metrics.pr_delivery (one per merged PR, same definitions) of one repository for '
+  'the period [p_from, p_to): every PR merged in it or deployed in it (and maybe a few '
   'more); null p_from: every PR. Definitions: migrations/20261202100200_pr_delivery.sql; how '
   'rows are found: migrations/20261202110100_aggregate_by_period.sql.';
 
@@ -203,7 +203,7 @@ with success as not materialized (
        limit 1
     ) prev on true
    where e.is_production and e.status = 'success'
-     and (p_repository is null or e.repository = p_repository)
+     and e.repository = p_repository
      and (p_from is null
           or (coalesce(e.finished_at, e.event_timestamp) >= p_from
               and coalesce(e.finished_at, e.event_timestamp) < p_to + p_failure_window))
@@ -337,7 +337,7 @@ $$;
 
 comment on function metrics.production_deployments_in(text, timestamptz, timestamptz, interval) is
   'The rows of metrics.production_deployments (one per successful production deployment, same '
-  'definitions) of one repository (null: all) finishing in [p_from, p_to) (null p_from: all), a '
+  'definitions) of one repository finishing in [p_from, p_to) (null p_from: all), a '
   'deployment failed when a rollback, revert or hotfix came within p_failure_window after it. '
   'Definitions: migrations/20261202100300_production_deployments.sql; how rows are found: '
   'migrations/20261202110100_aggregate_by_period.sql.';
@@ -347,10 +347,22 @@ grant execute on function metrics.production_deployments_in(text, timestamptz, t
 revoke execute on function metrics.production_deployments_in(text, timestamptz, timestamptz, interval)
   from public, anon;
 
--- The views: the same columns and rows, read from the functions over every repository and all
--- time (the caller's `where repository = …` reaches the functions' indexes).
+-- The views: the same columns and rows, read from the functions for each repository over all
+-- time. The repository column comes from the list of repositories, so a caller's
+-- `where repository = …` narrows that list and the functions run for that repository only,
+-- through the indexes.
 create or replace view metrics.pr_delivery with (security_invoker = true) as
-select * from metrics.pr_delivery_in(null, null, null);
+select r.repository, p.pr_number, p.is_bot, p.first_commit_at, p.opened_at, p.first_review_at,
+       p.merged_at, p.deployment_id, p.deployed_at, p.coding_seconds, p.pickup_seconds,
+       p.review_seconds, p.deploy_seconds, p.lead_time_seconds, p.cycle_time_seconds,
+       p.merge_commit_sha, p.reverts_pr_number, p.reverts_sha
+  from (select distinct m.repository from metrics.pr_events m where m.event_type = 'merged') r
+ cross join lateral metrics.pr_delivery_in(r.repository, null, null) p;
 
 create or replace view metrics.production_deployments with (security_invoker = true) as
-select * from metrics.production_deployments_in(null, null, null, metrics.change_failure_window());
+select r.repository, d.deployment_id, d.sha, d.finished_at, d.kind, d.failed, d.failure_reason,
+       d.recovered_by, d.recovery_seconds, d.is_rework, d.target_environment
+  from (select distinct e.repository from metrics.deployment_events e
+         where e.is_production and e.status = 'success') r
+ cross join lateral metrics.production_deployments_in(
+         r.repository, null, null, metrics.change_failure_window()) d;
