@@ -1,6 +1,7 @@
 //! `devmetrics aggregate`: the database recomputes the figures of `metrics.development_metrics`
-//! for the repository (`metrics.refresh_development_metrics(p_repository, p_from, p_to)`, called
-//! through PostgREST: the days of the period and the ISO weeks that touch them), then the fresh
+//! for the repository (`metrics.refresh_development_metrics(p_repository, p_from, p_to,
+//! p_failure_window)`, called through PostgREST: the days of the period and the ISO weeks that
+//! touch them, with the `failure-window` setting), then the fresh
 //! figures of the last day and week are checked against the alert thresholds. Also the refresh
 //! `record` makes after a successful write ([`refresh_after_record`]).
 //!
@@ -14,7 +15,7 @@ use crate::output::summary::{RecordReport, TableLine};
 use crate::output::{workflow_commands, Output};
 use crate::rows::development_metrics::DevelopmentMetric;
 use crate::rows::{Batch, Table};
-use crate::settings::{AlertSettings, Period, Settings, SettingsError, SinkTarget};
+use crate::settings::{AlertSettings, FailureWindow, Period, Settings, SettingsError, SinkTarget};
 use crate::sinks::{
     natural_key, AnySink, Delivery, PostgrestSink, Query, Sink, SinkError, TableWrite,
 };
@@ -59,7 +60,7 @@ pub async fn aggregate(config: &Settings, out: &Output) -> Result<i32, Error> {
         unreachable!("a Supabase target opens the PostgREST sink");
     };
     let (first_week, last_week, weeks) = period.weeks();
-    let written = refresh(&sink, &repository, period)
+    let written = refresh(&sink, &repository, period, settings.failure_window)
         .await
         .map_err(|source| Error::Sink {
             doing: format!(
@@ -146,12 +147,19 @@ pub async fn aggregate(config: &Settings, out: &Output) -> Result<i32, Error> {
     Ok(exit::SUCCESS)
 }
 
-/// Recomputes the figures of `repository` for `period`; returns the rows the function wrote.
-async fn refresh(sink: &PostgrestSink, repository: &str, period: Period) -> Result<i64, SinkError> {
+/// Recomputes the figures of `repository` for `period`, a deployment failing when a rollback,
+/// revert or hotfix came within `window` after it; returns the rows the function wrote.
+async fn refresh(
+    sink: &PostgrestSink,
+    repository: &str,
+    period: Period,
+    window: FailureWindow,
+) -> Result<i64, SinkError> {
     let args = json!({
         "p_repository": repository,
         "p_from": period.from.to_string(),
         "p_to": period.to.to_string(),
+        "p_failure_window": window.interval(),
     });
     let answer = sink.rpc(REFRESH_FUNCTION, &args).await?;
     Ok(answer.as_i64().unwrap_or(0))
@@ -275,10 +283,11 @@ fn write_step_files(
 /// first to the last UTC day of their event times). The rows the refresh wrote join the
 /// delivery and the report (the step's `development-metrics` output and the summary's table).
 /// A failure is a warning, in the log and the summary: the rows are written, the next refresh
-/// (or `aggregate`) catches up.
+/// (or `aggregate`) catches up. `window` is the `failure-window` setting.
 pub async fn refresh_after_record(
     sink: &PostgrestSink,
     repository: &str,
+    window: FailureWindow,
     batch: &Batch,
     delivery: &mut Delivery,
     report: &mut RecordReport,
@@ -287,7 +296,7 @@ pub async fn refresh_after_record(
     let Some(period) = touched_days(batch, delivery) else {
         return;
     };
-    match refresh(sink, repository, period).await {
+    match refresh(sink, repository, period, window).await {
         Ok(written) => {
             out.info(&format!(
                 "refreshed metrics.development_metrics for {} to {}: {written} row(s)",

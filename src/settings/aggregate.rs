@@ -1,5 +1,6 @@
-//! Everything `aggregate` needs beyond the target: its flags, the period it refreshes (`days`)
-//! and the alert thresholds checked on the fresh figures (`alert-*`, `fail-on-alert`).
+//! Everything `aggregate` needs beyond the target: its flags, the period it refreshes (`days`),
+//! the change-failure window (`failure-window`, also used by `record`'s refresh) and the alert
+//! thresholds checked on the fresh figures (`alert-*`, `fail-on-alert`).
 
 use super::sources::{default_of, Origins, RawSettings};
 use super::values::{boolean, number};
@@ -14,8 +15,62 @@ pub struct AggregateSettings {
     pub args: AggregateArgs,
     /// Days refreshed when `--from` is not given (`--days`, else the `days` setting).
     pub days: u32,
+    /// `failure-window`: how long after a deployment a rollback, revert or hotfix still marks
+    /// it failed (change failure rate, recovery time).
+    pub failure_window: FailureWindow,
     /// The thresholds checked on the fresh figures.
     pub alerts: AlertSettings,
+}
+
+/// The change-failure window: a whole number of days (`7d`) or hours (`36h`), from 1 hour to
+/// 365 days. Sent to `metrics.refresh_development_metrics` as its `p_failure_window` interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureWindow {
+    hours: u32,
+}
+
+impl FailureWindow {
+    /// The longest window: a year.
+    const MAX_HOURS: u32 = 365 * 24;
+
+    /// A window of `days` days.
+    pub fn days(days: u32) -> Self {
+        FailureWindow { hours: days * 24 }
+    }
+
+    /// Reads `7d` or `36h` (spaces around the number allowed, unit in any case).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let trimmed = text.trim().to_ascii_lowercase();
+        let problem = || {
+            format!(
+                "'{text}' is not a window; expected whole days or hours from 1h to 365d, e.g. 7d or 36h"
+            )
+        };
+        let (number, per_unit) = if let Some(n) = trimmed.strip_suffix('d') {
+            (n, 24)
+        } else if let Some(n) = trimmed.strip_suffix('h') {
+            (n, 1)
+        } else {
+            return Err(problem());
+        };
+        let hours = number
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .and_then(|n| n.checked_mul(per_unit))
+            .filter(|h| (1..=Self::MAX_HOURS).contains(h))
+            .ok_or_else(problem)?;
+        Ok(FailureWindow { hours })
+    }
+
+    /// The window as a PostgreSQL interval: `7 days`, or `36 hours` when not whole days.
+    pub fn interval(&self) -> String {
+        if self.hours % 24 == 0 {
+            format!("{} days", self.hours / 24)
+        } else {
+            format!("{} hours", self.hours)
+        }
+    }
 }
 
 /// The alert thresholds; `None` is off. Rates are in percent, durations in hours.
@@ -92,6 +147,12 @@ impl AggregateSettings {
                 });
             }
         }
+        let failure_window = FailureWindow::parse(
+            raw.failure_window
+                .as_deref()
+                .unwrap_or(default_of("failure-window")),
+        )
+        .map_err(|problem| origins.bad("failure-window", problem))?;
         let percent = |name: &str, value: &Option<String>| {
             number(origins, name, value.as_deref(), 0.0, 100.0)
         };
@@ -114,7 +175,12 @@ impl AggregateSettings {
             )?,
             fail_on_alert: boolean(origins, "fail-on-alert", raw.fail_on_alert.as_deref())?,
         };
-        Ok(AggregateSettings { args, days, alerts })
+        Ok(AggregateSettings {
+            args,
+            days,
+            failure_window,
+            alerts,
+        })
     }
 
     /// The period to refresh when today (UTC) is `today`: `--from`..`--to`, or the `days` days
@@ -177,6 +243,27 @@ mod tests {
         assert!(c.aggregate.period(day("2026-12-01")).is_err());
         let err = settings(&[], &[("INPUT_DAYS", "0")]).unwrap_err();
         assert!(err.to_string().contains("input `days`"), "{err}");
+    }
+
+    #[test]
+    fn the_failure_window_is_seven_days_unless_set_in_days_or_hours() {
+        let c = settings(&["aggregate"], &[]).unwrap();
+        assert_eq!(c.aggregate.failure_window, FailureWindow::days(7));
+        assert_eq!(c.aggregate.failure_window.interval(), "7 days");
+        let c = settings(&[], &[("INPUT_FAILURE-WINDOW", "10d")]).unwrap();
+        assert_eq!(c.aggregate.failure_window.interval(), "10 days");
+        let c = settings(&[], &[("DEVMETRICS_FAILURE_WINDOW", " 36H ")]).unwrap();
+        assert_eq!(c.aggregate.failure_window.interval(), "36 hours");
+        let c = settings(&[], &[("DEVMETRICS_FAILURE_WINDOW", "48h")]).unwrap();
+        assert_eq!(c.aggregate.failure_window.interval(), "2 days");
+        for bad in ["7", "7 days", "0d", "366d", "-1d", "1.5d", "d"] {
+            let err = settings(&[], &[("INPUT_FAILURE-WINDOW", bad)]).unwrap_err();
+            assert!(
+                err.to_string().contains("input `failure-window`")
+                    && err.to_string().contains("e.g. 7d or 36h"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub mod sources;
 pub mod target;
 pub mod values;
 
-pub use aggregate::{AggregateSettings, AlertSettings, Period};
+pub use aggregate::{AggregateSettings, AlertSettings, FailureWindow, Period};
 pub use error::SettingsError;
 pub use events::EventSettings;
 pub use globs::Globs;

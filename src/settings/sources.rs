@@ -64,6 +64,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("archive-dir", "devmetrics-archive"),
     ("include-metrics", "false"),
     ("dry-run", "false"),
+    ("failure-window", "7d"),
 ];
 
 /// The built-in default of a setting (empty: unset).
@@ -125,6 +126,7 @@ pub(super) struct RawSettings {
     pub archive_dir: Option<String>,
     pub include_metrics: Option<String>,
     pub dry_run: Option<String>,
+    pub failure_window: Option<String>,
 }
 
 /// Where each given setting came from, by kebab-case name (the values are not kept here).

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// The function's signature, as `to_regprocedure` reads it.
-const SIGNATURE: &str = "metrics.refresh_development_metrics(text,date,date)";
+const SIGNATURE: &str = "metrics.refresh_development_metrics(text,date,date,interval)";
 
 /// Makes sure the refresh function of migrations/ exists and the API sees it; waits for the
 /// schema cache, at most 20 s.
@@ -382,4 +382,46 @@ fn an_alert_shows_in_the_summary_outputs_and_annotations_and_fails_only_with_fai
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let outputs = std::fs::read_to_string(dir.path().join("output.txt")).unwrap();
     assert!(outputs.contains("alerts=0"), "{outputs}");
+}
+
+#[test]
+fn the_failure_window_setting_reaches_the_refresh_function() {
+    let stack = Stack::get();
+    ensure_refresh_function(&stack);
+    let repository = unique_repository("aggregate-window");
+    // A deployment on 11-23 10:00 and its rollback 8 days later (12-01 10:00).
+    crate::aggregate_sql::seed_late_rollback(&stack, &repository);
+    let dir = workdir();
+    let args = ["aggregate", "--from", "2026-11-23", "--to", "2026-11-29"];
+    let week_rate = || {
+        stack.psql(
+            "postgres",
+            &format!(
+                "select value || '/' || n from metrics.development_metrics
+                  where repository = '{repository}' and grain = 'week' and metric_date = '2026-11-23'
+                    and metric_name = 'change_failure_rate'"
+            ),
+        )
+    };
+    // The default (7d): the rollback came too late.
+    let out = devmetrics(dir.path(), &args, &env(&stack, &repository));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(week_rate(), "0/1");
+    // failure-window 10d: the deployment failed.
+    let mut with_window = env(&stack, &repository);
+    with_window.push(("INPUT_FAILURE-WINDOW", "10d".to_owned()));
+    let out = devmetrics(dir.path(), &args, &with_window);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(week_rate(), "1/1");
+    // A window that is not days or hours stops before any request, naming the input.
+    let mut bad = env(&stack, &repository);
+    bad.push(("INPUT_FAILURE-WINDOW", "10 days".to_owned()));
+    let out = devmetrics(dir.path(), &args, &bad);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        text(&out).contains("input `failure-window`"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(week_rate(), "1/1");
 }

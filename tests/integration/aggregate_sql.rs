@@ -660,3 +660,118 @@ fn the_audit_views_show_a_reader_only_the_repositories_it_may_read() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// D1 (11-23 10:00, carries PR1) and, 8 days later, D2 (12-01 10:00) rolling it back: outside
+/// the refreshed week, inside a 10-day window.
+pub fn seed_late_rollback(stack: &Stack, repository: &str) {
+    let r = quote(repository);
+    let pr = Pr {
+        number: 1,
+        bot: false,
+        first_commit: "2026-11-23T07:00:00Z".into(),
+        created: "2026-11-23T08:00:00Z".into(),
+        ready: "2026-11-23T08:00:00Z".into(),
+        first_review: Some("2026-11-23T08:30:00Z".into()),
+        merged: "2026-11-23T09:00:00Z".into(),
+        merge_sha: "m1".into(),
+        head_sha: "h1".into(),
+        extra: json!({}),
+    };
+    let mut sql = pr_sql(&r, &pr);
+    sql += &deployment_sql(
+        &r,
+        (
+            "deployment:1",
+            true,
+            "success",
+            "deploy",
+            "s1",
+            "2026-11-23T10:00:00Z",
+            json!({"carried_shas": ["m1"], "carried_known": true, "previous_sha": "s0"}),
+        ),
+    );
+    sql += &deployment_sql(
+        &r,
+        (
+            "deployment:2",
+            true,
+            "success",
+            "rollback",
+            "s0",
+            "2026-12-01T10:00:00Z",
+            json!({"carried_known": false, "previous_sha": "s1"}),
+        ),
+    );
+    stack.psql("postgres", &sql);
+}
+
+#[test]
+fn a_rollback_8_days_later_fails_the_deployment_with_a_10_day_window_and_not_with_the_default() {
+    let stack = Stack::get();
+    let repository = unique_repository("aggregate-window");
+    seed_late_rollback(&stack, &repository);
+    let r = quote(&repository);
+    let refresh_with = |window: &str| {
+        stack.psql(
+            "postgres",
+            &format!(
+                "set role service_role; select metrics.refresh_development_metrics({r}, '{FROM}', '{TO}'{window})"
+            ),
+        )
+    };
+    let week = |name: &str| figure(&stack, &repository, "production", "week", FROM, name);
+    // The default window (7 days): 12-01 10:00 is 8 days after 11-23 10:00, too late.
+    refresh_with("");
+    assert_eq!(week("change_failure_rate").value, Some(0.0));
+    assert_eq!(week("change_failure_rate").n, 1);
+    assert_eq!(week("failed_deployment_recovery_seconds").n, 0);
+    assert_eq!(
+        stack.psql(
+            "postgres",
+            &format!(
+                "select failed from metrics.production_deployments where repository = {r} and deployment_id = 'deployment:1'"
+            )
+        ),
+        "f"
+    );
+    // A 10-day window: D1 failed (1 of the week's 1 deployment), recovered 8 days later:
+    // 8 x 86400 = 691200 s. Two rows change: the week's rate and recovery time; the day
+    // 11-23's two as well.
+    assert_eq!(
+        refresh_with(", p_failure_window => interval '10 days'"),
+        "4"
+    );
+    assert_eq!(week("change_failure_rate").value, Some(1.0));
+    assert_eq!(week("change_failure_rate").n, 1);
+    assert_eq!(
+        week("failed_deployment_recovery_seconds"),
+        dist(691200.0, 691200.0, 1, json!({"dora_level": "low"}))
+    );
+    assert_eq!(
+        stack.psql(
+            "postgres",
+            &format!(
+                "select failed, failure_reason, recovered_by, recovery_seconds
+                   from metrics.production_deployments_in({r}, '2026-11-23', '2026-11-30', interval '10 days')"
+            )
+        ),
+        "t|rolled_back|deployment:2|691200"
+    );
+    // Back to the default: the figures are those of the 7-day window again.
+    assert_eq!(refresh_with(""), "4");
+    assert_eq!(week("change_failure_rate").value, Some(0.0));
+    // A negative window is refused, naming the parameter.
+    let out = std::process::Command::new(format!("{}/psql", stack.pg_bin))
+        .args(["-X", "-q", "-h", "127.0.0.1", "-p", &stack.pg_port, "-U", "postgres"])
+        .args(["-d", "postgres", "-c"])
+        .arg(format!(
+            "set role service_role; select metrics.refresh_development_metrics({r}, '{FROM}', '{TO}', interval '-1 day')"
+        ))
+        .output()
+        .expect("psql runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("p_failure_window must be a duration of 0 or more"),
+        "{err}"
+    );
+}

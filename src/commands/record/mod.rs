@@ -200,6 +200,7 @@ pub async fn record(config: &Settings, out: &Output) -> Result<i32, Error> {
         let refresh = super::aggregate::refresh_after_record(
             postgrest,
             &ctx.repository,
+            config.aggregate.failure_window,
             &batch,
             &mut delivery,
             &mut report,
