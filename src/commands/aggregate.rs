@@ -296,6 +296,7 @@ pub async fn refresh_after_record(
     let Some(period) = touched_days(batch, delivery) else {
         return;
     };
+    let period = reach_back(period, batch, window);
     match refresh(sink, repository, period, window).await {
         Ok(written) => {
             out.info(&format!(
@@ -345,6 +346,24 @@ fn event_time_column(table: Table) -> Option<&'static str> {
         Table::PushEvents => Some("pushed_at"),
         Table::TestRuns | Table::TestCaseResults => Some("run_timestamp"),
         Table::DevelopmentMetrics => None,
+    }
+}
+
+/// `period` and the days before it whose figures a deployment written now can change: a
+/// production deployment marks the one live before it failed (a rollback, revert or hotfix)
+/// within the failure window, and carries PRs merged before it (`merged_not_deployed` and lead
+/// time on their merge day). Those earlier days are refreshed with it, back over the window;
+/// PRs merged longer ago than that are reconciled by the nightly `aggregate`.
+pub fn reach_back(period: Period, batch: &Batch, window: FailureWindow) -> Period {
+    let deployed = batch
+        .groups()
+        .any(|(table, rows)| table == Table::DeploymentEvents && !rows.is_empty());
+    if !deployed {
+        return period;
+    }
+    Period {
+        from: period.from - chrono::Days::new(u64::from(window.whole_days())),
+        to: period.to,
     }
 }
 
@@ -442,6 +461,24 @@ mod tests {
             ..delivery
         };
         assert_eq!(touched_days(&batch, &none), None);
+    }
+
+    #[test]
+    fn a_written_deployment_refreshes_the_days_back_over_the_failure_window() {
+        let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        let period = Period {
+            from: day("2026-11-28"),
+            to: day("2026-11-30"),
+        };
+        let mut prs = Batch::new();
+        prs.extend_values(Table::PrEvents, vec![json!({"pr_number": 1})]);
+        assert_eq!(reach_back(period, &prs, FailureWindow::days(7)), period);
+        let mut deployed = prs.clone();
+        deployed.extend_values(Table::DeploymentEvents, vec![json!({"status": "success"})]);
+        let back = reach_back(period, &deployed, FailureWindow::days(7));
+        assert_eq!((back.from, back.to), (day("2026-11-21"), day("2026-11-30")));
+        let hours = reach_back(period, &deployed, FailureWindow::parse("36h").unwrap());
+        assert_eq!(hours.from, day("2026-11-26"));
     }
 
     #[test]

@@ -63,6 +63,11 @@ impl FailureWindow {
         Ok(FailureWindow { hours })
     }
 
+    /// The whole days that hold the window (36h: 2).
+    pub fn whole_days(&self) -> u32 {
+        self.hours.div_ceil(24)
+    }
+
     /// The window as a PostgreSQL interval: `7 days`, or `36 hours` when not whole days.
     pub fn interval(&self) -> String {
         if self.hours % 24 == 0 {
