@@ -282,11 +282,29 @@ fn a_week_recorded_live_gives_every_figure_computed_by_hand() {
         ]
     );
 
-    // `record` refreshed the days its rows touched; the figures below come from `aggregate`
-    // alone: 7 days x 22 figures + 1 week x 23 (deploy_days too) = 177 rows.
+    // `record` refreshed the days its rows touched (back over the failure window when it wrote
+    // a deployment); the figures below come from `aggregate` alone: 7 days x 22 figures +
+    // 1 week x 23 (deploy_days too) = 177 rows. Every figure the live refreshes left must be
+    // the one the nightly aggregate computes: a day a later deployment changed (PR3 merged on
+    // Monday 23:30 and deployed on Tuesday; a deployment failed by a later one) is not stale.
+    // (The live refreshes also wrote the days before the week, reaching back: not compared.)
+    let figures = format!(
+        "select environment, metric_date, grain, metric_name, value, n, p50, p90, metadata
+           from metrics.development_metrics
+          where repository = $repo and metric_date between '{FROM}' and '{TO}'
+          order by 1, 2, 3, 4"
+    );
+    let live = run.rows(&figures);
+    assert!(live.len() > 100, "{live:#?}");
     run.rows("delete from metrics.development_metrics where repository = $repo");
     let first = run.aggregate();
     assert!(first.contains("177 row(s)"), "{first}");
+    let nightly = run.rows(&figures);
+    let stale: Vec<&String> = live.iter().filter(|row| !nightly.contains(row)).collect();
+    assert!(
+        stale.is_empty(),
+        "figures left stale by the live refreshes: {stale:#?}"
+    );
     // The audit trail per PR (pr_number|deployment|coding|pickup|review|deploy|lead|cycle):
     assert_eq!(
         run.rows(
