@@ -53,6 +53,9 @@ pub enum Command {
     /// Recompute the figures of `metrics.development_metrics` (days and ISO weeks) in the
     /// database, then check the alert thresholds on the fresh figures.
     Aggregate(AggregateArgs),
+    /// Fill the history of the last days from the GitHub API (and, where built, legacy files
+    /// and git) into the same rows live capture writes.
+    Backfill(BackfillArgs),
 }
 
 impl Command {
@@ -63,6 +66,7 @@ impl Command {
             Command::Replay => "replay",
             Command::Doctor => "doctor",
             Command::Aggregate(_) => "aggregate",
+            Command::Backfill(_) => "backfill",
         }
     }
 
@@ -73,6 +77,7 @@ impl Command {
             "replay" => Some(Command::Replay),
             "doctor" => Some(Command::Doctor),
             "aggregate" => Some(Command::Aggregate(AggregateArgs::default())),
+            "backfill" => Some(Command::Backfill(BackfillArgs::default())),
             _ => None,
         }
     }
@@ -105,6 +110,28 @@ pub struct AggregateArgs {
     /// Days ending on `--to`, `--to` included (default: the `days` setting, 90).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=3660))]
     pub days: Option<u32>,
+    /// The repository, owner/name (default: $GITHUB_REPOSITORY).
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repository: Option<String>,
+}
+
+/// Flags of `backfill`. The window is `--since` (a day, UTC midnight) up to now, or the last
+/// `--days` days (default: the `days` setting, 90).
+#[derive(Debug, Args, Clone, Default, PartialEq, Eq)]
+pub struct BackfillArgs {
+    /// Days back from now (default: the `days` setting, 90).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=3660), conflicts_with = "since")]
+    pub days: Option<u32>,
+    /// First day, YYYY-MM-DD (UTC).
+    #[arg(long, value_name = "DATE", value_parser = date)]
+    pub since: Option<NaiveDate>,
+    /// Sources, comma-separated: prs, reviews, deployments, releases, workflow-runs, pushes,
+    /// files, git (default: the `only` setting, all).
+    #[arg(long, value_name = "LIST")]
+    pub only: Option<String>,
+    /// Say what would be written, already present and rejected; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// The repository, owner/name (default: $GITHUB_REPOSITORY).
     #[arg(long, value_name = "OWNER/NAME")]
     pub repository: Option<String>,

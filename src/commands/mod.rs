@@ -2,6 +2,7 @@
 //! summary together. [`run`] is the entry point `main` calls.
 
 pub mod aggregate;
+pub mod backfill;
 pub mod doctor;
 pub mod record;
 pub mod replay;
@@ -78,6 +79,7 @@ pub fn run_with(cli: Cli, env: Vec<(String, String)>) -> i32 {
             Command::Replay => replay::replay(&config, &out).await,
             Command::Doctor => doctor::doctor(&config, &out).await,
             Command::Aggregate(_) => aggregate::aggregate(&config, &out).await,
+            Command::Backfill(_) => backfill::backfill(&config, &out).await,
         }
     });
     match result {

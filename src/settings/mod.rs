@@ -7,6 +7,7 @@
 //! the shapes); a new command with settings of its own adds a file like [`record`].
 
 pub mod aggregate;
+pub mod backfill;
 pub mod error;
 pub mod events;
 pub mod globs;
@@ -21,6 +22,7 @@ pub mod target;
 pub mod values;
 
 pub use aggregate::{AggregateSettings, AlertSettings, Period};
+pub use backfill::{BackfillSettings, BackfillSource};
 pub use error::SettingsError;
 pub use events::EventSettings;
 pub use globs::Globs;
@@ -33,7 +35,7 @@ pub use runner::{EventFacts, GithubContext};
 pub use sources::{default_of, DEFAULTS};
 pub use target::{SinkTarget, Target};
 
-use crate::cli::{AggregateArgs, Cli, Command, RecordArgs};
+use crate::cli::{AggregateArgs, BackfillArgs, Cli, Command, RecordArgs};
 use crate::environment::Environment;
 use crate::secret::Secret;
 use sources::Origins;
@@ -67,6 +69,8 @@ pub struct Settings {
     pub record: RecordSettings,
     /// `aggregate` settings.
     pub aggregate: AggregateSettings,
+    /// `backfill` settings.
+    pub backfill: BackfillSettings,
 }
 
 impl Settings {
@@ -88,12 +92,17 @@ impl Settings {
             Command::Aggregate(args) => args.clone(),
             _ => AggregateArgs::default(),
         };
+        let backfill_args = match &command {
+            Command::Backfill(args) => args.clone(),
+            _ => BackfillArgs::default(),
+        };
         let environment = target::environment(&origins, raw.environment.as_deref())?;
         let events = EventSettings::read(&raw, &origins)?;
         let remotes = Remotes::read(&raw, &origins)?;
         let http = HttpSettings::read(&raw, &origins)?;
         let record = RecordSettings::read(record_args, &raw, &origins)?;
         let aggregate = AggregateSettings::read(aggregate_args, &raw, &origins)?;
+        let backfill = BackfillSettings::read(backfill_args, &raw, &origins)?;
         let github = GithubContext::from_env(&env)?;
         Ok(Settings {
             command,
@@ -112,6 +121,7 @@ impl Settings {
             http,
             record,
             aggregate,
+            backfill,
         })
     }
 
@@ -134,7 +144,7 @@ fn command(
             origins.bad(
                 "command",
                 format!(
-                    "unknown command '{name}'; expected one of: record, replay, doctor, aggregate"
+                    "unknown command '{name}'; expected one of: record, replay, doctor, aggregate, backfill"
                 ),
             )
         }),

@@ -58,6 +58,11 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("http-timeout-seconds", "15"),
     ("retry-attempts", "4"),
     ("batch-rows", "10000"),
+    (
+        "only",
+        "prs,reviews,deployments,releases,workflow-runs,pushes,files,git",
+    ),
+    ("dry-run", "false"),
 ];
 
 /// The built-in default of a setting (empty: unset).
@@ -113,6 +118,8 @@ pub(super) struct RawSettings {
     pub http_timeout_seconds: Option<String>,
     pub retry_attempts: Option<String>,
     pub batch_rows: Option<String>,
+    pub only: Option<String>,
+    pub dry_run: Option<String>,
 }
 
 /// Where each given setting came from, by kebab-case name (the values are not kept here).
