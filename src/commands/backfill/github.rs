@@ -1,0 +1,369 @@
+//! The GitHub API sources of `backfill`: each reads its history through
+//! `sources::github_history`, turns every fact into the webhook payload `record` would have
+//! received, and converts it with `convert::convert`, so keys and rows are the live ones.
+//!
+//! Deployments (deployment statuses and deploy workflow runs alike) are classified in time
+//! order: each sees only the successes of its environment that finished before it, as `record`
+//! read them from the sink at the time.
+
+use super::{Contribution, Step, Window};
+use crate::convert::{
+    self, Conversion, EventInputs, EventOptions, FailedLookups, LookupPlan, PastDeployment,
+};
+use crate::environment::Environment;
+use crate::error::Error;
+use crate::github_api::PullRequestStages;
+use crate::rows::deployment_events::DeploymentStatus;
+use crate::rows::RecordContext;
+use crate::settings::{EventFacts, Settings};
+use crate::sources::event::{
+    DeploymentPayload, DeploymentStatusPayload, Event, ReleasePayload, WorkflowRunPayload,
+};
+use crate::sources::github_history::{deployments, pulls, rest, HistoryClient, HistoryError};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+/// What the API sources of one run share.
+pub struct Api<'a> {
+    /// The client (its stats are the run's request count).
+    pub client: HistoryClient,
+    /// The settings.
+    pub config: &'a Settings,
+    /// The conversion's options.
+    pub options: EventOptions,
+    /// The successes seen so far, per target environment (`deployment_history_of`).
+    pub successes: BTreeMap<String, Vec<PastDeployment>>,
+    /// When the run started (`recorded_at`).
+    pub now: DateTime<Utc>,
+}
+
+/// A fact to convert: the payload, when it happened, and the branch that decides its
+/// environment (a PR's base, a deployment's ref).
+struct Fact {
+    event: Event,
+    at: DateTime<Utc>,
+    branch: Option<String>,
+    /// A merged PR's stages, and whether a part could not be read.
+    stages: Option<(PullRequestStages, bool)>,
+}
+
+/// Opens the API client with the job's token; an error says how to give one.
+pub fn open(config: &Settings, now: DateTime<Utc>) -> Result<Api<'_>, Error> {
+    let token = config.github_token.as_ref().ok_or_else(|| {
+        Error::Input(
+            "backfill reads the GitHub API and has no token: set the `github-token` input \
+             (default ${{ github.token }}) or GITHUB_TOKEN, or choose --only files,git"
+                .into(),
+        )
+    })?;
+    let api_url = config
+        .github
+        .api_url
+        .as_deref()
+        .unwrap_or(crate::github_api::DEFAULT_API_URL);
+    let graphql_url = std::env::var("GITHUB_GRAPHQL_URL").ok();
+    let client = HistoryClient::new(api_url, graphql_url.as_deref(), token.expose())
+        .map_err(|e| Error::Input(format!("could not use the GitHub API: {e}")))?;
+    Ok(Api {
+        client,
+        config,
+        options: crate::commands::record::event_options(config),
+        successes: BTreeMap::new(),
+        now,
+    })
+}
+
+impl Api<'_> {
+    fn error(&self, what: &str, err: HistoryError) -> Error {
+        Error::Input(format!(
+            "could not read the {what} from the GitHub API: {err}"
+        ))
+    }
+
+    /// The environment rows of a fact go to, as `record` would decide it for that event.
+    fn environment(&self, branch: Option<&str>) -> Result<Environment, Error> {
+        Ok(self
+            .config
+            .target_for(EventFacts {
+                base_branch: branch,
+                from_fork: false,
+            })?
+            .environment)
+    }
+
+    /// Converts facts (oldest first) into `out`, classifying deployments in time order.
+    fn convert(
+        &mut self,
+        window: &Window,
+        mut facts: Vec<Fact>,
+        out: &mut Contribution,
+    ) -> Result<(), Error> {
+        facts.sort_by_key(|f| f.at);
+        for fact in facts {
+            if fact.at < window.since {
+                continue;
+            }
+            let environment = self.environment(fact.branch.as_deref())?;
+            let ctx = RecordContext {
+                repository: window.repository.clone(),
+                environment,
+                recorded_at: self.now,
+            };
+            let plan = LookupPlan::for_event(&fact.event, &self.options);
+            let mut inputs = EventInputs::default();
+            if let Some((stages, failed)) = fact.stages {
+                inputs.pr_stages = stages;
+                inputs.failed = FailedLookups {
+                    pr_stages: failed,
+                    deployment_history: false,
+                };
+            }
+            if let Some(env) = &plan.deployment_history_of {
+                let mut before: Vec<PastDeployment> = self
+                    .successes
+                    .get(env)
+                    .map(|s| {
+                        s.iter()
+                            .filter(|d| d.finished_at.is_some_and(|f| f < fact.at))
+                            .cloned()
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                before.sort_by_key(|d| std::cmp::Reverse(d.finished_at));
+                inputs.deployment_history.successes = before;
+            }
+            match convert::convert(&fact.event, &ctx, &self.options, &inputs) {
+                Conversion::Rows(rows) => {
+                    for row in &rows.deployment_events {
+                        if row.status == DeploymentStatus::Success {
+                            if let (Some(env), Some(sha)) = (&row.target_environment, &row.sha) {
+                                self.successes.entry(env.clone()).or_default().push(
+                                    PastDeployment {
+                                        deployment_id: row.deployment_id.clone(),
+                                        sha: sha.clone(),
+                                        finished_at: row.finished_at.or(Some(fact.at)),
+                                    },
+                                );
+                            }
+                        }
+                    }
+                    let mut deployment_events = rows.deployment_events;
+                    for row in &mut deployment_events {
+                        // GraphQL does not give a status's REST id: say nothing rather than 0.
+                        if let Some(m) = row.metadata.as_object_mut() {
+                            if m.get("deployment_status_id") == Some(&serde_json::json!(0)) {
+                                m.remove("deployment_status_id");
+                            }
+                        }
+                    }
+                    out.batch.extend(rows.pr_events);
+                    out.batch.extend(deployment_events);
+                    out.batch.extend(rows.push_events);
+                }
+                Conversion::Skipped { .. } => out.skipped += 1,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One page of pull requests (with their reviews when `reviews` is read too, or only).
+pub async fn pulls_step(
+    api: &mut Api<'_>,
+    window: &Window,
+    cursor: Option<String>,
+    prs: bool,
+    reviews: bool,
+) -> Result<Step, Error> {
+    let page = pulls::page(
+        &mut api.client,
+        &window.repository,
+        window.since,
+        cursor.as_deref(),
+    )
+    .await
+    .map_err(|e| api.error("pull requests", e))?;
+    let mut out = Contribution::default();
+    for (number, message) in &page.node_errors {
+        let which = number.map_or_else(|| "a pull request".to_owned(), |n| format!("PR #{n}"));
+        out.notes.push(format!(
+            "{which}: {message} (its stages are marked incomplete)"
+        ));
+    }
+    let mut facts = Vec::new();
+    for pull in &page.pulls {
+        let (stages, mut failed) = pull.stages();
+        failed |= page.incomplete.contains(&pull.number);
+        let base = Some(pull.base_ref_name.clone());
+        if prs {
+            for p in pull.pull_request_payloads() {
+                let merged = p.action == "closed" && p.pull_request.is_merged();
+                let at = fact_time(&p);
+                facts.push(Fact {
+                    event: Event::PullRequest(p),
+                    at,
+                    branch: base.clone(),
+                    stages: merged.then(|| (stages.clone(), failed)),
+                });
+            }
+        }
+        if reviews {
+            for p in pull.review_payloads() {
+                let at = p
+                    .review
+                    .submitted_at
+                    .or(p.pull_request.updated_at)
+                    .unwrap_or(pull.updated_at);
+                facts.push(Fact {
+                    event: Event::PullRequestReview(p),
+                    at,
+                    branch: base.clone(),
+                    stages: None,
+                });
+            }
+        }
+    }
+    api.convert(window, facts, &mut out)?;
+    Ok(Step {
+        done_items: page.pulls.len(),
+        total: page.total.map(|t| t as usize),
+        done: page.next.is_none(),
+        cursor: page.next,
+        contribution: out,
+    })
+}
+
+fn fact_time(p: &crate::sources::event::PullRequestPayload) -> DateTime<Utc> {
+    let pr = &p.pull_request;
+    match p.action.as_str() {
+        "opened" => pr.created_at,
+        "closed" => pr.merged_at.or(pr.closed_at).unwrap_or(pr.created_at),
+        _ => pr.updated_at.unwrap_or(pr.created_at),
+    }
+}
+
+/// Every deployment of the window with its statuses.
+pub async fn deployments_step(api: &mut Api<'_>, window: &Window) -> Result<Step, Error> {
+    let mut progress = |_: usize, _: Option<usize>| {};
+    let read = deployments::deployments(
+        &mut api.client,
+        &window.repository,
+        window.since,
+        &mut progress,
+    )
+    .await
+    .map_err(|e| api.error("deployments", e))?;
+    let mut out = Contribution::default();
+    out.notes.extend(
+        read.node_errors
+            .iter()
+            .map(|e| format!("a deployment: {e}")),
+    );
+    let count = read.in_window.len();
+    // The deployments before the window only seed the history.
+    let mut seed = Contribution::default();
+    let seeds = deployment_facts(&read.before);
+    let seed_window = Window {
+        since: DateTime::<Utc>::MIN_UTC,
+        ..window.clone()
+    };
+    api.convert(&seed_window, seeds, &mut seed)?;
+    api.convert(window, deployment_facts(&read.in_window), &mut out)?;
+    Ok(Step::whole(out, count))
+}
+
+fn deployment_facts(list: &[deployments::DeploymentHistory]) -> Vec<Fact> {
+    let mut facts = Vec::new();
+    for d in list {
+        let branch = d.deployment.git_ref.clone();
+        facts.push(Fact {
+            event: Event::Deployment(DeploymentPayload {
+                action: Some("created".into()),
+                deployment: d.deployment.clone(),
+                sender: d.deployment.creator.clone(),
+                repository: None,
+            }),
+            at: d.deployment.created_at,
+            branch: branch.clone(),
+            stages: None,
+        });
+        for s in &d.statuses {
+            facts.push(Fact {
+                event: Event::DeploymentStatus(DeploymentStatusPayload {
+                    action: Some("created".into()),
+                    deployment_status: s.clone(),
+                    deployment: d.deployment.clone(),
+                    sender: s.creator.clone(),
+                    repository: None,
+                }),
+                at: s.created_at,
+                branch: branch.clone(),
+                stages: None,
+            });
+        }
+    }
+    facts
+}
+
+/// Every release published in the window.
+pub async fn releases_step(api: &mut Api<'_>, window: &Window) -> Result<Step, Error> {
+    let mut progress = |_: usize, _: Option<usize>| {};
+    let list = rest::releases(
+        &mut api.client,
+        &window.repository,
+        window.since,
+        &mut progress,
+    )
+    .await
+    .map_err(|e| api.error("releases", e))?;
+    let count = list.len();
+    let facts = list
+        .into_iter()
+        .map(|release| Fact {
+            at: release.published_at.unwrap_or(window.until),
+            branch: release.target_commitish.clone(),
+            event: Event::Release(ReleasePayload {
+                action: "published".into(),
+                sender: release.author.clone(),
+                release,
+                repository: None,
+            }),
+            stages: None,
+        })
+        .collect();
+    let mut out = Contribution::default();
+    api.convert(window, facts, &mut out)?;
+    Ok(Step::whole(out, count))
+}
+
+/// Every completed run of the window (`convert` keeps the deploy workflows' runs).
+pub async fn workflow_runs_step(api: &mut Api<'_>, window: &Window) -> Result<Step, Error> {
+    let mut progress = |_: usize, _: Option<usize>| {};
+    let list = rest::workflow_runs(
+        &mut api.client,
+        &window.repository,
+        window.since,
+        &mut progress,
+    )
+    .await
+    .map_err(|e| api.error("workflow runs", e))?;
+    let count = list.len();
+    let facts = list
+        .into_iter()
+        .map(|run| Fact {
+            at: run.updated_at.unwrap_or(run.created_at),
+            branch: run.head_branch.clone(),
+            event: Event::WorkflowRun(WorkflowRunPayload {
+                action: "completed".into(),
+                sender: run.actor.clone(),
+                workflow_run: run,
+                workflow: None,
+                repository: None,
+            }),
+            stages: None,
+        })
+        .collect();
+    let mut out = Contribution::default();
+    api.convert(window, facts, &mut out)?;
+    Ok(Step::whole(out, count))
+}

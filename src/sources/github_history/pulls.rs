@@ -1,0 +1,612 @@
+//! Pull requests of a window, 50 per GraphQL request with everything a row needs: the first
+//! commit's dates, the reviews, the lifecycle timeline (ready for review, drafts, reopenings,
+//! closings, force pushes, dismissals). Newest update first; paging stops at the first PR last
+//! updated before the window (a PR created, merged or closed in it was updated in it).
+//!
+//! What the API answers becomes the webhook payload models of `sources::event` (one
+//! `pull_request` or `pull_request_review` payload per timeline fact), so that `convert` turns a
+//! backfilled PR into rows exactly as it turns a live one.
+
+use super::client::{graphql_messages, HistoryClient};
+use super::HistoryError;
+use crate::github_api::PullRequestStages;
+use crate::sources::event::{
+    is_bot_login, BranchRef, Label, PullRequest, PullRequestPayload, PullRequestReviewPayload,
+    Repository, Review, User,
+};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// PRs per GraphQL request.
+pub const PAGE_SIZE: u32 = 50;
+
+/// The query: one page of pull requests, newest update first, with their facts.
+pub const QUERY: &str = r#"query($owner: String!, $name: String!, $first: Int!, $after: String) {
+  rateLimit { cost remaining resetAt }
+  repository(owner: $owner, name: $name) {
+    pullRequests(first: $first, after: $after, orderBy: {field: UPDATED_AT, direction: DESC}) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        number title body state isDraft createdAt updatedAt closedAt mergedAt merged
+        additions deletions changedFiles
+        author { __typename login }
+        mergedBy { __typename login }
+        mergeCommit { oid }
+        headRefName headRefOid baseRefName baseRefOid
+        headRepository { nameWithOwner }
+        baseRepository { nameWithOwner }
+        labels(first: 100) { nodes { name } }
+        commits(first: 1) { totalCount nodes { commit { authoredDate committedDate } } }
+        reviews(first: 100) {
+          totalCount
+          nodes { databaseId state submittedAt authorAssociation author { __typename login } commit { oid } }
+        }
+        timelineItems(first: 100, itemTypes: [READY_FOR_REVIEW_EVENT, CONVERT_TO_DRAFT_EVENT, REOPENED_EVENT, CLOSED_EVENT, HEAD_REF_FORCE_PUSHED_EVENT, REVIEW_DISMISSED_EVENT]) {
+          totalCount
+          nodes {
+            __typename
+            ... on ReadyForReviewEvent { createdAt actor { __typename login } }
+            ... on ConvertToDraftEvent { createdAt actor { __typename login } }
+            ... on ReopenedEvent { createdAt actor { __typename login } }
+            ... on ClosedEvent { createdAt actor { __typename login } }
+            ... on HeadRefForcePushedEvent { createdAt actor { __typename login } beforeCommit { oid } afterCommit { oid } }
+            ... on ReviewDismissedEvent { createdAt actor { __typename login } previousReviewState review { databaseId } }
+          }
+        }
+      }
+    }
+  }
+}"#;
+
+/// An actor as GraphQL answers it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Actor {
+    /// `User`, `Bot`, `Organization`...
+    #[serde(rename = "__typename", default)]
+    pub typename: Option<String>,
+    /// The login.
+    pub login: String,
+}
+
+impl Actor {
+    fn user(&self) -> User {
+        User {
+            login: self.login.clone(),
+            kind: self.typename.clone(),
+        }
+    }
+}
+
+/// `{ oid }`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Oid {
+    /// The sha.
+    pub oid: String,
+}
+
+/// `{ nodes: [...] }` (a node the API could not give is `null`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connection<T> {
+    /// How many there are in all.
+    #[serde(default)]
+    pub total_count: Option<u32>,
+    /// The first ones.
+    #[serde(default = "Vec::new")]
+    pub nodes: Vec<Option<T>>,
+}
+
+/// A label.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LabelNode {
+    /// Its name.
+    pub name: String,
+}
+
+/// The first commit.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CommitNode {
+    /// The commit.
+    pub commit: CommitDates,
+}
+
+/// A commit's dates.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommitDates {
+    /// Written.
+    #[serde(default)]
+    pub authored_date: Option<DateTime<Utc>>,
+    /// Committed.
+    #[serde(default)]
+    pub committed_date: Option<DateTime<Utc>>,
+}
+
+/// A review.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewNode {
+    /// The REST id (the live key's review id).
+    pub database_id: u64,
+    /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED`, `PENDING`.
+    pub state: String,
+    /// Submitted (none while pending).
+    #[serde(default)]
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// The reviewer's association.
+    #[serde(default)]
+    pub author_association: Option<String>,
+    /// The reviewer (`null`: a deleted account).
+    #[serde(default)]
+    pub author: Option<Actor>,
+    /// The commit reviewed.
+    #[serde(default)]
+    pub commit: Option<Oid>,
+}
+
+/// A timeline item of the kinds asked for.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineItem {
+    /// `ReadyForReviewEvent`, `ConvertToDraftEvent`, `ReopenedEvent`, `ClosedEvent`,
+    /// `HeadRefForcePushedEvent`, `ReviewDismissedEvent`.
+    #[serde(rename = "__typename")]
+    pub typename: String,
+    /// When.
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
+    /// Who.
+    #[serde(default)]
+    pub actor: Option<Actor>,
+    /// A force push: the head before.
+    #[serde(default)]
+    pub before_commit: Option<Oid>,
+    /// A force push: the head after.
+    #[serde(default)]
+    pub after_commit: Option<Oid>,
+    /// A dismissal: the review's state before.
+    #[serde(default)]
+    pub previous_review_state: Option<String>,
+    /// A dismissal: the review.
+    #[serde(default)]
+    pub review: Option<DismissedReview>,
+}
+
+/// The review a dismissal names.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DismissedReview {
+    /// Its REST id.
+    pub database_id: u64,
+}
+
+/// `{ nameWithOwner }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RepoName {
+    /// `owner/name`.
+    pub name_with_owner: String,
+}
+
+/// A pull request as the query answers it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullNode {
+    /// Its number.
+    pub number: u32,
+    /// Its title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Its description.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// `OPEN`, `CLOSED`, `MERGED`.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// A draft now.
+    #[serde(default)]
+    pub is_draft: Option<bool>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last updated.
+    pub updated_at: DateTime<Utc>,
+    /// Last closed.
+    #[serde(default)]
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Merged.
+    #[serde(default)]
+    pub merged_at: Option<DateTime<Utc>>,
+    /// Merged.
+    #[serde(default)]
+    pub merged: Option<bool>,
+    /// Lines added.
+    #[serde(default)]
+    pub additions: Option<i64>,
+    /// Lines deleted.
+    #[serde(default)]
+    pub deletions: Option<i64>,
+    /// Files changed.
+    #[serde(default)]
+    pub changed_files: Option<i64>,
+    /// Who opened it.
+    #[serde(default)]
+    pub author: Option<Actor>,
+    /// Who merged it.
+    #[serde(default)]
+    pub merged_by: Option<Actor>,
+    /// The merge commit.
+    #[serde(default)]
+    pub merge_commit: Option<Oid>,
+    /// The head branch.
+    pub head_ref_name: String,
+    /// The head commit now.
+    pub head_ref_oid: String,
+    /// The base branch.
+    pub base_ref_name: String,
+    /// The base commit.
+    #[serde(default)]
+    pub base_ref_oid: Option<String>,
+    /// The head's repository (`null`: a deleted fork).
+    #[serde(default)]
+    pub head_repository: Option<RepoName>,
+    /// The base's repository.
+    #[serde(default)]
+    pub base_repository: Option<RepoName>,
+    /// Labels.
+    #[serde(default)]
+    pub labels: Option<Connection<LabelNode>>,
+    /// The first commit (`null`: the API could not give it).
+    #[serde(default)]
+    pub commits: Option<Connection<CommitNode>>,
+    /// The first 100 reviews.
+    #[serde(default)]
+    pub reviews: Option<Connection<ReviewNode>>,
+    /// The first 100 lifecycle items.
+    #[serde(default)]
+    pub timeline_items: Option<Connection<TimelineItem>>,
+}
+
+/// One page of pull requests.
+#[derive(Debug, Default)]
+pub struct PullPage {
+    /// The PRs updated in the window, newest update first.
+    pub pulls: Vec<PullNode>,
+    /// The cursor after this page; `None` when the window is done.
+    pub next: Option<String>,
+    /// PRs in the repository (for the progress's total, an upper bound).
+    pub total: Option<u32>,
+    /// GraphQL errors about single nodes: `(PR number if known, message)`.
+    pub node_errors: Vec<(Option<u32>, String)>,
+    /// PRs whose reviews, commits or timeline could not all be read.
+    pub incomplete: Vec<u32>,
+}
+
+/// Reads one page of pull requests updated since `since`, after `cursor`.
+pub async fn page(
+    client: &mut HistoryClient,
+    repository: &str,
+    since: DateTime<Utc>,
+    cursor: Option<&str>,
+) -> Result<PullPage, HistoryError> {
+    let (owner, name) = repository
+        .split_once('/')
+        .ok_or_else(|| HistoryError::Client(format!("'{repository}' is not owner/name")))?;
+    let answer = client
+        .graphql(
+            QUERY,
+            json!({ "owner": owner, "name": name, "first": PAGE_SIZE, "after": cursor }),
+        )
+        .await?;
+    parse_page(&answer, since)
+}
+
+/// Parses an answer of [`QUERY`]; pure.
+pub fn parse_page(answer: &Value, since: DateTime<Utc>) -> Result<PullPage, HistoryError> {
+    let connection = &answer["data"]["repository"]["pullRequests"];
+    let bad = |message: String| HistoryError::Api {
+        route: "POST graphql (pullRequests)".into(),
+        status: 200,
+        message,
+    };
+    if connection.is_null() {
+        return Err(bad(format!(
+            "no pullRequests in the answer: {}",
+            graphql_messages(answer).join("; ")
+        )));
+    }
+    let mut out = PullPage {
+        total: connection["totalCount"].as_u64().map(|n| n as u32),
+        ..PullPage::default()
+    };
+    let nodes = connection["nodes"].as_array().cloned().unwrap_or_default();
+    // Errors name their node by path: ["repository", "pullRequests", "nodes", 3, "reviews"].
+    for error in answer["errors"].as_array().into_iter().flatten() {
+        let message = error["message"].as_str().unwrap_or("error").to_owned();
+        let path = error["path"].as_array();
+        let index = path.and_then(|p| p.get(3)).and_then(Value::as_u64);
+        let number = index
+            .and_then(|i| nodes.get(i as usize))
+            .and_then(|n| n["number"].as_u64())
+            .map(|n| n as u32);
+        let field = path
+            .and_then(|p| p.get(4))
+            .and_then(Value::as_str)
+            .map(|f| format!("{f}: "))
+            .unwrap_or_default();
+        out.node_errors.push((number, format!("{field}{message}")));
+        if let Some(n) = number {
+            out.incomplete.push(n);
+        }
+    }
+    let mut older = false;
+    for node in nodes {
+        if node.is_null() {
+            continue;
+        }
+        let pull: PullNode = serde_json::from_value(node)
+            .map_err(|e| bad(format!("a pull request is not shaped as expected: {e}")))?;
+        if pull.updated_at < since {
+            older = true;
+            break;
+        }
+        out.pulls.push(pull);
+    }
+    let has_next = connection["pageInfo"]["hasNextPage"].as_bool() == Some(true);
+    if has_next && !older {
+        out.next = connection["pageInfo"]["endCursor"]
+            .as_str()
+            .map(str::to_owned);
+    }
+    Ok(out)
+}
+
+impl PullNode {
+    /// The PR as a webhook payload shows it, `updated_at` set to `at`.
+    pub fn as_payload_model(&self, at: DateTime<Utc>) -> PullRequest {
+        let repo = |r: &Option<RepoName>| {
+            r.as_ref().map(|r| Repository {
+                full_name: r.name_with_owner.clone(),
+                default_branch: None,
+                pushed_at: None,
+            })
+        };
+        PullRequest {
+            number: self.number,
+            title: self.title.clone(),
+            body: self.body.clone(),
+            user: self.author.as_ref().map(Actor::user),
+            state: self.state.as_ref().map(|s| s.to_ascii_lowercase()),
+            draft: self.is_draft,
+            created_at: self.created_at,
+            updated_at: Some(at),
+            closed_at: self.closed_at,
+            merged_at: self.merged_at,
+            merged: self.merged,
+            merged_by: self.merged_by.as_ref().map(Actor::user),
+            merge_commit_sha: self.merge_commit.as_ref().map(|c| c.oid.clone()),
+            head: BranchRef {
+                branch: self.head_ref_name.clone(),
+                sha: self.head_ref_oid.clone(),
+                repo: repo(&self.head_repository),
+            },
+            base: BranchRef {
+                branch: self.base_ref_name.clone(),
+                sha: self.base_ref_oid.clone().unwrap_or_default(),
+                repo: repo(&self.base_repository),
+            },
+            additions: self.additions,
+            deletions: self.deletions,
+            changed_files: self.changed_files,
+            commits: self
+                .commits
+                .as_ref()
+                .and_then(|c| c.total_count)
+                .map(i64::from),
+            author_association: None,
+            labels: self
+                .labels
+                .iter()
+                .flat_map(|l| l.nodes.iter().flatten())
+                .map(|l| Label {
+                    name: l.name.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    fn timeline(&self) -> impl Iterator<Item = &TimelineItem> {
+        self.timeline_items
+            .iter()
+            .flat_map(|t| t.nodes.iter().flatten())
+    }
+
+    fn reviews(&self) -> impl Iterator<Item = &ReviewNode> {
+        self.reviews.iter().flat_map(|r| r.nodes.iter().flatten())
+    }
+
+    /// The stages, by the same rules as `github_api::GitHubApi::pull_request_stages`: the first
+    /// commit's author date; the last ready-for-review event, else the creation when the whole
+    /// timeline was read and has none; the first review and approval by someone who is neither
+    /// the author nor a bot. The flag is true when a part could not be read (`incomplete`).
+    pub fn stages(&self) -> (PullRequestStages, bool) {
+        let mut stages = PullRequestStages::default();
+        let mut failed = false;
+        match &self.commits {
+            Some(c) => {
+                stages.first_commit_at = c
+                    .nodes
+                    .iter()
+                    .flatten()
+                    .next()
+                    .and_then(|c| c.commit.authored_date.or(c.commit.committed_date));
+            }
+            None => failed = true,
+        }
+        match &self.timeline_items {
+            Some(t) => {
+                let ready = self
+                    .timeline()
+                    .filter(|i| i.typename == "ReadyForReviewEvent")
+                    .filter_map(|i| i.created_at)
+                    .max();
+                let whole = t.total_count.is_none_or(|n| n as usize <= t.nodes.len());
+                stages.ready_for_review_at = match ready {
+                    Some(at) => Some(at),
+                    None if whole => Some(self.created_at),
+                    None => None,
+                };
+            }
+            None => failed = true,
+        }
+        match &self.reviews {
+            Some(_) => {
+                let author = self.author.as_ref().map(|a| a.login.as_str());
+                for r in self.reviews() {
+                    let Some(user) = &r.author else { continue };
+                    let bot = is_bot_login(&user.login) || user.typename.as_deref() == Some("Bot");
+                    if bot || Some(user.login.as_str()) == author || r.state == "PENDING" {
+                        continue;
+                    }
+                    let Some(at) = r.submitted_at else { continue };
+                    stages.first_review_at = Some(stages.first_review_at.map_or(at, |f| f.min(at)));
+                    if r.state.eq_ignore_ascii_case("APPROVED") {
+                        stages.approved_at = Some(stages.approved_at.map_or(at, |f| f.min(at)));
+                    }
+                }
+            }
+            None => failed = true,
+        }
+        (stages, failed)
+    }
+
+    /// The `pull_request` payloads of the PR's lifecycle, oldest first: opened, each reopening,
+    /// ready for review, conversion to draft, force push (a `synchronize` with its before and
+    /// after), closing, and the merge.
+    pub fn pull_request_payloads(&self) -> Vec<PullRequestPayload> {
+        let payload = |action: &str, at: DateTime<Utc>, actor: Option<&Actor>| {
+            let mut pr = self.as_payload_model(at);
+            if action != "closed" {
+                // What the payload of that moment said: not yet closed nor merged.
+                pr.closed_at = None;
+                pr.merged_at = None;
+                pr.merged = Some(false);
+                pr.merged_by = None;
+                pr.state = Some("open".into());
+            }
+            PullRequestPayload {
+                action: action.to_owned(),
+                pull_request: pr,
+                before: None,
+                after: None,
+                sender: actor.map(Actor::user),
+                repository: None,
+            }
+        };
+        let mut out = vec![payload("opened", self.created_at, self.author.as_ref())];
+        let closings: Vec<&TimelineItem> = self
+            .timeline()
+            .filter(|i| i.typename == "ClosedEvent")
+            .collect();
+        for item in self.timeline() {
+            let Some(at) = item.created_at else { continue };
+            let actor = item.actor.as_ref();
+            match item.typename.as_str() {
+                "ReadyForReviewEvent" => out.push(payload("ready_for_review", at, actor)),
+                "ConvertToDraftEvent" => out.push(payload("converted_to_draft", at, actor)),
+                "ReopenedEvent" => out.push(payload("reopened", at, actor)),
+                "HeadRefForcePushedEvent" => {
+                    let mut p = payload("synchronize", at, actor);
+                    p.before = item.before_commit.as_ref().map(|c| c.oid.clone());
+                    p.after = item.after_commit.as_ref().map(|c| c.oid.clone());
+                    if let Some(after) = &p.after {
+                        p.pull_request.head.sha = after.clone();
+                    }
+                    out.push(p);
+                }
+                "ClosedEvent" => {
+                    let last = closings.last().map(|c| c.created_at) == Some(item.created_at);
+                    if last && self.merged_at.is_some() {
+                        continue; // the merge below
+                    }
+                    let mut p = payload("closed", at, actor);
+                    p.pull_request.merged = Some(false);
+                    p.pull_request.merged_at = None;
+                    p.pull_request.merged_by = None;
+                    p.pull_request.state = Some("closed".into());
+                    // The last closing is the PR's closed_at; an earlier one only its event's time.
+                    if !last || self.closed_at.is_none() {
+                        p.pull_request.closed_at = Some(at);
+                    }
+                    out.push(p);
+                }
+                _ => {}
+            }
+        }
+        if let Some(merged_at) = self.merged_at {
+            let mut p = payload("closed", merged_at, self.merged_by.as_ref());
+            p.pull_request = self.as_payload_model(merged_at);
+            p.pull_request.merged = Some(true);
+            out.push(p);
+        }
+        out
+    }
+
+    /// The `pull_request_review` payloads: each submitted review (a dismissed one with the
+    /// state it had), and each dismissal.
+    pub fn review_payloads(&self) -> Vec<PullRequestReviewPayload> {
+        let mut out = Vec::new();
+        let dismissals: Vec<&TimelineItem> = self
+            .timeline()
+            .filter(|i| i.typename == "ReviewDismissedEvent")
+            .collect();
+        for r in self.reviews() {
+            if r.state == "PENDING" {
+                continue;
+            }
+            let dismissal = dismissals
+                .iter()
+                .find(|d| d.review.as_ref().map(|x| x.database_id) == Some(r.database_id));
+            let state = match (r.state.as_str(), dismissal) {
+                ("DISMISSED", Some(d)) => d
+                    .previous_review_state
+                    .clone()
+                    .unwrap_or_else(|| "COMMENTED".into()),
+                // The state before the dismissal is not known: nothing is guessed.
+                ("DISMISSED", None) => continue,
+                (state, _) => state.to_owned(),
+            };
+            let review = Review {
+                id: r.database_id,
+                user: r.author.as_ref().map(Actor::user),
+                state: state.to_ascii_lowercase(),
+                submitted_at: r.submitted_at,
+                commit_id: r.commit.as_ref().map(|c| c.oid.clone()),
+                author_association: r.author_association.clone(),
+            };
+            let at = r.submitted_at.unwrap_or(self.updated_at);
+            out.push(PullRequestReviewPayload {
+                action: "submitted".into(),
+                review: review.clone(),
+                pull_request: self.as_payload_model(at),
+                sender: r.author.as_ref().map(Actor::user),
+                repository: None,
+            });
+            if let Some(d) = dismissal {
+                let at = d.created_at.unwrap_or(self.updated_at);
+                out.push(PullRequestReviewPayload {
+                    action: "dismissed".into(),
+                    review: Review {
+                        state: "dismissed".into(),
+                        ..review
+                    },
+                    pull_request: self.as_payload_model(at),
+                    sender: d.actor.as_ref().map(Actor::user),
+                    repository: None,
+                });
+            }
+        }
+        out
+    }
+}
