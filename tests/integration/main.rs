@@ -7,6 +7,7 @@ mod access;
 mod aggregate;
 mod aggregate_sql;
 mod annotations;
+mod backfill;
 mod capture;
 mod common;
 mod delivery;
