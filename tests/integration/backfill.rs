@@ -253,3 +253,266 @@ fn record_then_backfill_of_the_same_history_leaves_exactly_the_rows_of_either_al
         merged(&only)
     );
 }
+
+/// A published release as `GET /repos/{owner}/{repo}/releases` lists it.
+fn release(n: u64, published: DateTime<Utc>) -> Value {
+    json!({
+        "url": format!("https://api.github.com/repos/octocat/Hello-World/releases/{n}"),
+        "html_url": format!("https://github.com/octocat/Hello-World/releases/v1.0.{n}"),
+        "id": n, "node_id": "MDc6UmVsZWFzZTE=", "tag_name": format!("v1.0.{n}"), "target_commitish": "master",
+        "name": format!("v1.0.{n}"), "body": "Description of the release", "draft": false, "prerelease": false,
+        "created_at": at(published - Duration::minutes(10)), "published_at": at(published),
+        "author": {"login": "octocat", "id": 1, "type": "User", "site_admin": false},
+        "assets": []
+    })
+}
+
+fn jsonl_keys(dir: &Path, table: &str, key: &[&str]) -> Vec<String> {
+    let text = std::fs::read_to_string(
+        dir.join("development-metrics")
+            .join(format!("{table}.jsonl")),
+    )
+    .unwrap_or_default();
+    text.lines()
+        .map(|l| {
+            let row: Value = serde_json::from_str(l).unwrap();
+            key.iter()
+                .map(|k| row[k].to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+#[test]
+fn a_run_paged_limited_and_interrupted_resumes_where_it_stopped_without_duplicates() {
+    let repo = unique_repository("backfill-resume");
+    let dir = workdir();
+    let pulls = prs(&repo, 120);
+    let newest = pulls[0].created;
+    let mut h = history(&pulls);
+    h.releases = (1..=150u64)
+        .rev()
+        .map(|n| release(n, newest - Duration::hours(150 - n as i64)))
+        .collect();
+    let api = FakeHistory::start(h);
+    let env = step_env(dir.path(), &repo, &api, false);
+    let args = ["--days", "60", "--only", "prs,reviews,releases"];
+
+    // Run 1: a secondary rate limit on the first request, PR #105's reviews refused, then the
+    // third page of pull requests fails for good.
+    api.set_faults(Faults {
+        secondary_limit_at: Some(0),
+        reviews_error_on: Some(105),
+        fail_pulls_from: Some(100),
+        ..Faults::default()
+    });
+    let out = backfill(dir.path(), &env, &args);
+    let log = text(&out);
+    assert!(!out.status.success(), "{log}");
+    assert!(log.contains("Bad credentials"), "{log}");
+    assert!(log.contains("prs: 100/120"), "progress per page: {log}");
+    assert!(
+        log.contains("PR #105: reviews: Resource not accessible by integration"),
+        "{log}"
+    );
+    assert!(dir
+        .path()
+        .join("development-metrics/backfill-checkpoint.json")
+        .exists());
+    assert_eq!(
+        api.requests(),
+        [
+            "POST /graphql pullRequests after=null",
+            "POST /graphql pullRequests after=null",
+            "POST /graphql pullRequests after=cursor:50",
+            "POST /graphql pullRequests after=cursor:100",
+        ]
+    );
+    let first = jsonl_keys(dir.path(), "pr_events", &["pr_number", "event_key"]);
+    assert_eq!(first.len(), 100 * 6 - 1, "PR #105 has no review row");
+
+    // Run 2: the API is back; a 502 on the first page of releases.
+    api.clear_requests();
+    api.set_faults(Faults {
+        bad_gateway_at: Some(1),
+        ..Faults::default()
+    });
+    let out = backfill(dir.path(), &env, &args);
+    let log = text(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("resuming the backfill"), "{log}");
+    let requests = api.requests();
+    assert_eq!(requests[0], "POST /graphql pullRequests after=cursor:100");
+    assert!(
+        requests[1].starts_with("GET /repos/") && requests[1].contains("/releases?per_page=100")
+    );
+    assert_eq!(requests[2], requests[1], "the 502 is retried");
+    assert!(requests[3].ends_with("page=2"), "{requests:?}");
+    assert_eq!(requests.len(), 4, "{requests:?}");
+    assert!(!dir
+        .path()
+        .join("development-metrics/backfill-checkpoint.json")
+        .exists());
+
+    let mut keys = jsonl_keys(dir.path(), "pr_events", &["pr_number", "event_key"]);
+    assert_eq!(keys.len(), 120 * 6 - 1);
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), 120 * 6 - 1, "duplicates after the resume");
+    let releases = jsonl_keys(
+        dir.path(),
+        "deployment_events",
+        &["deployment_id", "status"],
+    );
+    assert_eq!(releases.len(), 150);
+    assert!(
+        releases.contains(&"\"release:150\" \"success\"".to_owned()),
+        "{:?}",
+        &releases[..3]
+    );
+}
+
+#[test]
+fn a_dry_run_reports_rows_to_write_present_and_rejected_and_writes_nothing() {
+    let stack = Stack::get();
+    let repo = unique_repository("backfill-dry");
+    let dir = workdir();
+    let mut pulls = prs(&repo, 2);
+    let api = FakeHistory::start(history(&pulls));
+    let env = step_env(dir.path(), &repo, &api, true);
+    let out = backfill(dir.path(), &env, &["--days", "30", "--only", "prs,reviews"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(stack.count("pr_events", &repo), 12);
+
+    // PR #3 says it was merged three hours before it was created.
+    pulls.insert(
+        0,
+        Pr {
+            number: 3,
+            repo: repo.clone(),
+            created: pulls[0].created + Duration::hours(6),
+        },
+    );
+    let mut h = history(&pulls);
+    h.pulls[0]["mergedAt"] = json!(at(pulls[0].t(-180)));
+    api.set_history(h);
+    let out = backfill(
+        dir.path(),
+        &env,
+        &["--days", "30", "--only", "prs,reviews", "--dry-run"],
+    );
+    let log = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "rejected rows show in the exit code: {log}"
+    );
+    assert!(
+        log.contains("metrics.pr_events: 17 rows to write, 12 already present (5 new); 1 rejected"),
+        "{log}"
+    );
+    assert!(log.contains("merged before created"), "{log}");
+    assert_eq!(
+        stack.count("pr_events", &repo),
+        12,
+        "a dry run writes nothing"
+    );
+    assert!(!dir
+        .path()
+        .join("development-metrics/backfill-checkpoint.json")
+        .exists());
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("development-metrics/backfill-report.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report["dry_run"], json!(true));
+    assert_eq!(report["tables"]["pr_events"]["present"], json!(12));
+    assert_eq!(report["rejected"][0]["row"]["pr_number"], json!(3));
+    assert!(report["rejected"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("merged before created"));
+}
+
+#[test]
+fn deployments_are_classified_in_time_order_as_record_classified_them_live() {
+    let stack = Stack::get();
+    let live = unique_repository("backfill-deploy-live");
+    let only = unique_repository("backfill-deploy-only");
+    let dir = workdir();
+    let start = Utc::now()
+        .date_naive()
+        .and_hms_opt(8, 0, 0)
+        .unwrap()
+        .and_utc()
+        - Duration::days(3);
+    // Deploy a, deploy b, roll back to a, deploy a again (a redeploy).
+    let plan = [
+        (1u64, sha(0xa)),
+        (2, sha(0xb)),
+        (3, sha(0xa)),
+        (4, sha(0xa)),
+    ];
+    let when = |id: u64| start + Duration::hours(id as i64);
+    let api = FakeHistory::start(History::default());
+    for (id, sha) in &plan {
+        record(
+            dir.path(),
+            &live,
+            &api,
+            "deployment_status",
+            &deployment_success(*id, sha, &at(when(*id))),
+            *id as usize,
+        );
+    }
+    let nodes = |_: &str| -> Vec<Value> {
+        plan.iter()
+            .rev()
+            .map(|(id, sha)| json!({
+                "databaseId": id, "commitOid": sha, "environment": "production", "originalEnvironment": "production",
+                "task": "deploy", "createdAt": at(when(*id)), "updatedAt": at(when(*id)),
+                "creator": {"__typename": "User", "login": "Codertocat"}, "ref": {"name": "master"},
+                "statuses": {"totalCount": 1, "nodes": [{"state": "SUCCESS", "description": "Deployed",
+                    "createdAt": at(when(*id)), "creator": {"__typename": "User", "login": "Codertocat"}}]}
+            }))
+            .collect()
+    };
+    let kinds = "deployment_id || ' ' || status || ' ' || kind";
+    let live_kinds = stack.column("deployment_events", kinds, &live);
+    assert_eq!(
+        live_kinds,
+        [
+            "deployment:1 success deploy",
+            "deployment:2 success deploy",
+            "deployment:3 success rollback",
+            "deployment:4 success redeploy"
+        ]
+    );
+    api.set_history(History {
+        deployments: nodes(&only),
+        ..History::default()
+    });
+    let out = backfill(
+        dir.path(),
+        &step_env(dir.path(), &only, &api, true),
+        &["--days", "30", "--only", "deployments"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let backfilled: Vec<String> = stack
+        .column("deployment_events", kinds, &only)
+        .into_iter()
+        .filter(|l| l.contains(" success "))
+        .collect();
+    assert_eq!(backfilled, live_kinds);
+    // Over the live rows, the backfill adds only what live capture did not see (the created rows).
+    let out = backfill(
+        dir.path(),
+        &step_env(dir.path(), &live, &api, true),
+        &["--days", "30", "--only", "deployments"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(stack.count("deployment_events", &live), 8);
+    assert_eq!(stack.count("deployment_events", &only), 8);
+}
