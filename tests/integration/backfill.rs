@@ -516,3 +516,30 @@ fn deployments_are_classified_in_time_order_as_record_classified_them_live() {
     assert_eq!(stack.count("deployment_events", &live), 8);
     assert_eq!(stack.count("deployment_events", &only), 8);
 }
+
+/// The shipped backfill step on `schedule` or `workflow_dispatch` (the runner harness's payloadless
+/// run; `run` runs the step for a repository): exits 0 with the job summary saying what was
+/// added, with the repository's secrets or without (local files).
+pub fn run_payloadless_backfill(
+    run: impl Fn(&str, bool) -> (std::process::Output, String),
+    secrets_given: bool,
+    case: &str,
+) {
+    let repository = unique_repository("runner-backfill");
+    let (output, summary) = run(&repository, secrets_given);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{case}: exit code\n{}",
+        text(&output)
+    );
+    assert!(
+        summary.contains("## devmetrics backfill"),
+        "{case}: {summary}"
+    );
+    assert!(
+        text(&output).contains("GitHub API: "),
+        "{case}\n{}",
+        text(&output)
+    );
+}

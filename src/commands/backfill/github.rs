@@ -61,8 +61,8 @@ pub fn open(config: &Settings, now: DateTime<Utc>) -> Result<Api<'_>, Error> {
         .api_url
         .as_deref()
         .unwrap_or(crate::github_api::DEFAULT_API_URL);
-    let graphql_url = std::env::var("GITHUB_GRAPHQL_URL").ok();
-    let client = HistoryClient::new(api_url, graphql_url.as_deref(), token.expose())
+    // GraphQL lives on the REST API's host (github.com and Enterprise Server alike).
+    let client = HistoryClient::new(api_url, None, token.expose())
         .map_err(|e| Error::Input(format!("could not use the GitHub API: {e}")))?;
     Ok(Api {
         client,
