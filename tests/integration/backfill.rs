@@ -543,3 +543,88 @@ pub fn run_payloadless_backfill(
         text(&output)
     );
 }
+
+#[test]
+fn a_backfill_completes_the_stages_a_failed_live_lookup_left_empty() {
+    let stack = Stack::get();
+    let repo = unique_repository("backfill-complete");
+    let dir = workdir();
+    let pr = prs(&repo, 1).remove(0);
+    // Live: the GitHub API cannot be reached, the merged row is written marked incomplete.
+    let unreachable = FakeHistory::unreachable();
+    let merged = pr.live_payloads().pop().unwrap();
+    record(dir.path(), &repo, &unreachable, merged.0, &merged.1, 0);
+    let stages = "coalesce(metadata->>'incomplete', '-') || ' ' || coalesce(metadata->>'first_commit_at', '-') \
+                  || ' ' || coalesce(metadata->>'approved_at', '-')";
+    assert_eq!(
+        stack.column("pr_events", stages, &repo),
+        [r#"["stages"] - -"#]
+    );
+
+    let api = FakeHistory::start(history(std::slice::from_ref(&pr)));
+    let out = backfill(
+        dir.path(),
+        &step_env(dir.path(), &repo, &api, true),
+        &["--days", "30", "--only", "prs"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let merged_row: Vec<String> = stack
+        .column(
+            "pr_events",
+            &format!("event_type || ' ' || {stages}"),
+            &repo,
+        )
+        .into_iter()
+        .filter(|l| l.starts_with("merged"))
+        .collect();
+    assert_eq!(
+        merged_row,
+        [format!("merged - {} {}", at(pr.t(-1440)), at(pr.t(120)))],
+        "the backfill's complete row completed the live one in place"
+    );
+}
+
+/// The bench (`bench/backfill.sh`): `BACKFILL_BENCH_PRS` pull requests (default 500) served by
+/// the fake API, backfilled into local files 5 times; prints the requests and the median time.
+#[test]
+#[ignore = "a benchmark: bench/backfill.sh runs it"]
+fn bench_backfill_of_many_pull_requests() {
+    let n: u32 = std::env::var("BACKFILL_BENCH_PRS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500);
+    let repo = unique_repository("backfill-bench");
+    let api = FakeHistory::start(history(&prs(&repo, n)));
+    let mut times = Vec::new();
+    let mut requests = 0;
+    for _ in 0..5 {
+        let dir = workdir();
+        api.clear_requests();
+        let started = std::time::Instant::now();
+        let out = backfill(
+            dir.path(),
+            &step_env(dir.path(), &repo, &api, false),
+            &[
+                "--days",
+                "400",
+                "--only",
+                "prs,reviews,deployments,releases,workflow-runs",
+            ],
+        );
+        times.push(started.elapsed());
+        assert!(out.status.success(), "{}", text(&out));
+        requests = api.requests().len();
+        let rows = jsonl_keys(dir.path(), "pr_events", &["pr_number", "event_key"]).len();
+        assert_eq!(rows, n as usize * 6);
+    }
+    times.sort();
+    let goal = n.div_ceil(50) + 10;
+    println!(
+        "backfill of {n} PRs (with reviews, timelines, first commits) + deployments, releases, workflow runs: \
+         {requests} GitHub API requests (goal <= {goal}), median {:.2} s of 5 runs (min {:.2} s, max {:.2} s)",
+        times[2].as_secs_f64(),
+        times[0].as_secs_f64(),
+        times[4].as_secs_f64()
+    );
+    assert!(requests as u32 <= goal, "{requests} requests");
+}

@@ -86,6 +86,14 @@ impl FakeHistory {
         FakeHistory { url, state }
     }
 
+    /// A "fake" nothing listens on: every request fails to connect.
+    pub fn unreachable() -> FakeHistory {
+        FakeHistory {
+            url: format!("http://127.0.0.1:{}", crate::common::free_port()),
+            state: Arc::default(),
+        }
+    }
+
     /// Sets the faults (they apply from the next request; numbers count from the start).
     pub fn set_faults(&self, faults: Faults) {
         self.state.lock().unwrap().faults = faults;
