@@ -613,6 +613,9 @@ fn bench_backfill_of_many_pull_requests() {
         );
         times.push(started.elapsed());
         assert!(out.status.success(), "{}", text(&out));
+        if std::env::var_os("BACKFILL_BENCH_LOG").is_some() {
+            eprintln!("{}", text(&out));
+        }
         requests = api.requests().len();
         let rows = jsonl_keys(dir.path(), "pr_events", &["pr_number", "event_key"]).len();
         assert_eq!(rows, n as usize * 6);
