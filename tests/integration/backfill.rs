@@ -479,15 +479,15 @@ fn deployments_are_classified_in_time_order_as_record_classified_them_live() {
             }))
             .collect()
     };
-    let kinds = "deployment_id || ' ' || status || ' ' || kind";
+    let kinds = "deployment_id || ' ' || status || ' ' || kind || ' ' || coalesce(metadata->>'carried_shas', '-')";
     let live_kinds = stack.column("deployment_events", kinds, &live);
     assert_eq!(
         live_kinds,
         [
-            "deployment:1 success deploy",
-            "deployment:2 success deploy",
-            "deployment:3 success rollback",
-            "deployment:4 success redeploy"
+            "deployment:1 success deploy -".to_owned(),
+            format!("deployment:2 success deploy [\"{}\"]", sha(0xb)),
+            format!("deployment:3 success rollback [\"{}\"]", sha(0xa)),
+            "deployment:4 success redeploy []".to_owned(),
         ]
     );
     api.set_history(History {

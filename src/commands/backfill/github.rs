@@ -6,25 +6,38 @@
 //! order: each sees only the successes of its environment that finished before it, as `record`
 //! read them from the sink at the time.
 
+use super::write::open_for;
 use super::{Contribution, Step, Window};
+use crate::commands::record::lookups::{carried_changes, github_client};
 use crate::convert::{
-    self, Conversion, EventInputs, EventOptions, FailedLookups, LookupPlan, PastDeployment,
+    self, previous_success, Conversion, EventInputs, EventOptions, FailedLookups, LookupPlan,
+    PastDeployment,
 };
 use crate::environment::Environment;
 use crate::error::Error;
+use crate::github_api::GitHubApi;
 use crate::github_api::PullRequestStages;
+use crate::output::Output;
 use crate::rows::deployment_events::DeploymentStatus;
 use crate::rows::RecordContext;
 use crate::settings::{EventFacts, Settings};
+use crate::sinks::AnySink;
 use crate::sources::event::{
     DeploymentPayload, DeploymentStatusPayload, Event, ReleasePayload, WorkflowRunPayload,
 };
 use crate::sources::github_history::{deployments, pulls, rest, HistoryClient, HistoryError};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// What the API sources of one run share.
 pub struct Api<'a> {
+    /// Where messages go.
+    pub out: &'a Output,
+    /// `record`'s client for the carried commits (GitHub's compare API).
+    pub github: Option<GitHubApi>,
+    /// Sinks per environment, read for the recorded pushes and hotfix PRs as `record` reads them.
+    pub sinks: HashMap<Environment, AnySink>,
     /// The client (its stats are the run's request count).
     pub client: HistoryClient,
     /// The settings.
@@ -48,7 +61,11 @@ struct Fact {
 }
 
 /// Opens the API client with the job's token; an error says how to give one.
-pub fn open(config: &Settings, now: DateTime<Utc>) -> Result<Api<'_>, Error> {
+pub fn open<'a>(
+    config: &'a Settings,
+    now: DateTime<Utc>,
+    out: &'a Output,
+) -> Result<Api<'a>, Error> {
     let token = config.github_token.as_ref().ok_or_else(|| {
         Error::Input(
             "backfill reads the GitHub API and has no token: set the `github-token` input \
@@ -65,6 +82,9 @@ pub fn open(config: &Settings, now: DateTime<Utc>) -> Result<Api<'_>, Error> {
     let client = HistoryClient::new(api_url, None, token.expose())
         .map_err(|e| Error::Input(format!("could not use the GitHub API: {e}")))?;
     Ok(Api {
+        out,
+        github: github_client(config, out),
+        sinks: HashMap::new(),
         client,
         config,
         options: crate::commands::record::event_options(config),
@@ -92,7 +112,7 @@ impl Api<'_> {
     }
 
     /// Converts facts (oldest first) into `out`, classifying deployments in time order.
-    fn convert(
+    async fn convert(
         &mut self,
         window: &Window,
         mut facts: Vec<Fact>,
@@ -131,6 +151,27 @@ impl Api<'_> {
                     .unwrap_or_default();
                 before.sort_by_key(|d| std::cmp::Reverse(d.finished_at));
                 inputs.deployment_history.successes = before;
+            }
+            if let Some(deployed) = &plan.carried_by {
+                // A successful production deployment: the commits it carried, as `record` finds
+                // them (recorded pushes, else GitHub's compare API; hotfix PRs recorded).
+                let base = previous_success(&inputs.deployment_history, &deployed.deployment_id)
+                    .map(|d| d.sha.clone());
+                if !self.sinks.contains_key(&environment) {
+                    let sink = open_for(self.config, environment, self.out)?;
+                    self.sinks.insert(environment, sink);
+                }
+                let sink = &self.sinks[&environment];
+                let carried = carried_changes(
+                    deployed,
+                    base.as_deref(),
+                    &ctx,
+                    sink,
+                    self.github.as_ref(),
+                    self.out,
+                )
+                .await;
+                inputs.carried = Some(carried);
             }
             match convert::convert(&fact.event, &ctx, &self.options, &inputs) {
                 Conversion::Rows(rows) => {
@@ -223,7 +264,7 @@ pub async fn pulls_step(
             }
         }
     }
-    api.convert(window, facts, &mut out)?;
+    api.convert(window, facts, &mut out).await?;
     Ok(Step {
         done_items: page.pulls.len(),
         total: page.total.map(|t| t as usize),
@@ -267,8 +308,9 @@ pub async fn deployments_step(api: &mut Api<'_>, window: &Window) -> Result<Step
         since: DateTime::<Utc>::MIN_UTC,
         ..window.clone()
     };
-    api.convert(&seed_window, seeds, &mut seed)?;
-    api.convert(window, deployment_facts(&read.in_window), &mut out)?;
+    api.convert(&seed_window, seeds, &mut seed).await?;
+    api.convert(window, deployment_facts(&read.in_window), &mut out)
+        .await?;
     Ok(Step::whole(out, count))
 }
 
@@ -332,7 +374,7 @@ pub async fn releases_step(api: &mut Api<'_>, window: &Window) -> Result<Step, E
         })
         .collect();
     let mut out = Contribution::default();
-    api.convert(window, facts, &mut out)?;
+    api.convert(window, facts, &mut out).await?;
     Ok(Step::whole(out, count))
 }
 
@@ -364,6 +406,6 @@ pub async fn workflow_runs_step(api: &mut Api<'_>, window: &Window) -> Result<St
         })
         .collect();
     let mut out = Contribution::default();
-    api.convert(window, facts, &mut out)?;
+    api.convert(window, facts, &mut out).await?;
     Ok(Step::whole(out, count))
 }

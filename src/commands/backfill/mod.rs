@@ -136,7 +136,7 @@ pub async fn backfill(config: &Settings, out: &Output) -> Result<i32, Error> {
         }
     ));
     let mut api = match settings.only.iter().any(|s| s.needs_github_api()) {
-        true => Some(github::open(config, now)?),
+        true => Some(github::open(config, now, out)?),
         false => None,
     };
     let mut writer = write::Writer::new(config, dry_run);

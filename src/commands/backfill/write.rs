@@ -58,27 +58,7 @@ impl<'a> Writer<'a> {
 
     fn sink(&mut self, environment: Environment, out: &Output) -> Result<&AnySink, Error> {
         if !self.sinks.contains_key(&environment) {
-            let target = match self.config.remote_for(environment)? {
-                Some(target) => target,
-                None => {
-                    if self.config.require_remote || self.config.remotes.has_any() {
-                        return Err(Error::Config(
-                            crate::settings::SettingsError::MissingSecrets {
-                                environment,
-                                what: "URL and service role key".into(),
-                                why: ", and backfill has rows of that environment".into(),
-                            },
-                        ));
-                    }
-                    let dir = self.config.output_dir.clone();
-                    out.info(&format!(
-                        "{environment} rows go to {}/ (no Supabase project configured)",
-                        dir.display()
-                    ));
-                    SinkTarget::Jsonl { dir }
-                }
-            };
-            let sink = open_sink(&target, environment, self.config)?;
+            let sink = open_for(self.config, environment, out)?;
             self.sinks.insert(environment, sink);
         }
         Ok(&self.sinks[&environment])
@@ -222,4 +202,34 @@ fn window_repository(batch: &Batch) -> String {
         .groups()
         .find_map(|(_, rows)| rows.first()?.get("repository")?.as_str().map(str::to_owned))
         .unwrap_or_default()
+}
+
+/// The sink of an environment's rows: its Supabase project, else (when no project is configured
+/// at all) the local files; an error when another environment has a project and this one not.
+pub fn open_for(
+    config: &Settings,
+    environment: Environment,
+    out: &Output,
+) -> Result<AnySink, Error> {
+    let target = match config.remote_for(environment)? {
+        Some(target) => target,
+        None => {
+            if config.require_remote || config.remotes.has_any() {
+                return Err(Error::Config(
+                    crate::settings::SettingsError::MissingSecrets {
+                        environment,
+                        what: "URL and service role key".into(),
+                        why: ", and backfill has rows of that environment".into(),
+                    },
+                ));
+            }
+            let dir = config.output_dir.clone();
+            out.info(&format!(
+                "{environment} rows go to {}/ (no Supabase project configured)",
+                dir.display()
+            ));
+            SinkTarget::Jsonl { dir }
+        }
+    };
+    open_sink(&target, environment, config)
 }
