@@ -332,9 +332,11 @@ fn a_run_paged_limited_and_interrupted_resumes_where_it_stopped_without_duplicat
     let first = jsonl_keys(dir.path(), "pr_events", &["pr_number", "event_key"]);
     assert_eq!(first.len(), 100 * 6 - 1, "PR #105 has no review row");
 
-    // Run 2: the API is back; a 502 on the first page of releases.
+    // Run 2: the API is back; the primary budget runs out on the first answer (the next
+    // request waits for the reset), and a 502 on the first page of releases.
     api.clear_requests();
     api.set_faults(Faults {
+        budget_spent_at: Some(0),
         bad_gateway_at: Some(1),
         ..Faults::default()
     });
@@ -342,6 +344,7 @@ fn a_run_paged_limited_and_interrupted_resumes_where_it_stopped_without_duplicat
     let log = text(&out);
     assert!(out.status.success(), "{log}");
     assert!(log.contains("resuming the backfill"), "{log}");
+    assert!(log.contains("1 retried, 1 rate limited"), "{log}");
     let requests = api.requests();
     assert_eq!(requests[0], "POST /graphql pullRequests after=cursor:100");
     assert!(

@@ -210,11 +210,16 @@ async fn step(
     settings: &crate::settings::BackfillSettings,
     cursor: Option<String>,
 ) -> Result<Step, Error> {
-    let Some(api) = api else {
-        return Ok(Step::whole(
-            Contribution::note("not built in this branch"),
-            0,
-        ));
+    let api = match (source, api) {
+        // The sources without the API: the lead wires `files` and `git` here.
+        (BackfillSource::Files | BackfillSource::Git, _) => {
+            return Ok(Step::whole(
+                Contribution::note("not built in this branch"),
+                0,
+            ))
+        }
+        (_, Some(api)) => api,
+        (_, None) => return Err(Error::Input(format!("{source} needs the GitHub API"))),
     };
     match source {
         BackfillSource::Prs => {
@@ -235,10 +240,7 @@ async fn step(
             ),
             0,
         )),
-        BackfillSource::Files | BackfillSource::Git => Ok(Step::whole(
-            Contribution::note("not built in this branch"),
-            0,
-        )),
+        BackfillSource::Files | BackfillSource::Git => Ok(Step::default()),
     }
 }
 

@@ -198,6 +198,8 @@ impl HistoryClient {
                 200..=299 => {
                     if remaining == Some(0) {
                         if let Some(wait) = until_reset() {
+                            // The primary budget is spent: the next request waits for the reset.
+                            self.stats.rate_limited += 1;
                             self.pause_until = Some(Instant::now() + wait);
                         }
                     }

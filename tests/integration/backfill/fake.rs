@@ -16,6 +16,8 @@ use std::thread;
 pub struct Faults {
     /// Request number (0-based, all requests) answered 403 secondary rate limit, Retry-After 1.
     pub secondary_limit_at: Option<usize>,
+    /// Request number whose (good) answer says the primary budget is spent, resetting in 1 s.
+    pub budget_spent_at: Option<usize>,
     /// Request number answered 502 Bad Gateway.
     pub bad_gateway_at: Option<usize>,
     /// The PR whose reviews the GraphQL answer leaves `null` with an error naming the node.
@@ -170,7 +172,18 @@ fn answer(state: &Mutex<State>, base: &str, request: &[u8]) -> Answer {
             "<html><body><h1>502 Bad Gateway</h1></body></html>".into(),
         );
     }
-    let ok = |body: Value, headers: Vec<(String, String)>| ("200 OK", headers, body.to_string());
+    let spent = s.faults.budget_spent_at == Some(n);
+    let ok = move |body: Value, mut headers: Vec<(String, String)>| {
+        if spent {
+            headers.retain(|(k, _)| !k.starts_with("x-ratelimit-re"));
+            headers.push(("x-ratelimit-remaining".into(), "0".into()));
+            headers.push((
+                "x-ratelimit-reset".into(),
+                (chrono::Utc::now().timestamp() + 1).to_string(),
+            ));
+        }
+        ("200 OK", headers, body.to_string())
+    };
     if path == "/graphql" {
         let first = body["variables"]["first"].as_u64().unwrap_or(100) as usize;
         let offset = body["variables"]["after"]
