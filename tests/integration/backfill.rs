@@ -634,3 +634,66 @@ fn bench_backfill_of_many_pull_requests() {
     );
     assert!(requests as u32 <= goal, "{requests} requests");
 }
+
+#[test]
+fn pushes_to_production_are_backfilled_as_record_recorded_them() {
+    let stack = Stack::get();
+    let live = unique_repository("backfill-push-live");
+    let only = unique_repository("backfill-push-only");
+    let dir = workdir();
+    let pushed = Utc::now()
+        .date_naive()
+        .and_hms_opt(10, 0, 0)
+        .unwrap()
+        .and_utc()
+        - Duration::days(1);
+    let (before, after) = (sha(0x100), sha(0x101));
+    let message = "Merge pull request #7 from Codertocat/changes\n\nUpdate the README.";
+    let mut p = fixture_json("events/push/90-event-merged-pr.json");
+    let mut commit = p["commits"][0].clone();
+    commit["id"] = json!(after);
+    commit["message"] = json!(message);
+    commit["timestamp"] = json!(at(pushed - Duration::minutes(10)));
+    p["ref"] = json!("refs/heads/main");
+    p["before"] = json!(before);
+    p["after"] = json!(after);
+    p["head_commit"] = commit.clone();
+    p["commits"] = json!([commit]);
+    p["repository"]["full_name"] = json!(live);
+    p["repository"]["pushed_at"] = json!(pushed.timestamp());
+    let history = History {
+        activities: vec![
+            json!({"id": 1296269, "node_id": "MDEwOlJlcG9zaXRvcnkx", "before": before, "after": after,
+            "ref": "refs/heads/main", "timestamp": at(pushed), "activity_type": "pr_merge",
+            "actor": {"login": "octocat", "id": 1, "type": "User", "site_admin": false}}),
+        ],
+        commits: vec![json!({"sha": after, "commit": {"message": message,
+            "author": {"name": "Codertocat", "email": "c@example.com", "date": at(pushed - Duration::minutes(10))},
+            "committer": {"name": "GitHub", "email": "noreply@github.com", "date": at(pushed)}}})],
+        ..History::default()
+    };
+    let api = FakeHistory::start(history);
+    record(dir.path(), &live, &api, "push", &p, 0);
+    let facts = "branch || ' ' || branch_class || ' ' || after_sha || ' ' || coalesce(merged_pr::text, '-') \
+                 || ' ' || pushed_at || ' ' || commits::text";
+    let live_rows = stack.column("push_events", facts, &live);
+    assert_eq!(live_rows.len(), 1);
+    let out = backfill(
+        dir.path(),
+        &step_env(dir.path(), &only, &api, true),
+        &["--days", "30", "--only", "pushes"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(stack.column("push_events", facts, &only), live_rows);
+    let out = backfill(
+        dir.path(),
+        &step_env(dir.path(), &live, &api, true),
+        &["--days", "30", "--only", "pushes"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        stack.column("push_events", facts, &live),
+        live_rows,
+        "nothing added twice"
+    );
+}

@@ -448,7 +448,7 @@ fn pull_request_2(path: &str) -> (&'static str, String) {
     } else if path == "/graphql" {
         // `backfill`'s queries: a repository with no history.
         r#"{"data":{"repository":{"pullRequests":{"totalCount":0,"pageInfo":{"hasNextPage":false,"endCursor":null},"nodes":[]},"deployments":{"totalCount":0,"pageInfo":{"hasNextPage":false,"endCursor":null},"nodes":[]}}}}"#
-    } else if path.ends_with("/releases") {
+    } else if path.ends_with("/releases") || path.ends_with("/activity") {
         "[]"
     } else if path.ends_with("/actions/runs") {
         r#"{"total_count":0,"workflow_runs":[]}"#

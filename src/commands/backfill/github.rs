@@ -10,8 +10,8 @@ use super::write::open_for;
 use super::{Contribution, Step, Window};
 use crate::commands::record::lookups::{carried_changes, github_client};
 use crate::convert::{
-    self, previous_success, Conversion, EventInputs, EventOptions, FailedLookups, LookupPlan,
-    PastDeployment,
+    self, previous_success, CommitPulls, Conversion, EventInputs, EventOptions, FailedLookups,
+    LookupPlan, PastDeployment,
 };
 use crate::environment::Environment;
 use crate::error::Error;
@@ -23,7 +23,8 @@ use crate::rows::RecordContext;
 use crate::settings::{EventFacts, Settings};
 use crate::sinks::AnySink;
 use crate::sources::event::{
-    DeploymentPayload, DeploymentStatusPayload, Event, ReleasePayload, WorkflowRunPayload,
+    Commit, DeploymentPayload, DeploymentStatusPayload, Event, PushPayload, ReleasePayload,
+    Repository, WorkflowRunPayload,
 };
 use crate::sources::github_history::{deployments, pulls, rest, HistoryClient, HistoryError};
 use chrono::{DateTime, Utc};
@@ -48,6 +49,8 @@ pub struct Api<'a> {
     pub successes: BTreeMap<String, Vec<PastDeployment>>,
     /// When the run started (`recorded_at`).
     pub now: DateTime<Utc>,
+    /// Merged PRs read in this run, by merge commit sha (a push of that sha comes from it).
+    pub merged_prs: HashMap<String, u32>,
 }
 
 /// A fact to convert: the payload, when it happened, and the branch that decides its
@@ -85,6 +88,7 @@ pub fn open<'a>(
         out,
         github: github_client(config, out),
         sinks: HashMap::new(),
+        merged_prs: HashMap::new(),
         client,
         config,
         options: crate::commands::record::event_options(config),
@@ -131,6 +135,11 @@ impl Api<'_> {
             };
             let plan = LookupPlan::for_event(&fact.event, &self.options);
             let mut inputs = EventInputs::default();
+            if let Event::Push(p) = &fact.event {
+                if let Some(n) = self.merged_prs.get(&p.after) {
+                    inputs.push_pulls = CommitPulls::MergedPr(*n);
+                }
+            }
             if let Some((stages, failed)) = fact.stages {
                 inputs.pr_stages = stages;
                 inputs.failed = FailedLookups {
@@ -233,6 +242,9 @@ pub async fn pulls_step(
     }
     let mut facts = Vec::new();
     for pull in &page.pulls {
+        if let (Some(c), Some(_)) = (&pull.merge_commit, pull.merged_at) {
+            api.merged_prs.insert(c.oid.clone(), pull.number);
+        }
         let (stages, mut failed) = pull.stages();
         failed |= page.incomplete.contains(&pull.number);
         let base = Some(pull.base_ref_name.clone());
@@ -408,4 +420,54 @@ pub async fn workflow_runs_step(api: &mut Api<'_>, window: &Window) -> Result<St
     let mut out = Contribution::default();
     api.convert(window, facts, &mut out).await?;
     Ok(Step::whole(out, count))
+}
+
+/// What the window's pushes and merges put on the production and staging branches (one list of
+/// branch changes, then one comparison per change).
+pub async fn pushes_step(api: &mut Api<'_>, window: &Window) -> Result<Step, Error> {
+    let options = api.options.clone();
+    let wanted = move |branch: &str| options.branch_class(branch).is_some();
+    let list = rest::activities(&mut api.client, &window.repository, window.since, &wanted)
+        .await
+        .map_err(|e| api.error("branch activity", e))?;
+    let mut facts = Vec::new();
+    for a in &list {
+        let commits = rest::pushed_commits(&mut api.client, &window.repository, a)
+            .await
+            .map_err(|e| api.error("pushed commits", e))?;
+        let commits: Vec<Commit> = commits
+            .into_iter()
+            .map(|c| Commit {
+                id: c.sha,
+                message: c.message,
+                timestamp: c.timestamp,
+            })
+            .collect();
+        let branch = a.git_ref.strip_prefix("refs/heads/").map(str::to_owned);
+        facts.push(Fact {
+            event: Event::Push(PushPayload {
+                git_ref: a.git_ref.clone(),
+                before: a.before.clone(),
+                after: a.after.clone(),
+                created: a.activity_type == "branch_creation",
+                deleted: false,
+                forced: a.activity_type == "force_push",
+                head_commit: commits.last().cloned(),
+                commits,
+                pusher: None,
+                sender: a.actor.clone(),
+                repository: Some(Repository {
+                    full_name: window.repository.clone(),
+                    default_branch: None,
+                    pushed_at: Some(a.timestamp),
+                }),
+            }),
+            at: a.timestamp,
+            branch,
+            stages: None,
+        });
+    }
+    let mut out = Contribution::default();
+    api.convert(window, facts, &mut out).await?;
+    Ok(Step::whole(out, list.len()))
 }

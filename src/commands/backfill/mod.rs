@@ -234,12 +234,7 @@ async fn step(
         BackfillSource::Deployments => github::deployments_step(api, window).await,
         BackfillSource::Releases => github::releases_step(api, window).await,
         BackfillSource::WorkflowRuns => github::workflow_runs_step(api, window).await,
-        BackfillSource::Pushes => Ok(Step::whole(
-            Contribution::note(
-                "not built yet: lead time's ancestry comes from live push_events or GitHub's compare API",
-            ),
-            0,
-        )),
+        BackfillSource::Pushes => github::pushes_step(api, window).await,
         BackfillSource::Files | BackfillSource::Git => Ok(Step::default()),
     }
 }

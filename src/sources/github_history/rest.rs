@@ -90,3 +90,114 @@ fn parse<T: serde::de::DeserializeOwned>(item: Value, route: &str) -> Result<T, 
         message: format!("an item is not shaped as GitHub documents it: {e}"),
     })
 }
+
+/// A change of a branch, as `GET /repos/{owner}/{repo}/activity` lists it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Activity {
+    /// The branch's sha before.
+    pub before: String,
+    /// The branch's sha after.
+    pub after: String,
+    /// `refs/heads/main`.
+    #[serde(rename = "ref")]
+    pub git_ref: String,
+    /// When.
+    pub timestamp: DateTime<Utc>,
+    /// `push`, `force_push`, `branch_creation`, `branch_deletion`, `pr_merge`,
+    /// `merge_queue_merge`.
+    pub activity_type: String,
+    /// Who.
+    #[serde(default)]
+    pub actor: Option<crate::sources::event::User>,
+}
+
+/// A pushed commit: sha, message, author date.
+#[derive(Debug, Clone)]
+pub struct ActivityCommit {
+    /// The sha.
+    pub sha: String,
+    /// The message.
+    pub message: String,
+    /// The author date.
+    pub timestamp: Option<DateTime<Utc>>,
+}
+
+/// The branch changes of the window whose branch `wanted` accepts, newest first (100 per page).
+pub async fn activities(
+    client: &mut HistoryClient,
+    repository: &str,
+    since: DateTime<Utc>,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Activity>, HistoryError> {
+    let mut url = Some(client.rest_url(
+        &format!("/repos/{repository}/activity"),
+        &[("per_page", "100".into()), ("direction", "desc".into())],
+    ));
+    let mut out = Vec::new();
+    while let Some(next) = url.take() {
+        let page = client.get_page(&next).await?;
+        let mut older = false;
+        for item in page.body.as_array().cloned().unwrap_or_default() {
+            let a: Activity = parse(item, "GET /repos/{repository}/activity")?;
+            if a.timestamp < since {
+                older = true;
+                continue;
+            }
+            let branch = a.git_ref.strip_prefix("refs/heads/").unwrap_or(&a.git_ref);
+            if a.activity_type != "branch_deletion" && wanted(branch) {
+                out.push(a);
+            }
+        }
+        if !older {
+            url = page.next;
+        }
+    }
+    Ok(out)
+}
+
+/// The commits a branch change put on it, oldest first: `compare/{before}...{after}`, or the
+/// head commit alone when the branch was created.
+pub async fn pushed_commits(
+    client: &mut HistoryClient,
+    repository: &str,
+    activity: &Activity,
+) -> Result<Vec<ActivityCommit>, HistoryError> {
+    let commit = |c: &Value| ActivityCommit {
+        sha: c["sha"].as_str().unwrap_or_default().to_owned(),
+        message: c["commit"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        timestamp: c["commit"]["author"]["date"]
+            .as_str()
+            .and_then(|t| t.parse().ok()),
+    };
+    if activity.before.chars().all(|c| c == '0') {
+        let url = client.rest_url(
+            &format!("/repos/{repository}/commits/{}", activity.after),
+            &[],
+        );
+        let page = client.get_page(&url).await?;
+        return Ok(vec![commit(&page.body)]);
+    }
+    let mut url = Some(client.rest_url(
+        &format!(
+            "/repos/{repository}/compare/{}...{}",
+            activity.before, activity.after
+        ),
+        &[("per_page", "100".into())],
+    ));
+    let mut out = Vec::new();
+    while let Some(next) = url.take() {
+        let page = client.get_page(&next).await?;
+        out.extend(
+            page.body["commits"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(commit),
+        );
+        url = page.next;
+    }
+    Ok(out)
+}

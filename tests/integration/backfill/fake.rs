@@ -37,6 +37,10 @@ pub struct History {
     pub releases: Vec<Value>,
     /// REST workflow runs, newest first.
     pub runs: Vec<Value>,
+    /// REST branch activity (`/activity`), newest first.
+    pub activities: Vec<Value>,
+    /// REST commits by sha: a comparison `a...b` answers commit `b` (one commit apart).
+    pub commits: Vec<Value>,
 }
 
 #[derive(Debug, Default)]
@@ -263,6 +267,10 @@ fn answer(state: &Mutex<State>, base: &str, request: &[u8]) -> Answer {
         let (items, headers) = paged(&s.history.releases);
         return ok(Value::Array(items), headers);
     }
+    if path.ends_with("/activity") {
+        let (items, headers) = paged(&s.history.activities);
+        return ok(Value::Array(items), headers);
+    }
     if path.ends_with("/actions/runs") {
         let (items, headers) = paged(&s.history.runs);
         return ok(
@@ -273,9 +281,16 @@ fn answer(state: &Mutex<State>, base: &str, request: &[u8]) -> Answer {
     // GitHub's compare (the carried commits of a deployment): head only, as if one commit apart.
     if let Some((_, range)) = path.split_once("/compare/") {
         let head = range.split("...").nth(1).unwrap_or("");
+        let commit = s
+            .history
+            .commits
+            .iter()
+            .find(|c| c["sha"] == head)
+            .cloned()
+            .unwrap_or_else(|| json!({"sha": head, "commit": {"message": "Deploy"}}));
         return ok(
             json!({"status": "ahead", "ahead_by": 1, "behind_by": 0, "total_commits": 1,
-            "commits": [{"sha": head, "commit": {"message": "Deploy"}}]}),
+            "commits": [commit]}),
             limits(4990),
         );
     }
