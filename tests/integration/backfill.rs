@@ -611,7 +611,7 @@ fn bench_backfill_of_many_pull_requests() {
                 "--days",
                 "400",
                 "--only",
-                "prs,reviews,deployments,releases,workflow-runs",
+                "prs,reviews,pushes,deployments,releases,workflow-runs",
             ],
         );
         times.push(started.elapsed());
@@ -626,7 +626,7 @@ fn bench_backfill_of_many_pull_requests() {
     times.sort();
     let goal = n.div_ceil(50) + 10;
     println!(
-        "backfill of {n} PRs (with reviews, timelines, first commits) + deployments, releases, workflow runs: \
+        "backfill of {n} PRs (with reviews, timelines, first commits) + pushes, deployments, releases, workflow runs: \
          {requests} GitHub API requests (goal <= {goal}), median {:.2} s of 5 runs (min {:.2} s, max {:.2} s)",
         times[2].as_secs_f64(),
         times[0].as_secs_f64(),
