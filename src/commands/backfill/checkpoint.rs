@@ -2,7 +2,7 @@
 //! run stopped half way (a limit, an outage, a cancelled job) goes on where it stopped: the same
 //! window, the sources already done skipped, the pull requests from the page after the last one
 //! written. Rows are upserts that ignore duplicates, so a step done twice adds nothing.
-//! A finished run removes the file.
+//! A finished run removes the file; a checkpoint more than a day old is ignored (started over).
 
 use super::Window;
 use crate::settings::BackfillSource;
@@ -73,7 +73,10 @@ impl Checkpoint {
                 fresh.path.display()
             )
         })?;
-        if state.repository == repository {
+        // A checkpoint older than a day (a cache restoring last week's stopped run) would hold
+        // the window back: it is started over.
+        let recent = state.until >= until - chrono::Duration::days(1);
+        if state.repository == repository && recent {
             fresh.state = state;
             fresh.resumed = true;
         }
@@ -161,6 +164,10 @@ mod tests {
         assert!(!again.is_done(BackfillSource::Prs));
         let other = Checkpoint::load_or_start(dir.path(), "o/other", since, later).unwrap();
         assert!(!other.resumed);
+        let next_week: DateTime<Utc> = "2026-12-08T00:00:00Z".parse().unwrap();
+        let stale = Checkpoint::load_or_start(dir.path(), "o/r", since, next_week).unwrap();
+        assert!(!stale.resumed, "a week-old checkpoint starts over");
+        assert_eq!(stale.window().until, next_week);
         again.remove();
         assert!(!dir.path().join(FILE).exists());
     }

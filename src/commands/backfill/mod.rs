@@ -172,7 +172,7 @@ pub async fn backfill(config: &Settings, out: &Output) -> Result<i32, Error> {
             if !dry_run {
                 checkpoint.save().map_err(Error::Input)?;
             }
-            out.info(&progress_line(source, items, total, started, step.done));
+            out.progress(&progress_line(source, items, total, started, step.done));
             if step.done {
                 break;
             }
