@@ -697,3 +697,52 @@ fn pushes_to_production_are_backfilled_as_record_recorded_them() {
         "nothing added twice"
     );
 }
+
+#[test]
+fn a_pull_request_with_more_than_100_reviews_is_read_whole_with_one_more_request() {
+    let repo = unique_repository("backfill-reviews");
+    let dir = workdir();
+    let pr = prs(&repo, 1).remove(0);
+    let mut node = pr.node();
+    // 150 comments by other people, then the approval: the 151st review.
+    let mut reviews: Vec<Value> = (0..150u64)
+        .map(|i| json!({"databaseId": 90_000 + i, "state": "COMMENTED", "submittedAt": at(pr.t(60) + Duration::seconds(i as i64)),
+            "authorAssociation": "MEMBER", "author": {"__typename": "User", "login": format!("reviewer{i}")},
+            "commit": {"oid": sha(2)}}))
+        .collect();
+    reviews.push(node["reviews"]["nodes"][0].clone());
+    node["reviews"] = json!({"totalCount": 151, "nodes": reviews});
+    let api = FakeHistory::start(History {
+        pulls: vec![node],
+        ..History::default()
+    });
+    let out = backfill(
+        dir.path(),
+        &step_env(dir.path(), &repo, &api, false),
+        &["--days", "30", "--only", "prs,reviews"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        api.requests(),
+        [
+            "POST /graphql pullRequests after=null",
+            "POST /graphql pullRequest after=r:100"
+        ]
+    );
+    let keys = jsonl_keys(dir.path(), "pr_events", &["event_key"]);
+    assert_eq!(
+        keys.iter()
+            .filter(|k| k.contains("review_submitted"))
+            .count(),
+        151
+    );
+    let text =
+        std::fs::read_to_string(dir.path().join("development-metrics/pr_events.jsonl")).unwrap();
+    let merged: Value = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|r| r["event_type"] == "merged")
+        .unwrap();
+    assert_eq!(merged["metadata"]["approved_at"], json!(at(pr.t(120))));
+    assert_eq!(merged["metadata"]["first_review_at"], json!(at(pr.t(60))));
+}

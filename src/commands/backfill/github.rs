@@ -225,7 +225,7 @@ pub async fn pulls_step(
     prs: bool,
     reviews: bool,
 ) -> Result<Step, Error> {
-    let page = pulls::page(
+    let mut page = pulls::page(
         &mut api.client,
         &window.repository,
         window.since,
@@ -234,6 +234,17 @@ pub async fn pulls_step(
     .await
     .map_err(|e| api.error("pull requests", e))?;
     let mut out = Contribution::default();
+    for pull in &mut page.pulls {
+        // Reviews or lifecycle items beyond the first 100: follow-up requests for that PR.
+        if let Err(e) = pulls::complete(&mut api.client, &window.repository, pull).await {
+            out.notes.push(format!(
+                "PR #{}: its reviews or timeline beyond the first 100 could not be read ({e}); \
+                 its stages are marked incomplete",
+                pull.number
+            ));
+            page.incomplete.push(pull.number);
+        }
+    }
     for (number, message) in &page.node_errors {
         let which = number.map_or_else(|| "a pull request".to_owned(), |n| format!("PR #{n}"));
         out.notes.push(format!(

@@ -40,11 +40,11 @@ pub const QUERY: &str = r#"query($owner: String!, $name: String!, $first: Int!, 
         labels(first: 100) { nodes { name } }
         commits(first: 1) { totalCount nodes { commit { authoredDate committedDate } } }
         reviews(first: 100) {
-          totalCount
+          totalCount pageInfo { hasNextPage endCursor }
           nodes { databaseId state submittedAt authorAssociation author { __typename login } commit { oid } }
         }
         timelineItems(first: 100, itemTypes: [READY_FOR_REVIEW_EVENT, CONVERT_TO_DRAFT_EVENT, REOPENED_EVENT, CLOSED_EVENT, HEAD_REF_FORCE_PUSHED_EVENT, REVIEW_DISMISSED_EVENT]) {
-          totalCount
+          totalCount pageInfo { hasNextPage endCursor }
           nodes {
             __typename
             ... on ReadyForReviewEvent { createdAt actor { __typename login } }
@@ -96,6 +96,31 @@ pub struct Connection<T> {
     /// The first ones.
     #[serde(default = "Vec::new")]
     pub nodes: Vec<Option<T>>,
+    /// Where the next ones start.
+    #[serde(default)]
+    pub page_info: Option<PageInfo>,
+}
+
+/// `pageInfo`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageInfo {
+    /// More after this page.
+    #[serde(default)]
+    pub has_next_page: bool,
+    /// The cursor after this page.
+    #[serde(default)]
+    pub end_cursor: Option<String>,
+}
+
+impl<T> Connection<T> {
+    /// The cursor of the next page, when there is one.
+    pub fn next(&self) -> Option<String> {
+        self.page_info
+            .as_ref()
+            .filter(|p| p.has_next_page)
+            .and_then(|p| p.end_cursor.clone())
+    }
 }
 
 /// A label.
@@ -281,6 +306,77 @@ pub struct PullPage {
     pub node_errors: Vec<(Option<u32>, String)>,
     /// PRs whose reviews, commits or timeline could not all be read.
     pub incomplete: Vec<u32>,
+}
+
+/// The follow-up query of one PR whose reviews or lifecycle items did not fit in the page.
+pub const MORE_QUERY: &str = r#"query($owner: String!, $name: String!, $number: Int!, $reviews: String, $timeline: String, $wantReviews: Boolean!, $wantTimeline: Boolean!) {
+  repository(owner: $owner, name: $name) {
+    pullRequest(number: $number) {
+      reviews(first: 100, after: $reviews) @include(if: $wantReviews) {
+        totalCount pageInfo { hasNextPage endCursor }
+        nodes { databaseId state submittedAt authorAssociation author { __typename login } commit { oid } }
+      }
+      timelineItems(first: 100, after: $timeline, itemTypes: [READY_FOR_REVIEW_EVENT, CONVERT_TO_DRAFT_EVENT, REOPENED_EVENT, CLOSED_EVENT, HEAD_REF_FORCE_PUSHED_EVENT, REVIEW_DISMISSED_EVENT]) @include(if: $wantTimeline) {
+        totalCount pageInfo { hasNextPage endCursor }
+        nodes {
+          __typename
+          ... on ReadyForReviewEvent { createdAt actor { __typename login } }
+          ... on ConvertToDraftEvent { createdAt actor { __typename login } }
+          ... on ReopenedEvent { createdAt actor { __typename login } }
+          ... on ClosedEvent { createdAt actor { __typename login } }
+          ... on HeadRefForcePushedEvent { createdAt actor { __typename login } beforeCommit { oid } afterCommit { oid } }
+          ... on ReviewDismissedEvent { createdAt actor { __typename login } previousReviewState review { databaseId } }
+        }
+      }
+    }
+  }
+}"#;
+
+/// Reads the reviews and lifecycle items of `pull` beyond its first 100, one request per 100
+/// more (a rare PR); an error leaves the PR as it was and is returned for the run to report.
+pub async fn complete(
+    client: &mut HistoryClient,
+    repository: &str,
+    pull: &mut PullNode,
+) -> Result<u32, HistoryError> {
+    let (owner, name) = repository
+        .split_once('/')
+        .ok_or_else(|| HistoryError::Client(format!("'{repository}' is not owner/name")))?;
+    let mut requests = 0;
+    loop {
+        let reviews = pull.reviews.as_ref().and_then(Connection::next);
+        let timeline = pull.timeline_items.as_ref().and_then(Connection::next);
+        if reviews.is_none() && timeline.is_none() {
+            return Ok(requests);
+        }
+        requests += 1;
+        let answer = client
+            .graphql(
+                MORE_QUERY,
+                json!({ "owner": owner, "name": name, "number": pull.number,
+                        "reviews": reviews, "timeline": timeline,
+                        "wantReviews": reviews.is_some(), "wantTimeline": timeline.is_some() }),
+            )
+            .await?;
+        let more = &answer["data"]["repository"]["pullRequest"];
+        let bad = |e: serde_json::Error| HistoryError::Api {
+            route: "POST graphql (pullRequest)".into(),
+            status: 200,
+            message: format!("not shaped as expected: {e}"),
+        };
+        if let (Some(have), true) = (pull.reviews.as_mut(), reviews.is_some()) {
+            let got: Connection<ReviewNode> =
+                serde_json::from_value(more["reviews"].clone()).map_err(bad)?;
+            have.nodes.extend(got.nodes);
+            have.page_info = got.page_info;
+        }
+        if let (Some(have), true) = (pull.timeline_items.as_mut(), timeline.is_some()) {
+            let got: Connection<TimelineItem> =
+                serde_json::from_value(more["timelineItems"].clone()).map_err(bad)?;
+            have.nodes.extend(got.nodes);
+            have.page_info = got.page_info;
+        }
+    }
 }
 
 /// Reads one page of pull requests updated since `since`, after `cursor`.

@@ -136,15 +136,18 @@ fn answer(state: &Mutex<State>, base: &str, request: &[u8]) -> Answer {
         let query = body["query"].as_str().unwrap_or("");
         let what = if query.contains("pullRequests(") {
             "pullRequests"
+        } else if query.contains("pullRequest(number") {
+            "pullRequest"
         } else if query.contains("deployments(") {
             "deployments"
         } else {
             "other"
         };
-        format!(
-            "POST /graphql {what} after={}",
-            body["variables"]["after"].as_str().unwrap_or("null")
-        )
+        let after = ["after", "reviews", "timeline"]
+            .iter()
+            .find_map(|k| body["variables"][k].as_str())
+            .unwrap_or("null");
+        format!("POST /graphql {what} after={after}")
     } else {
         format!("GET {target}")
     };
@@ -212,6 +215,17 @@ fn answer(state: &Mutex<State>, base: &str, request: &[u8]) -> Answer {
                         "message": "Resource not accessible by integration"}));
                 }
             }
+            for node in nodes.iter_mut() {
+                // A PR's reviews and lifecycle items come 100 at a time.
+                for (field, prefix) in [("reviews", "r"), ("timelineItems", "t")] {
+                    let list = node[field]["nodes"].as_array().cloned().unwrap_or_default();
+                    if list.len() > 100 {
+                        node[field]["nodes"] = Value::Array(list[..100].to_vec());
+                        node[field]["pageInfo"] =
+                            json!({"hasNextPage": true, "endCursor": format!("{prefix}:100")});
+                    }
+                }
+            }
             let end = offset + nodes.len();
             let mut answer = json!({"data": {"rateLimit": {"cost": 1, "remaining": 4990, "resetAt": "2030-01-01T00:00:00Z"},
                 "repository": {"pullRequests": {"totalCount": all.len(),
@@ -220,6 +234,38 @@ fn answer(state: &Mutex<State>, base: &str, request: &[u8]) -> Answer {
                 answer["errors"] = Value::Array(errors);
             }
             return ok(answer, limits(4990));
+        }
+        if described.contains(" pullRequest ") {
+            let number = body["variables"]["number"].as_u64();
+            let pr = s
+                .history
+                .pulls
+                .iter()
+                .find(|p| p["number"].as_u64() == number)
+                .cloned()
+                .unwrap_or(Value::Null);
+            let mut more = json!({});
+            for (field, var, prefix) in [
+                ("reviews", "reviews", "r"),
+                ("timelineItems", "timeline", "t"),
+            ] {
+                let Some(from) = body["variables"][var]
+                    .as_str()
+                    .and_then(|c| c.strip_prefix(&format!("{prefix}:")))
+                else {
+                    continue;
+                };
+                let from: usize = from.parse().unwrap();
+                let list = pr[field]["nodes"].as_array().cloned().unwrap_or_default();
+                let page: Vec<Value> = list.iter().skip(from).take(100).cloned().collect();
+                let end = from + page.len();
+                more[field] = json!({"totalCount": list.len(), "nodes": page,
+                    "pageInfo": {"hasNextPage": end < list.len(), "endCursor": format!("{prefix}:{end}")}});
+            }
+            return ok(
+                json!({"data": {"repository": {"pullRequest": more}}}),
+                limits(4990),
+            );
         }
         if described.contains("deployments") {
             let all = &s.history.deployments;
