@@ -9,6 +9,7 @@
 
 pub mod client;
 pub mod deployments;
+pub mod payloads;
 pub mod pulls;
 pub mod rest;
 
