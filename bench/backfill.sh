@@ -9,5 +9,5 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export BACKFILL_BENCH_PRS=${BACKFILL_BENCH_PRS:-500}
 uptime
-cargo test --test integration backfill::bench_backfill_of_many_pull_requests -- --ignored --nocapture 2>&1 |
+cargo test --test integration backfill::bench::bench_backfill_of_many_pull_requests -- --ignored --nocapture 2>&1 |
   grep -E '^backfill of|test result|panicked'

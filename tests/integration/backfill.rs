@@ -4,8 +4,10 @@
 //! a secondary rate limit, a 502, a GraphQL error about one node, and a run interrupted then
 //! resumed; the dry-run report.
 
+mod bench;
 mod fake;
 mod history;
+mod migrations;
 
 use crate::common::*;
 use chrono::{Duration, Utc};
@@ -451,54 +453,6 @@ fn a_backfill_completes_the_stages_a_failed_live_lookup_left_empty() {
     );
 }
 
-/// The bench (`bench/backfill.sh`): `BACKFILL_BENCH_PRS` pull requests (default 500) served by
-/// the fake API, backfilled into local files 5 times; prints the requests and the median time.
-#[test]
-#[ignore = "a benchmark: bench/backfill.sh runs it"]
-fn bench_backfill_of_many_pull_requests() {
-    let n: u32 = std::env::var("BACKFILL_BENCH_PRS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(500);
-    let repo = unique_repository("backfill-bench");
-    let api = FakeHistory::start(history(&prs(&repo, n)));
-    let mut times = Vec::new();
-    let mut requests = 0;
-    for _ in 0..5 {
-        let dir = workdir();
-        api.clear_requests();
-        let started = std::time::Instant::now();
-        let out = backfill(
-            dir.path(),
-            &step_env(dir.path(), &repo, &api, false),
-            &[
-                "--days",
-                "400",
-                "--only",
-                "prs,reviews,pushes,deployments,releases,workflow-runs",
-            ],
-        );
-        times.push(started.elapsed());
-        assert!(out.status.success(), "{}", text(&out));
-        if std::env::var_os("BACKFILL_BENCH_LOG").is_some() {
-            eprintln!("{}", text(&out));
-        }
-        requests = api.requests().len();
-        let rows = jsonl_keys(dir.path(), "pr_events", &["pr_number", "event_key"]).len();
-        assert_eq!(rows, n as usize * 6);
-    }
-    times.sort();
-    let goal = n.div_ceil(50) + 10;
-    println!(
-        "backfill of {n} PRs (with reviews, timelines, first commits) + pushes, deployments, releases, workflow runs: \
-         {requests} GitHub API requests (goal <= {goal}), median {:.2} s of 5 runs (min {:.2} s, max {:.2} s)",
-        times[2].as_secs_f64(),
-        times[0].as_secs_f64(),
-        times[4].as_secs_f64()
-    );
-    assert!(requests as u32 <= goal, "{requests} requests");
-}
-
 #[test]
 fn pushes_to_production_are_backfilled_as_record_recorded_them() {
     let stack = Stack::get();
@@ -609,69 +563,4 @@ fn a_pull_request_with_more_than_100_reviews_is_read_whole_with_one_more_request
         .unwrap();
     assert_eq!(merged["metadata"]["approved_at"], json!(at(pr.t(120))));
     assert_eq!(merged["metadata"]["first_review_at"], json!(at(pr.t(60))));
-}
-
-#[test]
-fn the_key_migrations_rewrite_keys_stored_before_them_and_drop_what_became_duplicates() {
-    let stack = Stack::get();
-    let repo = unique_repository("backfill-migration");
-    let r = repo.replace('\'', "''");
-    // Rows as the previous definitions keyed them: two ready_for_review toggles in one minute,
-    // a synchronize, a deployment verdict under the bare id and one already under the new name.
-    let setup = format!(
-        "insert into metrics.pr_events (repository, environment, pr_number, event_type, event_timestamp, event_key, metadata) values
-           ('{r}', 'production', 1, 'ready_for_review', '2026-11-20T10:30:01Z', 'ready_for_review@2026-11-20T10:30:01Z', '{{}}'),
-           ('{r}', 'production', 1, 'ready_for_review', '2026-11-20T10:30:40Z', 'ready_for_review@2026-11-20T10:30:40Z', '{{}}'),
-           ('{r}', 'production', 1, 'synchronize', '2026-11-20T11:00:01Z', 'synchronize@2026-11-20T11:00:01Z', '{{\"after\": \"abc\"}}'),
-           ('{r}', 'production', 1, 'opened', '2026-11-20T10:00:00Z', 'opened@2026-11-20T10:00:00Z', '{{}}');
-         insert into metrics.rule_compliance_events (repository, environment, rule_name, rule_category, compliance_status, context_type, context_id, event_timestamp) values
-           ('{r}', 'production', 'deployment-tested', 'deployment', 'compliant', 'deployment', '42', now()),
-           ('{r}', 'production', 'deployment-tested', 'deployment', 'compliant', 'deployment', '43', now()),
-           ('{r}', 'production', 'deployment-tested', 'deployment', 'violation', 'deployment', 'deployment:43', now());"
-    );
-    let check = format!(
-        "select string_agg(event_key, ' ' order by event_key) from metrics.pr_events where repository = '{r}';
-         select string_agg(context_id || '=' || compliance_status, ' ' order by context_id) from metrics.rule_compliance_events where repository = '{r}';"
-    );
-    let root = repo_root().join("migrations");
-    // Inside one transaction, rolled back: other tests' rows are never rewritten.
-    let out = std::process::Command::new(format!("{}/psql", stack.pg_bin))
-        .args([
-            "-X",
-            "-q",
-            "-A",
-            "-t",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &stack.pg_port,
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-        ])
-        .args(["-c", "begin", "-c", &setup, "-f"])
-        .arg(root.join("20261202030000_pr_event_keys_both_sides_agree.sql"))
-        .arg("-f")
-        .arg(root.join("20261202030100_deployment_rule_context_ids.sql"))
-        .args(["-c", &check, "-c", "rollback"])
-        .output()
-        .expect("psql runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let lines: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(
-        lines,
-        [
-            "opened@2026-11-20T10:00:00Z ready_for_review@2026-11-20T10:30Z synchronize:abc",
-            "deployment:42=compliant deployment:43=violation",
-        ]
-    );
-    assert_eq!(stack.count("pr_events", &repo), 0, "rolled back");
 }
