@@ -59,6 +59,9 @@ pub enum Command {
     /// Archive the event rows older than the kept history to gzip JSONL files, read the archive
     /// back and check it, then delete those rows (docs/retention.md).
     Prune(PruneArgs),
+    /// Fill the history of the last days from the GitHub API (and, where built, legacy files
+    /// and git) into the same rows live capture writes.
+    Backfill(BackfillArgs),
 }
 
 impl Command {
@@ -71,6 +74,7 @@ impl Command {
             Command::Aggregate(_) => "aggregate",
             Command::Report(_) => "report",
             Command::Prune(_) => "prune",
+            Command::Backfill(_) => "backfill",
         }
     }
 
@@ -83,6 +87,7 @@ impl Command {
             "aggregate" => Some(Command::Aggregate(AggregateArgs::default())),
             "report" => Some(Command::Report(ReportArgs::default())),
             "prune" => Some(Command::Prune(PruneArgs::default())),
+            "backfill" => Some(Command::Backfill(BackfillArgs::default())),
             _ => None,
         }
     }
@@ -158,6 +163,28 @@ pub struct PruneArgs {
     /// Also archive and delete old rows of metrics.development_metrics.
     #[arg(long)]
     pub include_metrics: bool,
+    /// The repository, owner/name (default: $GITHUB_REPOSITORY).
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repository: Option<String>,
+}
+
+/// Flags of `backfill`. The window is `--since` (a day, UTC midnight) up to now, or the last
+/// `--days` days (default: the `days` setting, 90).
+#[derive(Debug, Args, Clone, Default, PartialEq, Eq)]
+pub struct BackfillArgs {
+    /// Days back from now (default: the `days` setting, 90).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=3660), conflicts_with = "since")]
+    pub days: Option<u32>,
+    /// First day, YYYY-MM-DD (UTC).
+    #[arg(long, value_name = "DATE", value_parser = date)]
+    pub since: Option<NaiveDate>,
+    /// Sources, comma-separated: prs, reviews, deployments, releases, workflow-runs, pushes,
+    /// files, git (default: the `only` setting, all).
+    #[arg(long, value_name = "LIST")]
+    pub only: Option<String>,
+    /// Say what would be written, already present and rejected; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// The repository, owner/name (default: $GITHUB_REPOSITORY).
     #[arg(long, value_name = "OWNER/NAME")]
     pub repository: Option<String>,

@@ -2,6 +2,7 @@
 //! summary together. [`run`] is the entry point `main` calls.
 
 pub mod aggregate;
+pub mod backfill;
 pub mod doctor;
 pub mod prune;
 pub mod record;
@@ -82,6 +83,7 @@ pub fn run_with(cli: Cli, env: Vec<(String, String)>) -> i32 {
             Command::Aggregate(_) => aggregate::aggregate(&config, &out).await,
             Command::Report(_) => report::report(&config, &out).await,
             Command::Prune(_) => prune::prune(&config, &out).await,
+            Command::Backfill(_) => backfill::backfill(&config, &out).await,
         }
     });
     match result {

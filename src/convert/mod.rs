@@ -8,9 +8,9 @@
 //!
 //! Natural keys are the ones of `migrations/`, built from the event itself (never from when it
 //! was recorded), so a live capture and a backfill from the API land on the same rows:
-//! - `pr_events.event_key`: `<event_type>@<RFC 3339 UTC seconds>` for pull_request events,
-//!   `review:<review id>:<event_type>` for reviews;
-//! - `deployment_events.deployment_id`: `deployment:<id>`, `workflow_run:<run id>:<attempt>`,
+//! - `pr_events.event_key`: see [`pr_event_key`] for pull_request events (the time of the
+//!   event, or the head sha of a synchronize), `review:<review id>:<event_type>` for reviews;
+//! - `deployment_events.deployment_id` (and a deployment's rule `context_id`): `deployment:<id>`, `workflow_run:<run id>:<attempt>`,
 //!   `release:<id>`;
 //! - `push_events`: (branch, after sha).
 
@@ -35,6 +35,7 @@ pub use lookup::{
     LookupPlan, PastDeployment,
 };
 pub use options::{CompiledEventOptions, EventOptions, RawEventOptions};
+pub use pull_request::event_key as pr_event_key;
 pub use push::{merged_pr_from_message, Push, PushDetection, PushedCommit};
 pub use workflow_run::DEPLOY_TRIGGERS;
 

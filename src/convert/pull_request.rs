@@ -75,6 +75,34 @@ fn change_kind(
     }
 }
 
+/// The natural key of a pull request event, the same from a webhook payload and from the API's
+/// timeline (a backfill):
+/// - `opened`, `closed`, `merged`: `<type>@<RFC 3339 UTC seconds>` of `created_at`,
+///   `closed_at`, `merged_at`, which both sides read from the same field;
+/// - `reopened`, `ready_for_review`, `converted_to_draft`: `<type>@<YYYY-MM-DDTHH:MMZ>`, the
+///   minute of the event: the payload tells the time only as the PR's `updated_at`, the timeline
+///   as the event's `createdAt`, and the two may differ by a second (two toggles within one
+///   minute are one row);
+/// - `synchronize`: `synchronize:<head sha after the push>` (the timeline has no synchronize;
+///   a backfill knows the sha of force pushes only). Without an `after`, the minute form.
+///
+/// Keys written before this definition are rewritten by the migration
+/// `20261202230000_pr_event_keys_both_sides_agree.sql`.
+pub fn event_key(event_type: PrEventType, at: DateTime<Utc>, after: Option<&str>) -> String {
+    match event_type {
+        PrEventType::Synchronize if after.is_some_and(|a| !a.is_empty()) => {
+            format!("synchronize:{}", after.unwrap_or_default())
+        }
+        PrEventType::Reopened
+        | PrEventType::ReadyForReview
+        | PrEventType::ConvertedToDraft
+        | PrEventType::Synchronize => {
+            format!("{}@{}", event_type.as_str(), at.format("%Y-%m-%dT%H:%MZ"))
+        }
+        _ => format!("{}@{}", event_type.as_str(), key_timestamp(at)),
+    }
+}
+
 pub(super) fn pull_request(
     p: &PullRequestPayload,
     ctx: &RecordContext,
@@ -151,7 +179,7 @@ pub(super) fn pull_request(
             seconds_between(Some(pr.created_at), Some(at)),
         ));
     }
-    let key = format!("{}@{}", event_type.as_str(), key_timestamp(at));
+    let key = event_key(event_type, at, p.after.as_deref());
     let mut row = pr_row(pr, ctx, event_type, at, actor, key, metadata);
     if let Some((sha, cycle)) = merged {
         row.merge_commit_sha = sha;

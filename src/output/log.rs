@@ -184,6 +184,11 @@ impl Output {
         self.emit(Stream::Out, &format!("devmetrics: {message}"));
     }
 
+    /// A progress line on stderr, `devmetrics: …` (one line per step: a log keeps them all).
+    pub fn progress(&self, message: &str) {
+        self.emit(Stream::Err, &format!("devmetrics: {message}"));
+    }
+
     /// A notice: an annotation in Actions, a log line elsewhere.
     pub fn notice(&self, message: &str) {
         if self.in_actions {

@@ -162,7 +162,13 @@ impl fmt::Display for ContextLabel<'_> {
                 Some((branch, sha)) => write!(f, "push {branch}@{}", short(sha)),
                 None => write!(f, "push {id}"),
             },
-            ContextType::Deployment => write!(f, "deployment {id}"),
+            ContextType::Deployment => {
+                write!(
+                    f,
+                    "deployment {}",
+                    id.strip_prefix("deployment:").unwrap_or(id)
+                )
+            }
         }
     }
 }

@@ -11,6 +11,8 @@
 //! [`TABLES`] mirrors `migrations/` (a unit test fails when a CHECK, a NOT NULL or an integer
 //! column there is not mirrored here).
 
+pub mod strict;
+
 use super::Table;
 use crate::secret::{redact, Secret};
 use chrono::{DateTime, Datelike, NaiveDate, Weekday};

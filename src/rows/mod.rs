@@ -185,6 +185,14 @@ impl Batch {
         }
     }
 
+    /// Moves every row (and quarantined row) of `other` into this batch.
+    pub fn append(&mut self, other: Batch) {
+        for (table, rows) in other.groups {
+            self.extend_values(table, rows);
+        }
+        self.quarantined.extend(other.quarantined);
+    }
+
     /// The tables touched, with their rows.
     pub fn groups(&self) -> impl Iterator<Item = (Table, &[serde_json::Value])> {
         self.groups.iter().map(|(t, rows)| (*t, rows.as_slice()))

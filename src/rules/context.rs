@@ -107,7 +107,7 @@ impl TestRunSummary {
 /// A deployment, as the rules see it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeploymentContext {
-    /// The deployment id (`context_id`).
+    /// The deployment id (`context_id` `deployment:<id>`, as its `deployment_events` rows).
     pub deployment_id: u64,
     /// The sha deployed.
     pub sha: String,
@@ -147,7 +147,8 @@ impl RuleContext {
 
     /// The context's id: the PR number (open or merged), `<number>:closed@<closed_at>` for a PR
     /// closed without merging, `<branch>@<head sha>` for a push (two branches can point at the
-    /// same sha, and each push is judged on its own branch), the deployment id.
+    /// same sha, and each push is judged on its own branch), `deployment:<id>` for a deployment (its
+    /// `deployment_events.deployment_id`).
     ///
     /// A PR closed without merging is settled, so its verdicts are recorded; it can still be
     /// reopened and merged later, and the merge's verdicts must not find their key taken. Each
@@ -162,7 +163,7 @@ impl RuleContext {
             ),
             RuleContext::PullRequest(pr) => pr.number.to_string(),
             RuleContext::Push(push) => format!("{}@{}", push.branch, push.head_sha),
-            RuleContext::Deployment(d) => d.deployment_id.to_string(),
+            RuleContext::Deployment(d) => format!("deployment:{}", d.deployment_id),
         }
     }
 

@@ -7,6 +7,7 @@
 //! the shapes); a new command with settings of its own adds a file like [`record`].
 
 pub mod aggregate;
+pub mod backfill;
 pub mod error;
 pub mod events;
 pub mod globs;
@@ -23,6 +24,7 @@ pub mod target;
 pub mod values;
 
 pub use aggregate::{AggregateSettings, AlertSettings, FailureWindow, Period};
+pub use backfill::{BackfillSettings, BackfillSource};
 pub use error::SettingsError;
 pub use events::EventSettings;
 pub use globs::Globs;
@@ -37,7 +39,7 @@ pub use runner::{EventFacts, GithubContext};
 pub use sources::{default_of, DEFAULTS};
 pub use target::{SinkTarget, Target};
 
-use crate::cli::{AggregateArgs, Cli, Command, PruneArgs, RecordArgs, ReportArgs};
+use crate::cli::{AggregateArgs, BackfillArgs, Cli, Command, PruneArgs, RecordArgs, ReportArgs};
 use crate::environment::Environment;
 use crate::secret::Secret;
 use sources::Origins;
@@ -75,6 +77,8 @@ pub struct Settings {
     pub report: ReportSettings,
     /// `prune` settings.
     pub prune: PruneSettings,
+    /// `backfill` settings.
+    pub backfill: BackfillSettings,
 }
 
 impl Settings {
@@ -104,6 +108,10 @@ impl Settings {
             Command::Prune(args) => args.clone(),
             _ => PruneArgs::default(),
         };
+        let backfill_args = match &command {
+            Command::Backfill(args) => args.clone(),
+            _ => BackfillArgs::default(),
+        };
         let environment = target::environment(&origins, raw.environment.as_deref())?;
         let events = EventSettings::read(&raw, &origins)?;
         let remotes = Remotes::read(&raw, &origins)?;
@@ -112,6 +120,7 @@ impl Settings {
         let aggregate = AggregateSettings::read(aggregate_args, &raw, &origins)?;
         let report = ReportSettings::read(report_args, &raw, &origins)?;
         let prune = PruneSettings::read(prune_args, &raw, &origins)?;
+        let backfill = BackfillSettings::read(backfill_args, &raw, &origins)?;
         let github = GithubContext::from_env(&env)?;
         Ok(Settings {
             command,
@@ -132,6 +141,7 @@ impl Settings {
             aggregate,
             report,
             prune,
+            backfill,
         })
     }
 
@@ -154,7 +164,7 @@ fn command(
             origins.bad(
                 "command",
                 format!(
-                    "unknown command '{name}'; expected one of: record, replay, doctor, aggregate, report, prune"
+                    "unknown command '{name}'; expected one of: record, replay, doctor, aggregate, report, backfill, prune"
                 ),
             )
         }),

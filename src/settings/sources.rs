@@ -65,6 +65,10 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("include-metrics", "false"),
     ("dry-run", "false"),
     ("failure-window", "7d"),
+    (
+        "only",
+        "prs,reviews,deployments,releases,workflow-runs,pushes,files,git",
+    ),
 ];
 
 /// The built-in default of a setting (empty: unset).
@@ -127,6 +131,7 @@ pub(super) struct RawSettings {
     pub include_metrics: Option<String>,
     pub dry_run: Option<String>,
     pub failure_window: Option<String>,
+    pub only: Option<String>,
 }
 
 /// Where each given setting came from, by kebab-case name (the values are not kept here).

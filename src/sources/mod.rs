@@ -4,5 +4,6 @@
 pub mod event;
 pub mod figures;
 pub mod git_history;
+pub mod github_history;
 pub mod junit;
 pub mod legacy_files;

@@ -253,13 +253,13 @@ async fn local_jsonl_rows_go_to_the_stack_as_they_are_and_twice_adds_nothing() {
 // ----- git history ------------------------------------------------------------------------------
 
 /// A repository made with `git`, fixed identities, a clock that moves ten minutes per command.
-struct Repo {
-    dir: tempfile::TempDir,
+pub(crate) struct Repo {
+    pub(crate) dir: tempfile::TempDir,
     minutes: std::cell::Cell<u32>,
 }
 
 impl Repo {
-    fn git(&self, args: &[&str]) -> String {
+    pub(crate) fn git(&self, args: &[&str]) -> String {
         let m = self.minutes.get();
         self.minutes.set(m + 10);
         let at = format!("2026-11-02T{:02}:{:02}:00Z", m / 60, m % 60);
@@ -296,7 +296,7 @@ impl Repo {
 }
 
 /// The shas of main's history, by name.
-struct Shas {
+pub(crate) struct Shas {
     login_merge: String,
     squash: String,
     wip_merge: String,
@@ -305,7 +305,7 @@ struct Shas {
 
 /// main: a start, `feature/login` merged with a merge commit (#1), `update-readme` squash-merged
 /// (#2), `wip-stuff` merged with a merge commit (#3), then a direct commit.
-fn history() -> (Repo, Shas) {
+pub(crate) fn history() -> (Repo, Shas) {
     let repo = Repo {
         dir: tempfile::tempdir().unwrap(),
         minutes: std::cell::Cell::new(0),
@@ -343,7 +343,7 @@ fn history() -> (Repo, Shas) {
     )
 }
 
-fn git_import(repo: &Repo, repository: &str) -> GitImport {
+pub(crate) fn git_import(repo: &Repo, repository: &str) -> GitImport {
     let history = read_history(repo.dir.path(), "main", since()).unwrap();
     git_history_rows(&history, &RuleSet::defaults(), &ctx(repository))
 }

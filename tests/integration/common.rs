@@ -445,6 +445,13 @@ fn pull_request_2(path: &str) -> (&'static str, String) {
         r#"[{"id":80,"user":{"login":"Codertocat","type":"User"},"state":"COMMENTED","submitted_at":"2019-05-15T15:00:00Z"},{"id":81,"user":{"login":"octocat","type":"User"},"state":"APPROVED","submitted_at":"2019-05-16T09:12:40Z"}]"#
     } else if path.ends_with("/issues/2/timeline") {
         r#"[{"event":"ready_for_review","created_at":"2019-05-15T15:10:00Z"}]"#
+    } else if path == "/graphql" {
+        // `backfill`'s queries: a repository with no history.
+        r#"{"data":{"repository":{"pullRequests":{"totalCount":0,"pageInfo":{"hasNextPage":false,"endCursor":null},"nodes":[]},"deployments":{"totalCount":0,"pageInfo":{"hasNextPage":false,"endCursor":null},"nodes":[]}}}}"#
+    } else if path.ends_with("/releases") || path.ends_with("/activity") {
+        "[]"
+    } else if path.ends_with("/actions/runs") {
+        r#"{"total_count":0,"workflow_runs":[]}"#
     } else {
         ""
     };

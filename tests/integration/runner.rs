@@ -644,6 +644,29 @@ fn run_payloadless_step(
     launch: Launch,
 ) {
     let command = step.with.iter().find(|(n, _)| n == "command");
+    if command.map(|(_, c)| c.as_str()) == Some("backfill") {
+        return crate::backfill::run_payloadless_backfill(
+            |repository, secrets_given| {
+                let run = run_step(Step {
+                    with: &step.with,
+                    event,
+                    payload: &serde_json::json!({}),
+                    repository,
+                    secrets: if secrets_given {
+                        secrets
+                    } else {
+                        &Secrets::None
+                    },
+                    api_url: &github.url,
+                    launch,
+                    files: &[],
+                });
+                (run.output, run.summary)
+            },
+            matches!(secrets, Secrets::Given { .. }),
+            &format!("{} on {event} ({launch:?})", step.workflow.display()),
+        );
+    }
     let command = command.map_or("record", |(_, c)| c.as_str());
     assert!(
         ["aggregate", "report", "prune"].contains(&command),

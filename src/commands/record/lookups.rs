@@ -132,7 +132,7 @@ pub(super) async fn gather_inputs(
 /// The commits a successful production deployment carried: from the recorded pushes to
 /// production branches (one query), else GitHub's compare API (with a token and a previous
 /// deployment); then which of them are merge commits of recorded hotfix PRs (one query).
-async fn carried_changes(
+pub(crate) async fn carried_changes(
     deployed: &DeployedSha,
     base: Option<&str>,
     ctx: &RecordContext,
@@ -262,7 +262,7 @@ pub(super) struct LookupSources<'a> {
 
 /// The GitHub API client, when a token is configured. Without one, what only the API knows
 /// (a PR's first commit, reviews, approvals) stays unknown and the run says so once.
-pub(super) fn github_client(config: &Settings, out: &Output) -> Option<GitHubApi> {
+pub(crate) fn github_client(config: &Settings, out: &Output) -> Option<GitHubApi> {
     let token = config.github_token.as_ref()?;
     let base = config.github.api_url.as_deref().unwrap_or(DEFAULT_API_URL);
     match GitHubApi::new(base, token.expose()) {

@@ -21,7 +21,7 @@ use crate::sources::event::{self, Event, ReadOutcome};
 use std::path::PathBuf;
 
 mod judge;
-mod lookups;
+pub(crate) mod lookups;
 mod step_files;
 
 use judge::judge_rules;
