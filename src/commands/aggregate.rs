@@ -15,7 +15,7 @@ use crate::output::summary::{RecordReport, TableLine};
 use crate::output::{workflow_commands, Output};
 use crate::rows::development_metrics::DevelopmentMetric;
 use crate::rows::{Batch, Table};
-use crate::settings::{AlertSettings, FailureWindow, Period, Settings, SettingsError, SinkTarget};
+use crate::settings::{AlertSettings, FailureWindow, Period, Settings, SinkTarget};
 use crate::sinks::{
     natural_key, AnySink, Delivery, PostgrestSink, Query, Sink, SinkError, TableWrite,
 };
@@ -44,17 +44,7 @@ pub async fn aggregate(config: &Settings, out: &Output) -> Result<i32, Error> {
             ),
         });
     }
-    let repository = settings
-        .args
-        .repository
-        .clone()
-        .or_else(|| config.github.repository.clone())
-        .ok_or_else(|| SettingsError::BadValue {
-            origin: "flag --repository".into(),
-            problem:
-                "no repository to aggregate: set GITHUB_REPOSITORY or pass --repository owner/name"
-                    .into(),
-        })?;
+    let repository = config.repository(settings.args.repository.as_ref(), "to aggregate")?;
     let period = settings.period(Utc::now().date_naive())?;
     let AnySink::Postgrest(sink) = open_sink(&target.sink, target.environment, config)? else {
         unreachable!("a Supabase target opens the PostgREST sink");

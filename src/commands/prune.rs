@@ -20,7 +20,7 @@ use crate::error::{exit, Error};
 use crate::output::summary::escape;
 use crate::output::Output;
 use crate::rows::Table;
-use crate::settings::{Settings, SettingsError, SinkTarget};
+use crate::settings::{Settings, SinkTarget};
 use crate::sinks::archive::{Archive, ArchiveError, ArchivedFile, Manifest, Month, FORMAT};
 use crate::sinks::{AnySink, PostgrestError, PostgrestSink, SinkError};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
@@ -76,17 +76,7 @@ pub async fn prune_with(
             ),
         });
     }
-    let repository = settings
-        .args
-        .repository
-        .clone()
-        .or_else(|| config.github.repository.clone())
-        .ok_or_else(|| SettingsError::BadValue {
-            origin: "flag --repository".into(),
-            problem:
-                "no repository to prune: set GITHUB_REPOSITORY or pass --repository owner/name"
-                    .into(),
-        })?;
+    let repository = config.repository(settings.args.repository.as_ref(), "to prune")?;
     let cut_off = settings.cut_off(Utc::now().date_naive());
     let archive =
         Archive::for_repository(&settings.archive_dir, &repository).map_err(|source| {

@@ -15,7 +15,7 @@ use crate::output::report::{self, html, json, markdown, Context};
 use crate::output::summary::GITHUB_SUMMARY_LIMIT;
 use crate::output::Output;
 use crate::rows::development_metrics::{DevelopmentMetric, Grain};
-use crate::settings::{Period, ReportFormat, Settings, SettingsError, SinkTarget};
+use crate::settings::{Period, ReportFormat, Settings, SinkTarget};
 use crate::sinks::{AnySink, PostgrestSink, SinkError};
 use crate::sources::figures::{self, Figure, Figures, Read};
 use chrono::Utc;
@@ -42,17 +42,7 @@ pub async fn report(config: &Settings, out: &Output) -> Result<i32, Error> {
             ),
         });
     }
-    let repository = settings
-        .args
-        .repository
-        .clone()
-        .or_else(|| config.github.repository.clone())
-        .ok_or_else(|| SettingsError::BadValue {
-            origin: "flag --repository".into(),
-            problem:
-                "no repository to report on: set GITHUB_REPOSITORY or pass --repository owner/name"
-                    .into(),
-        })?;
+    let repository = config.repository(settings.args.repository.as_ref(), "to report on")?;
     let period = settings.period(Utc::now().date_naive());
     let AnySink::Postgrest(sink) = open_sink(&target.sink, target.environment, config)? else {
         unreachable!("a Supabase target opens the PostgREST sink");

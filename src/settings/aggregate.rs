@@ -123,27 +123,32 @@ impl Period {
     }
 }
 
+/// The `days` setting (`--days` wins): how many days a command looks back, 1 to 3660.
+pub(super) fn days_setting(
+    flag: Option<u32>,
+    raw: &RawSettings,
+    origins: &Origins,
+) -> Result<u32, SettingsError> {
+    if let Some(days) = flag {
+        return Ok(days);
+    }
+    let text = raw.days.as_deref().unwrap_or(default_of("days"));
+    match text.trim().parse::<u32>() {
+        Ok(days) if (1..=3660).contains(&days) => Ok(days),
+        _ => Err(origins.bad(
+            "days",
+            format!("'{text}' is not a number of days from 1 to 3660"),
+        )),
+    }
+}
+
 impl AggregateSettings {
     pub(super) fn read(
         args: AggregateArgs,
         raw: &RawSettings,
         origins: &Origins,
     ) -> Result<Self, SettingsError> {
-        let days = match args.days {
-            Some(days) => days,
-            None => {
-                let text = raw.days.as_deref().unwrap_or(default_of("days"));
-                match text.trim().parse::<u32>() {
-                    Ok(days) if (1..=3660).contains(&days) => days,
-                    _ => {
-                        return Err(origins.bad(
-                            "days",
-                            format!("'{text}' is not a number of days from 1 to 3660"),
-                        ))
-                    }
-                }
-            }
-        };
+        let days = days_setting(args.days, raw, origins)?;
         if let (Some(from), Some(to)) = (args.from, args.to) {
             if from > to {
                 return Err(SettingsError::BadValue {

@@ -1,6 +1,7 @@
 //! Everything `backfill` needs beyond the target: its window (`--since`, `--days`, else the
 //! `days` setting), the sources it reads (`--only`, else the `only` setting) and `dry-run`.
 
+use super::aggregate::days_setting;
 use super::sources::{default_of, Origins, RawSettings};
 use super::values::boolean;
 use super::SettingsError;
@@ -88,21 +89,7 @@ impl BackfillSettings {
         raw: &RawSettings,
         origins: &Origins,
     ) -> Result<Self, SettingsError> {
-        let days = match args.days {
-            Some(days) => days,
-            None => {
-                let text = raw.days.as_deref().unwrap_or(default_of("days"));
-                match text.trim().parse::<u32>() {
-                    Ok(days) if (1..=3660).contains(&days) => days,
-                    _ => {
-                        return Err(origins.bad(
-                            "days",
-                            format!("'{text}' is not a number of days from 1 to 3660"),
-                        ))
-                    }
-                }
-            }
-        };
+        let days = days_setting(args.days, raw, origins)?;
         let (list, origin) = match &args.only {
             Some(list) => (list.clone(), "flag --only".to_owned()),
             None => (

@@ -145,6 +145,19 @@ impl Settings {
         })
     }
 
+    /// The repository a command works on: its `--repository` flag, else `GITHUB_REPOSITORY`;
+    /// `doing` completes "no repository …" (`to aggregate`).
+    pub fn repository(&self, flag: Option<&String>, doing: &str) -> Result<String, SettingsError> {
+        flag.or(self.github.repository.as_ref())
+            .cloned()
+            .ok_or_else(|| SettingsError::BadValue {
+                origin: "flag --repository".into(),
+                problem: format!(
+                    "no repository {doing}: set GITHUB_REPOSITORY or pass --repository owner/name"
+                ),
+            })
+    }
+
     /// Every secret the settings hold, to mask and redact.
     pub fn secrets(&self) -> Vec<&Secret> {
         self.remotes.keys().chain(&self.github_token).collect()

@@ -2,6 +2,7 @@
 //! file it writes (`report-out`, `--out`), the period (`--days`, else the `days` setting shared
 //! with `aggregate`, ending on `--to`) and the repository.
 
+use super::aggregate::days_setting;
 use super::aggregate::Period;
 use super::sources::{default_of, Origins, RawSettings};
 use super::SettingsError;
@@ -83,21 +84,7 @@ impl ReportSettings {
             (None, Some(path)) if !path.trim().is_empty() => PathBuf::from(path.trim()),
             _ => PathBuf::from(format!("devmetrics-report.{}", format.extension())),
         };
-        let days = match args.days {
-            Some(days) => days,
-            None => {
-                let text = raw.days.as_deref().unwrap_or(default_of("days"));
-                match text.trim().parse::<u32>() {
-                    Ok(days) if (1..=3660).contains(&days) => days,
-                    _ => {
-                        return Err(origins.bad(
-                            "days",
-                            format!("'{text}' is not a number of days from 1 to 3660"),
-                        ))
-                    }
-                }
-            }
-        };
+        let days = days_setting(args.days, raw, origins)?;
         Ok(ReportSettings {
             args,
             format,

@@ -99,17 +99,7 @@ impl Step {
 /// Runs `backfill`; returns the exit code.
 pub async fn backfill(config: &Settings, out: &Output) -> Result<i32, Error> {
     let settings = &config.backfill;
-    let repository = settings
-        .args
-        .repository
-        .clone()
-        .or_else(|| config.github.repository.clone())
-        .ok_or_else(|| {
-            Error::Input(
-                "backfill needs the repository: set GITHUB_REPOSITORY or pass --repository owner/name"
-                    .into(),
-            )
-        })?;
+    let repository = config.repository(settings.args.repository.as_ref(), "to backfill")?;
     let now = Utc::now();
     let dry_run = settings.dry_run;
     let mut checkpoint = if dry_run {
