@@ -308,13 +308,18 @@ impl Parser<'_> {
     fn open_suite(&mut self, e: &BytesStart<'_>) {
         self.suites += 1;
         let mut name = String::new();
+        let mut id = String::new();
         let mut time = None;
         for a in e.attributes().with_checks(false).flatten() {
             match a.key.as_ref() {
                 b"name" => name = attr_text(&a.value).into_owned(),
+                b"id" => id = attr_text(&a.value).trim().to_string(),
                 b"time" => time = attr_time_value(&a.value),
                 _ => {}
             }
+        }
+        if name.is_empty() {
+            name = unnamed_suite(&id, self.suites);
         }
         self.frames.push(Frame {
             is_suite: true,
@@ -412,8 +417,15 @@ impl Parser<'_> {
         self.case.clear();
         for a in e.attributes().with_checks(false).flatten() {
             match a.key.as_ref() {
-                b"name" => self.case.name.push_str(&attr_text(&a.value)),
-                b"classname" => self.case.classname.push_str(&attr_text(&a.value)),
+                // A repeated attribute: the last one counts.
+                b"name" => {
+                    self.case.name.clear();
+                    self.case.name.push_str(&attr_text(&a.value));
+                }
+                b"classname" => {
+                    self.case.classname.clear();
+                    self.case.classname.push_str(&attr_text(&a.value));
+                }
                 b"time" => self.case.time = attr_time_value(&a.value),
                 b"file" => {
                     let f = attr_text(&a.value);
@@ -553,6 +565,17 @@ impl Parser<'_> {
                 self.unnamed, self.path
             );
         }
+    }
+}
+
+/// The identity of a `<testsuite>` without a name (some runners write several in one file):
+/// its `id` attribute, else its position among the file's suite elements (1-based), so that
+/// same-named tests of two unnamed suites are two tests.
+fn unnamed_suite(id: &str, position: u64) -> String {
+    if id.is_empty() {
+        format!("<unnamed testsuite #{position}>")
+    } else {
+        format!("<unnamed testsuite id={id}>")
     }
 }
 
