@@ -11,11 +11,10 @@ use super::hash::{case_key, name_hash};
 use super::lines::{count_newlines, LineSource};
 use super::model::{truncate_chars, Attempt, AttemptResult, ElementCounts, FileSummary, Outcome};
 use super::slowest::{Slow, SlowHeap};
-use super::text::{attr_text, attr_time, attr_time_value, push_bounded};
+use super::text::{attr_text, attr_time, attr_time_value, for_each_attr, push_bounded};
 use super::{JunitError, ReadOptions};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
-use std::fmt::Write as _;
 use std::io;
 
 /// A buffer that grew past this (one huge `<system-out>`) is given back after the event.
@@ -310,14 +309,12 @@ impl Parser<'_> {
         let mut name = String::new();
         let mut id = String::new();
         let mut time = None;
-        for a in e.attributes().with_checks(false).flatten() {
-            match a.key.as_ref() {
-                b"name" => name = attr_text(&a.value).into_owned(),
-                b"id" => id = attr_text(&a.value).trim().to_string(),
-                b"time" => time = attr_time_value(&a.value),
-                _ => {}
-            }
-        }
+        for_each_attr(e, |key, value| match key {
+            b"name" => name = attr_text(value).into_owned(),
+            b"id" => id = attr_text(value).trim().to_string(),
+            b"time" => time = attr_time_value(value),
+            _ => {}
+        });
         if name.is_empty() {
             name = unnamed_suite(&id, self.suites);
         }
@@ -387,19 +384,17 @@ impl Parser<'_> {
             time: None,
         };
         let max = self.options.max_message_chars;
-        for a in e.attributes().with_checks(false).flatten() {
-            match a.key.as_ref() {
-                b"message" => attempt.message = Some(truncate_chars(&attr_text(&a.value), max)),
-                b"type" => {
-                    let t = attr_text(&a.value);
-                    if !t.is_empty() {
-                        attempt.kind = Some(truncate_chars(&t, 200));
-                    }
+        for_each_attr(e, |key, value| match key {
+            b"message" => attempt.message = Some(truncate_chars(&attr_text(value), max)),
+            b"type" => {
+                let t = attr_text(value);
+                if !t.is_empty() {
+                    attempt.kind = Some(truncate_chars(&t, 200));
                 }
-                b"time" => attempt.time = attr_time_value(&a.value),
-                _ => {}
             }
-        }
+            b"time" => attempt.time = attr_time_value(value),
+            _ => {}
+        });
         self.case.results.push(PendingResult {
             role,
             attempt,
@@ -415,31 +410,24 @@ impl Parser<'_> {
 
     fn open_case(&mut self, e: &BytesStart<'_>) {
         self.case.clear();
-        for a in e.attributes().with_checks(false).flatten() {
-            match a.key.as_ref() {
-                // A repeated attribute: the last one counts.
-                b"name" => {
-                    self.case.name.clear();
-                    self.case.name.push_str(&attr_text(&a.value));
+        let case = &mut self.case;
+        for_each_attr(e, |key, value| match key {
+            // A repeated attribute: the last one counts.
+            b"name" => case.name.set(value),
+            b"classname" => case.classname.set(value),
+            b"time" => case.time = attr_time_value(value),
+            b"file" => {
+                let f = attr_text(value);
+                if !f.trim().is_empty() {
+                    case.file = Some(f.trim().to_string());
                 }
-                b"classname" => {
-                    self.case.classname.clear();
-                    self.case.classname.push_str(&attr_text(&a.value));
-                }
-                b"time" => self.case.time = attr_time_value(&a.value),
-                b"file" => {
-                    let f = attr_text(&a.value);
-                    if !f.trim().is_empty() {
-                        self.case.file = Some(f.trim().to_string());
-                    }
-                }
-                b"line" => self.case.line = attr_text(&a.value).trim().parse().ok(),
-                b"status" | b"result" => {
-                    self.case.status = Some(attr_text(&a.value).trim().to_ascii_lowercase())
-                }
-                _ => {}
             }
-        }
+            b"line" => case.line = attr_text(value).trim().parse().ok(),
+            b"status" | b"result" => {
+                case.status = Some(attr_text(value).trim().to_ascii_lowercase())
+            }
+            _ => {}
+        });
     }
 
     fn close(&mut self, tag: Tag) {
@@ -558,12 +546,10 @@ impl Parser<'_> {
         let case = &mut self.case;
         if case.name.is_empty() {
             self.unnamed += 1;
-            case.name.clear();
-            let _ = write!(
-                case.name,
+            case.name.set_str(&format!(
                 "<unnamed testcase {} of {}>",
                 self.unnamed, self.path
-            );
+            ));
         }
     }
 }
