@@ -265,6 +265,9 @@ impl FileFold {
     /// Step 2: the same test was kept earlier in this file: its flags, and its record if it has one,
     /// take this attempt in.
     fn again_in_file<D: CaseDetails>(&mut self, case: &CaseFacts, details: &mut D) -> bool {
+        if self.slots.is_empty() {
+            return false;
+        }
         let Some(slot) = self.slots.get_mut(&case.key) else {
             return false;
         };
@@ -299,8 +302,8 @@ impl FileFold {
         details: &mut D,
     ) -> bool {
         let key = case.key;
-        if !(self.closed.contains(case.suite, key)
-            || (!run.index.contains_key(&key) && run.closed.contains(case.suite, key)))
+        if !(self.closed.contains_sorting(case.suite, key)
+            || (!run_keeps(run, key) && run.closed.contains(case.suite, key)))
         {
             return false;
         }
@@ -331,7 +334,7 @@ impl FileFold {
         let outcome = case.flags.outcome();
         self.delta.add(outcome);
         if outcome == Outcome::Passed {
-            if run.index.contains_key(&case.key) {
+            if run_keeps(run, case.key) {
                 // Failed in an earlier file: folded when this file is merged.
                 self.cross.push(CrossPass {
                     key: case.key,
@@ -371,6 +374,12 @@ impl FileFold {
     }
 }
 
+/// Whether an earlier file keeps a slot for the test (most runs: no file kept any).
+#[inline]
+fn run_keeps(run: &RunView<'_>, key: u64) -> bool {
+    !run.index.is_empty() && run.index.contains_key(&key)
+}
+
 /// A test type's fold over the files read so far.
 #[derive(Debug, Default)]
 pub(crate) struct RunFold {
@@ -391,8 +400,9 @@ impl RunFold {
         }
     }
 
-    /// What the next file is read against.
-    pub fn view(&self) -> RunView<'_> {
+    /// What the next file is read against (the closed passes sorted for searching).
+    pub fn view(&mut self) -> RunView<'_> {
+        self.closed.sort_all();
         RunView {
             index: &self.slots,
             closed: &self.closed,
@@ -674,7 +684,7 @@ mod tests {
         }
 
         /// Folds one file's suite elements against the run, without merging it.
-        fn read(&self, elements: &[Element]) -> FileFold {
+        fn read(&mut self, elements: &[Element]) -> FileFold {
             let run = self.0.view();
             let mut file = FileFold::default();
             for (suite, cases) in elements {

@@ -331,8 +331,7 @@ impl Parser<'_> {
     /// Opens a non-root element; `empty` when it has no content (`<x/>`).
     fn open(&mut self, e: &BytesStart<'_>, stack: &[Tag], empty: bool) -> Tag {
         let parent = stack.last().copied().unwrap_or(Tag::Other);
-        let local = e.local_name();
-        let local = local.as_ref();
+        let local = local_name(e);
         match parent {
             Tag::Root | Tag::Suite if local == b"testsuite" => {
                 self.open_suite(e);
@@ -551,6 +550,17 @@ impl Parser<'_> {
                 self.unnamed, self.path
             ));
         }
+    }
+}
+
+/// An element's name without its namespace prefix, as quick-xml's `local_name` (after the
+/// first `:`), without a `memchr` call for names of a few bytes.
+#[inline]
+fn local_name<'a>(e: &'a BytesStart<'_>) -> &'a [u8] {
+    let name = e.name().into_inner();
+    match name.iter().position(|&b| b == b':') {
+        Some(i) => &name[i + 1..],
+        None => name,
     }
 }
 

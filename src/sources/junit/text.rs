@@ -87,8 +87,7 @@ fn plain_attrs(raw: &[u8], spans: &mut [(usize, usize, usize); FAST_ATTRS]) -> O
             return None;
         }
         let key = i;
-        while i < raw.len() && !matches!(raw[i], b'=' | b'"' | b'\'' | b' ' | b'\t' | b'\n' | b'\r')
-        {
+        while i < raw.len() && !STOPS_KEY[raw[i] as usize] {
             i += 1;
         }
         if i == key || i + 1 >= raw.len() || raw[i] != b'=' {
@@ -99,11 +98,48 @@ fn plain_attrs(raw: &[u8], spans: &mut [(usize, usize, usize); FAST_ATTRS]) -> O
             return None;
         }
         let value = i + 2;
-        let len = memchr::memchr(quote, &raw[value..])?;
+        let len = find_quote(quote, &raw[value..])?;
         spans[n] = (key, value, value + len);
         n += 1;
         i = value + len + 1;
     }
+}
+
+/// The bytes that end an attribute's key: `=`, quotes and XML whitespace.
+static STOPS_KEY: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'=' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b'\r' as usize] = true;
+    t
+};
+
+/// The first `quote` in `bytes`: eight bytes at a time over the first 32 (the short values of
+/// most attributes; `memchr` costs more to start), `memchr` past them (messages).
+#[inline]
+fn find_quote(quote: u8, bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let pattern = ONES * u64::from(quote);
+    let mut i = 0;
+    while i + 8 <= bytes.len() && i < 32 {
+        let word = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        let x = word ^ pattern;
+        // The lowest byte flagged is the first byte equal to `quote` (borrows only run upwards).
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    if i < 32 {
+        return bytes[i..].iter().position(|&b| b == quote).map(|p| i + p);
+    }
+    memchr::memchr(quote, &bytes[i..]).map(|p| i + p)
 }
 
 /// An attribute's text, decoded as [`attr_text`] decodes it, kept as UTF-8 bytes in a buffer
@@ -328,6 +364,26 @@ mod tests {
             let mut split = Vec::new();
             for_each_attr(&e, |k, v| split.push((k.to_vec(), v.to_vec())));
             assert_eq!(split, iterated(&e), "{attrs:?}");
+        }
+    }
+
+    #[test]
+    fn a_quote_is_found_where_a_byte_search_finds_it() {
+        for len in 0..80 {
+            for at in (0..=len).chain([usize::MAX]) {
+                let mut bytes: Vec<u8> =
+                    (0..len).map(|i| b"a\"'&<x\xff\x00"[i % 8] ^ 0x40).collect();
+                if at < len {
+                    bytes[at] = b'"';
+                }
+                for quote in [b'"', b'\''] {
+                    assert_eq!(
+                        find_quote(quote, &bytes),
+                        memchr::memchr(quote, &bytes),
+                        "{len} {at} {quote}"
+                    );
+                }
+            }
         }
     }
 
