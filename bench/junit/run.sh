@@ -64,10 +64,9 @@ median_of() {
     echo "$s $rss $st"
 }
 
-junitparser() {
-    bash -c 'ulimit -v $(($1 * 1024)); exec timeout "$2" "$3" bench/junit/junitparser_bench.py "$4"' \
-        _ "$JUNITPARSER_MAX_MEMORY_MB" "$JUNITPARSER_TIMEOUT" "$OUT/venv/bin/python" "$1"
-}
+# junitparser under its memory cap and time limit; the file is appended.
+JP=(bash -c 'ulimit -v $(($1 * 1024)); exec timeout "$2" "$3" bench/junit/junitparser_bench.py "$4"'
+    _ "$JUNITPARSER_MAX_MEMORY_MB" "$JUNITPARSER_TIMEOUT" "$OUT/venv/bin/python")
 
 row() { # label parser seconds rss cases result
     printf '%-12s %-20s %8.2f %9.2f %8s MB  %s\n' "$1" "$2" "$3" \
@@ -98,7 +97,7 @@ for entry in "${files[@]}"; do
     read -r scan_s rss st < <(median_of "$SCAN" "$file")
     out=$(cat "$OUT/stdout.log")
     row "$label" "bare quick-xml scan" "$scan_s" "$rss" "${cases:-0}" "$( [ "$st" = 0 ] && echo "${out#bare-scan }" || echo "exit $st")"
-    read -r jp_s rss st < <(median_of junitparser "$file")
+    read -r jp_s rss st < <(median_of "${JP[@]}" "$file")
     case "$st" in
         0) result=$(tail -1 "$OUT/stdout.log"); result=${result#junitparser } ;;
         124) result="stopped after ${JUNITPARSER_TIMEOUT}s" ;;

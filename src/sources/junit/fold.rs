@@ -244,21 +244,22 @@ impl FileFold {
         }
         let seen = passed.remove(&case.key).expect("present");
         self.delta.remove(Outcome::Passed);
-        let mut earlier: Vec<Attempt> = (0..seen.attempts.min(MAX_ATTEMPTS_KEPT as u32))
-            .map(|_| passed_attempt())
-            .collect();
-        earlier.extend(details.attempts());
-        earlier.truncate(MAX_ATTEMPTS_KEPT);
         let flags = case.flags.with(AttemptResult::Passed);
         let outcome = flags.outcome();
         self.delta.add(outcome);
-        let record = details.record(
-            outcome,
-            add_time(seen.time, case.time),
-            seen.attempts + case.attempt_count,
-            earlier,
-        );
-        self.keep(run, case.key, flags, record);
+        self.keep(run, case.key, flags, || {
+            let mut earlier: Vec<Attempt> = (0..seen.attempts.min(MAX_ATTEMPTS_KEPT as u32))
+                .map(|_| passed_attempt())
+                .collect();
+            earlier.extend(details.attempts());
+            earlier.truncate(MAX_ATTEMPTS_KEPT);
+            details.record(
+                outcome,
+                add_time(seen.time, case.time),
+                seen.attempts + case.attempt_count,
+                earlier,
+            )
+        });
         true
     }
 
@@ -314,11 +315,12 @@ impl FileFold {
         // zero in `passed` when the test was counted there.
         self.delta.add(Outcome::Flaky);
         self.delta.remove(Outcome::Passed);
-        let mut all = vec![passed_attempt()];
-        all.extend(details.attempts());
-        all.truncate(MAX_ATTEMPTS_KEPT);
-        let record = details.record(Outcome::Flaky, case.time, case.attempt_count + 1, all);
-        self.keep(run, key, case.flags.with(AttemptResult::Passed), record);
+        self.keep(run, key, case.flags.with(AttemptResult::Passed), || {
+            let mut all = vec![passed_attempt()];
+            all.extend(details.attempts());
+            all.truncate(MAX_ATTEMPTS_KEPT);
+            details.record(Outcome::Flaky, case.time, case.attempt_count + 1, all)
+        });
         true
     }
 
@@ -352,22 +354,32 @@ impl FileFold {
             }
             return;
         }
-        let attempts = details.attempts();
-        let record = details.record(outcome, case.time, case.attempt_count, attempts);
-        self.keep(run, case.key, case.flags, record);
+        self.keep(run, case.key, case.flags, || {
+            let attempts = details.attempts();
+            details.record(outcome, case.time, case.attempt_count, attempts)
+        });
     }
 
-    /// Keeps a test that did not simply pass; its record only when it is not skipped and the
-    /// run keeps fewer than `max_kept_cases` records (memory stays bounded).
-    fn keep(&mut self, run: &RunView<'_>, key: u64, flags: ResultFlags, record: CaseRecord) {
+    /// Keeps a test that did not simply pass; its record (of outcome `flags.outcome()`, built
+    /// by `record` only then) when it is not skipped and the run keeps fewer than
+    /// `max_kept_cases` records (memory stays bounded).
+    fn keep(
+        &mut self,
+        run: &RunView<'_>,
+        key: u64,
+        flags: ResultFlags,
+        record: impl FnOnce() -> CaseRecord,
+    ) {
         let mut slot = Slot {
             flags,
             record: NO_RECORD,
         };
         // A test the run already keeps a record of gets one too: it folds into that record.
         let recorded_in_run = run.index.get(&key).is_some_and(|s| s.record().is_some());
-        if record.outcome != Outcome::Skipped && (self.can_keep_records(run) || recorded_in_run) {
+        if flags.outcome() != Outcome::Skipped && (self.can_keep_records(run) || recorded_in_run) {
             slot.record = self.records.len() as u32;
+            let record = record();
+            debug_assert_eq!(record.outcome, flags.outcome());
             self.records.push(Kept { key, record });
         }
         self.slots.insert(key, slot);
