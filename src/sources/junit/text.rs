@@ -153,11 +153,7 @@ impl AttrText {
     #[inline]
     pub fn set(&mut self, raw: &[u8]) {
         self.0.clear();
-        // ASCII without a control character or `&`: decoded, it is itself.
-        let plain = !raw.iter().fold(false, |acc, &b| {
-            acc | (b.wrapping_sub(0x20) >= 0x60) | (b == b'&')
-        });
-        if plain {
+        if is_plain_ascii(raw) {
             self.0.extend_from_slice(raw);
         } else {
             self.0.extend_from_slice(attr_text_slow(raw).as_bytes());
@@ -190,6 +186,26 @@ impl AsRef<[u8]> for AttrText {
     fn as_ref(&self) -> &[u8] {
         &self.0
     }
+}
+
+/// ASCII without a control character or `&` (decoded, such a value is itself): eight bytes at
+/// a time.
+#[inline]
+fn is_plain_ascii(raw: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut words = raw.chunks_exact(8);
+    let mut bad = 0u64;
+    for w in &mut words {
+        let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+        let amp = w ^ (ONES * u64::from(b'&'));
+        // A byte >= 0x80; else, exactly, a byte < 0x20 or a zero byte of `amp` (an `&`).
+        bad |= w | (w.wrapping_sub(ONES * 0x20) & !w) | (amp.wrapping_sub(ONES) & !amp);
+    }
+    let tail = words.remainder().iter().fold(false, |acc, &b| {
+        acc | (b.wrapping_sub(0x20) >= 0x60) | (b == b'&')
+    });
+    bad & HIGHS == 0 && !tail
 }
 
 /// An attribute value as text: literal tabs and line ends become spaces (XML attribute-value
@@ -364,6 +380,31 @@ mod tests {
             let mut split = Vec::new();
             for_each_attr(&e, |k, v| split.push((k.to_vec(), v.to_vec())));
             assert_eq!(split, iterated(&e), "{attrs:?}");
+        }
+    }
+
+    #[test]
+    fn plain_ascii_is_told_as_a_byte_by_byte_check_tells_it() {
+        let plain = |raw: &[u8]| raw.iter().all(|&b| (0x20..0x80).contains(&b) && b != b'&');
+        let alphabet = b"aZ09 ~\x7f&%'\x1f\x20\x80\xff\t";
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for len in 0..40 {
+            for _ in 0..200 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        // Mostly plain letters, now and then one of the alphabet.
+                        if x % 8 == 0 {
+                            alphabet[(x >> 8) as usize % alphabet.len()]
+                        } else {
+                            b'a' + (x >> 8) as u8 % 26
+                        }
+                    })
+                    .collect();
+                assert_eq!(is_plain_ascii(&bytes), plain(&bytes), "{bytes:?}");
+            }
         }
     }
 
