@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# Bench: devmetrics' streaming JUnit reader against Python junitparser, on the same
-# Surefire-style files of 10 MB, 100 MB and 1 GB (generated into bench/out/, gitignored).
-# Prints, per file, wall time, throughput and peak RSS (/usr/bin/time -v) side by side.
+# Bench: devmetrics' streaming JUnit reader beside its two yardsticks, on the same files:
+# Python junitparser (the parser of EnricoMi's action, whole tree) and a bare quick-xml event scan
+# that only counts testcases, failures and skips (examples/junit_bench_scan.rs).
+# Files (generated into bench/out/, gitignored): Surefire-style files of 10 MB, 100 MB and 1 GB
+# (generate.py, about 220 bytes per case) and a case-dense file (generate_dense.py, 1 425 200
+# cases of about 75 bytes, 106 MB). Prints, per file and parser, the median wall time of RUNS
+# runs and the largest peak RSS (/usr/bin/time -v), the per-case time, and the ratios.
 #
-#   bench/junit/run.sh                 # 10, 100 and 1000 MB
-#   SIZES="10 100" bench/junit/run.sh  # a subset
-#   JUNITPARSER_TIMEOUT=600            # seconds before junitparser is stopped (default 1200)
-#   JUNITPARSER_MAX_MEMORY_MB=8000     # its address-space cap, so that it fails rather than
-#                                      # pushing a shared machine into swap (default 12000)
+#   bench/junit/run.sh                       # 10, 100 and 1000 MB, and the dense file
+#   SIZES="10 100" bench/junit/run.sh        # a subset (SIZES="" for the dense file alone)
+#   DENSE=0                                  # leave the dense file out
+#   RUNS=3                                   # runs per parser and file (default 3), median
+#   JUNITPARSER_TIMEOUT=600                  # seconds before junitparser is stopped (default 1200)
+#   JUNITPARSER_MAX_MEMORY_MB=8000           # its address-space cap, so that it fails rather than
+#                                            # pushing a shared machine into swap (default 12000)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=bench/out
-SIZES=${SIZES:-"10 100 1000"}
+SIZES=${SIZES-"10 100 1000"}
+DENSE=${DENSE:-1}
+RUNS=${RUNS:-3}
 JUNITPARSER_TIMEOUT=${JUNITPARSER_TIMEOUT:-1200}
 JUNITPARSER_MAX_MEMORY_MB=${JUNITPARSER_MAX_MEMORY_MB:-12000}
 mkdir -p "$OUT"
@@ -25,11 +33,12 @@ fi
 "$OUT/venv/bin/python" -c "import junitparser" 2>/dev/null || "$OUT/venv/bin/pip" install -q junitparser
 JP_VERSION=$("$OUT/venv/bin/python" -c "import importlib.metadata as m; print(m.version('junitparser'))")
 
-cargo build --release --example junit_bench
+cargo build --release --example junit_bench --example junit_bench_scan
 TARGET=${CARGO_TARGET_DIR:-target}
 DM="$TARGET/release/examples/junit_bench"
+SCAN="$TARGET/release/examples/junit_bench_scan"
 
-# measure NAME CMD...: runs CMD under /usr/bin/time -v; prints "seconds peak_rss_mb status".
+# measure CMD...: runs CMD under /usr/bin/time -v; prints "seconds peak_rss_mb status".
 measure() {
     local log="$OUT/time.log"
     local status=0
@@ -41,29 +50,60 @@ measure() {
     echo "$wall $((rss_kb / 1024)) $status"
 }
 
-printf '%-10s %-22s %10s %10s %12s %s\n' file parser seconds "MB/s" "peak RSS" result
+# median_of CMD...: RUNS runs; prints "median_seconds max_rss_mb status" and keeps the last
+# run's output in $OUT/stdout.log.
+median_of() {
+    local walls=() rss=0 st=0 s r
+    for _ in $(seq "$RUNS"); do
+        read -r s r st < <(measure "$@")
+        walls+=("$s")
+        [ "$r" -gt "$rss" ] && rss=$r
+        [ "$st" = 0 ] || break
+    done
+    s=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    echo "$s $rss $st"
+}
+
+# junitparser under its memory cap and time limit; the file is appended.
+JP=(bash -c 'ulimit -v $(($1 * 1024)); exec timeout "$2" "$3" bench/junit/junitparser_bench.py "$4"'
+    _ "$JUNITPARSER_MAX_MEMORY_MB" "$JUNITPARSER_TIMEOUT" "$OUT/venv/bin/python")
+
+row() { # label parser seconds rss cases result
+    printf '%-12s %-20s %8.2f %9.2f %8s MB  %s\n' "$1" "$2" "$3" \
+        "$(awk -v s="$3" -v c="$5" 'BEGIN { print (c > 0 ? s / c * 1e6 : 0) }')" "$4" "$6"
+}
+
+files=()
 for mb in $SIZES; do
-    file="$OUT/surefire-${mb}mb.xml"
-    [ -s "$file" ] || python3 bench/junit/generate.py "$mb" "$file"
-    bytes=$(stat -c %s "$file")
-    read -r s rss st < <(measure "$DM" "$file")
-    dm_out=$(cat "$OUT/stdout.log")
-    dm_s=$s
-    printf '%-10s %-22s %10.2f %10.1f %9s MB %s\n' "${mb}MB" "devmetrics" "$s" \
-        "$(awk -v b="$bytes" -v s="$s" 'BEGIN { print (s > 0 ? b / 1e6 / s : 0) }')" "$rss" \
-        "$( [ "$st" = 0 ] && echo "${dm_out#devmetrics }" || echo "exit $st")"
-    read -r s rss st < <(measure bash -c 'ulimit -v $(($1 * 1024)); exec timeout "$2" "$3" bench/junit/junitparser_bench.py "$4"' \
-        _ "$JUNITPARSER_MAX_MEMORY_MB" "$JUNITPARSER_TIMEOUT" "$OUT/venv/bin/python" "$file")
-    jp_out=$(cat "$OUT/stdout.log" | tail -1)
+    f="$OUT/surefire-${mb}mb.xml"
+    [ -s "$f" ] || python3 bench/junit/generate.py "$mb" "$f"
+    files+=("${mb}MB:$f")
+done
+if [ "$DENSE" = 1 ]; then
+    f="$OUT/dense-1425200.xml"
+    [ -s "$f" ] || python3 bench/junit/generate_dense.py "$f" 1425200
+    files+=("dense:$f")
+fi
+
+echo "median of $RUNS runs; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-12s %-20s %8s %9s %11s  %s\n' file parser seconds "us/case" "peak RSS" result
+for entry in "${files[@]}"; do
+    label=${entry%%:*}
+    file=${entry#*:}
+    read -r dm_s rss st < <(median_of "$DM" "$file")
+    out=$(cat "$OUT/stdout.log")
+    cases=$(sed -n 's/.*testcases=\([0-9]*\).*/\1/p' <<< "$out")
+    row "$label" devmetrics "$dm_s" "$rss" "${cases:-0}" "$( [ "$st" = 0 ] && echo "${out#devmetrics }" || echo "exit $st")"
+    read -r scan_s rss st < <(median_of "$SCAN" "$file")
+    out=$(cat "$OUT/stdout.log")
+    row "$label" "bare quick-xml scan" "$scan_s" "$rss" "${cases:-0}" "$( [ "$st" = 0 ] && echo "${out#bare-scan }" || echo "exit $st")"
+    read -r jp_s rss st < <(median_of "${JP[@]}" "$file")
     case "$st" in
-        0) result="${jp_out#junitparser }" ;;
+        0) result=$(tail -1 "$OUT/stdout.log"); result=${result#junitparser } ;;
         124) result="stopped after ${JUNITPARSER_TIMEOUT}s" ;;
         *) result="exit $st (cap ${JUNITPARSER_MAX_MEMORY_MB} MB): $(tail -c 160 "$OUT/stdout.log" | tr '\n' ' ')" ;;
     esac
-    printf '%-10s %-22s %10.2f %10.1f %9s MB %s\n' "${mb}MB" "junitparser $JP_VERSION" "$s" \
-        "$(awk -v b="$bytes" -v s="$s" 'BEGIN { print (s > 0 ? b / 1e6 / s : 0) }')" "$rss" "$result"
-    if [ "$st" = 0 ]; then
-        printf '%-10s %-22s %10s\n' "${mb}MB" "speed-up (wall)" \
-            "$(awk -v a="$s" -v b="$dm_s" 'BEGIN { printf "%.1fx", (b > 0 ? a / b : 0) }')"
-    fi
+    row "$label" "junitparser $JP_VERSION" "$jp_s" "$rss" "${cases:-0}" "$result"
+    printf '%-12s %-20s %s\n' "$label" "ratios (wall)" "$(awk -v d="$dm_s" -v s="$scan_s" -v j="$jp_s" -v st="$st" \
+        'BEGIN { printf "devmetrics / bare scan %.2fx", (s > 0 ? d / s : 0); if (st == 0) printf ", junitparser / devmetrics %.1fx", (d > 0 ? j / d : 0) }')"
 done

@@ -4,7 +4,7 @@
 
 use super::fold::CaseDetails;
 use super::model::{Attempt, AttemptResult, CaseRecord, Outcome, ResultFlags, MAX_ATTEMPTS_KEPT};
-use super::text::non_empty_detail;
+use super::text::{non_empty_detail, AttrText};
 
 /// Which element a result came from.
 pub(crate) fn result_element(local: &[u8]) -> Option<(&'static str, AttemptResult, ResultRole)> {
@@ -42,9 +42,9 @@ pub(crate) struct PendingResult {
 /// The state of the `<testcase>` being read (reused from case to case).
 #[derive(Debug, Default)]
 pub(crate) struct CaseState {
-    pub classname: String,
+    pub classname: AttrText,
     /// The `name` attribute in a buffer reused from case to case.
-    pub name: String,
+    pub name: AttrText,
     pub time: Option<f64>,
     pub file: Option<String>,
     pub line: Option<u32>,
@@ -208,8 +208,8 @@ impl ClosedCase<'_> {
         CaseRecord {
             report: self.path.to_string(),
             suite: self.suite.to_string(),
-            classname: self.case.classname.clone(),
-            name: self.case.name.clone(),
+            classname: self.case.classname.to_text(),
+            name: self.case.name.to_text(),
             outcome,
             time: Some(time),
             attempt_count,
@@ -235,8 +235,8 @@ impl CaseDetails for ClosedCase<'_> {
         CaseRecord {
             report: self.path.to_string(),
             suite: self.suite.to_string(),
-            classname: self.case.classname.clone(),
-            name: self.case.name.clone(),
+            classname: self.case.classname.to_text(),
+            name: self.case.name.to_text(),
             outcome,
             time,
             attempt_count,

@@ -8,7 +8,7 @@ use super::hash::KeyMap;
 /// segment per closed suite element, segments chained per suite name. Lets a later duplicate in
 /// another element or file with the same suite name fold; about 8 bytes per test and 30 per
 /// suite element.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct ClosedPasses {
     /// Suite name hash → its last segment.
     suites: KeyMap<u32>,
@@ -22,6 +22,10 @@ struct Segment {
     len: u32,
     /// The previous segment of the same suite name (`u32::MAX`: none).
     prev: u32,
+    /// Sorted only when first searched ([`ClosedPasses::contains_sorting`]) or before the run
+    /// reads its next file ([`ClosedPasses::sort_all`]): a suite name met once (most) is never
+    /// sorted.
+    sorted: bool,
 }
 
 impl ClosedPasses {
@@ -33,29 +37,67 @@ impl ClosedPasses {
         if len == 0 {
             return;
         }
-        self.keys[start..].sort_unstable();
         let prev = self.suites.get(&suite).copied().unwrap_or(u32::MAX);
         let index = u32::try_from(self.segments.len()).expect("fewer than 2^32 suites");
         self.segments.push(Segment {
             start,
             len: u32::try_from(len).expect("fewer than 2^32 tests per suite"),
             prev,
+            sorted: len == 1,
         });
         self.suites.insert(suite, index);
     }
 
-    /// True when `key` passed in a closed element of suite `suite`.
+    /// True when `key` passed in a closed element of suite `suite` (a segment not sorted yet
+    /// is scanned).
     pub fn contains(&self, suite: u64, key: u64) -> bool {
+        if self.suites.is_empty() {
+            return false;
+        }
         let mut next = self.suites.get(&suite).copied().unwrap_or(u32::MAX);
         while next != u32::MAX {
             let seg = self.segments[next as usize];
             let keys = &self.keys[seg.start..seg.start + seg.len as usize];
+            let found = if seg.sorted {
+                keys.binary_search(&key).is_ok()
+            } else {
+                keys.contains(&key)
+            };
+            if found {
+                return true;
+            }
+            next = seg.prev;
+        }
+        false
+    }
+
+    /// [`ClosedPasses::contains`], sorting the segments of `suite` it searches.
+    pub fn contains_sorting(&mut self, suite: u64, key: u64) -> bool {
+        if self.suites.is_empty() {
+            return false;
+        }
+        let mut next = self.suites.get(&suite).copied().unwrap_or(u32::MAX);
+        while next != u32::MAX {
+            let seg = &mut self.segments[next as usize];
+            let keys = &mut self.keys[seg.start..seg.start + seg.len as usize];
+            if !seg.sorted {
+                keys.sort_unstable();
+                seg.sorted = true;
+            }
             if keys.binary_search(&key).is_ok() {
                 return true;
             }
             next = seg.prev;
         }
         false
+    }
+
+    /// Sorts every segment not sorted yet (before another file is searched against these).
+    pub fn sort_all(&mut self) {
+        for seg in self.segments.iter_mut().filter(|s| !s.sorted) {
+            self.keys[seg.start..seg.start + seg.len as usize].sort_unstable();
+            seg.sorted = true;
+        }
     }
 
     /// Takes in another file's closed passes (moved when this one is empty).
@@ -99,6 +141,27 @@ mod tests {
         assert!(c.contains(2, 40));
         assert!(!c.contains(2, 10));
         assert!(!c.contains(3, 10));
+        // Sorted on the first search, or all at once: the same answers.
+        let mut sorted = c.clone();
+        sorted.sort_all();
+        for (suite, key) in [
+            (1, 10),
+            (1, 30),
+            (1, 50),
+            (1, 40),
+            (2, 40),
+            (2, 10),
+            (3, 10),
+        ] {
+            let want = c.contains(suite, key);
+            assert_eq!(sorted.contains(suite, key), want, "{suite}/{key}");
+            assert_eq!(
+                c.clone().contains_sorting(suite, key),
+                want,
+                "{suite}/{key}"
+            );
+            assert_eq!(c.contains_sorting(suite, key), want, "{suite}/{key}");
+        }
     }
 
     #[test]

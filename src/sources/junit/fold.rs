@@ -244,27 +244,31 @@ impl FileFold {
         }
         let seen = passed.remove(&case.key).expect("present");
         self.delta.remove(Outcome::Passed);
-        let mut earlier: Vec<Attempt> = (0..seen.attempts.min(MAX_ATTEMPTS_KEPT as u32))
-            .map(|_| passed_attempt())
-            .collect();
-        earlier.extend(details.attempts());
-        earlier.truncate(MAX_ATTEMPTS_KEPT);
         let flags = case.flags.with(AttemptResult::Passed);
         let outcome = flags.outcome();
         self.delta.add(outcome);
-        let record = details.record(
-            outcome,
-            add_time(seen.time, case.time),
-            seen.attempts + case.attempt_count,
-            earlier,
-        );
-        self.keep(run, case.key, flags, record);
+        self.keep(run, case.key, flags, || {
+            let mut earlier: Vec<Attempt> = (0..seen.attempts.min(MAX_ATTEMPTS_KEPT as u32))
+                .map(|_| passed_attempt())
+                .collect();
+            earlier.extend(details.attempts());
+            earlier.truncate(MAX_ATTEMPTS_KEPT);
+            details.record(
+                outcome,
+                add_time(seen.time, case.time),
+                seen.attempts + case.attempt_count,
+                earlier,
+            )
+        });
         true
     }
 
     /// Step 2: the same test was kept earlier in this file: its flags, and its record if it has one,
     /// take this attempt in.
     fn again_in_file<D: CaseDetails>(&mut self, case: &CaseFacts, details: &mut D) -> bool {
+        if self.slots.is_empty() {
+            return false;
+        }
         let Some(slot) = self.slots.get_mut(&case.key) else {
             return false;
         };
@@ -299,8 +303,8 @@ impl FileFold {
         details: &mut D,
     ) -> bool {
         let key = case.key;
-        if !(self.closed.contains(case.suite, key)
-            || (!run.index.contains_key(&key) && run.closed.contains(case.suite, key)))
+        if !(self.closed.contains_sorting(case.suite, key)
+            || (!run_keeps(run, key) && run.closed.contains(case.suite, key)))
         {
             return false;
         }
@@ -311,11 +315,12 @@ impl FileFold {
         // zero in `passed` when the test was counted there.
         self.delta.add(Outcome::Flaky);
         self.delta.remove(Outcome::Passed);
-        let mut all = vec![passed_attempt()];
-        all.extend(details.attempts());
-        all.truncate(MAX_ATTEMPTS_KEPT);
-        let record = details.record(Outcome::Flaky, case.time, case.attempt_count + 1, all);
-        self.keep(run, key, case.flags.with(AttemptResult::Passed), record);
+        self.keep(run, key, case.flags.with(AttemptResult::Passed), || {
+            let mut all = vec![passed_attempt()];
+            all.extend(details.attempts());
+            all.truncate(MAX_ATTEMPTS_KEPT);
+            details.record(Outcome::Flaky, case.time, case.attempt_count + 1, all)
+        });
         true
     }
 
@@ -331,7 +336,7 @@ impl FileFold {
         let outcome = case.flags.outcome();
         self.delta.add(outcome);
         if outcome == Outcome::Passed {
-            if run.index.contains_key(&case.key) {
+            if run_keeps(run, case.key) {
                 // Failed in an earlier file: folded when this file is merged.
                 self.cross.push(CrossPass {
                     key: case.key,
@@ -349,26 +354,42 @@ impl FileFold {
             }
             return;
         }
-        let attempts = details.attempts();
-        let record = details.record(outcome, case.time, case.attempt_count, attempts);
-        self.keep(run, case.key, case.flags, record);
+        self.keep(run, case.key, case.flags, || {
+            let attempts = details.attempts();
+            details.record(outcome, case.time, case.attempt_count, attempts)
+        });
     }
 
-    /// Keeps a test that did not simply pass; its record only when it is not skipped and the
-    /// run keeps fewer than `max_kept_cases` records (memory stays bounded).
-    fn keep(&mut self, run: &RunView<'_>, key: u64, flags: ResultFlags, record: CaseRecord) {
+    /// Keeps a test that did not simply pass; its record (of outcome `flags.outcome()`, built
+    /// by `record` only then) when it is not skipped and the run keeps fewer than
+    /// `max_kept_cases` records (memory stays bounded).
+    fn keep(
+        &mut self,
+        run: &RunView<'_>,
+        key: u64,
+        flags: ResultFlags,
+        record: impl FnOnce() -> CaseRecord,
+    ) {
         let mut slot = Slot {
             flags,
             record: NO_RECORD,
         };
         // A test the run already keeps a record of gets one too: it folds into that record.
         let recorded_in_run = run.index.get(&key).is_some_and(|s| s.record().is_some());
-        if record.outcome != Outcome::Skipped && (self.can_keep_records(run) || recorded_in_run) {
+        if flags.outcome() != Outcome::Skipped && (self.can_keep_records(run) || recorded_in_run) {
             slot.record = self.records.len() as u32;
+            let record = record();
+            debug_assert_eq!(record.outcome, flags.outcome());
             self.records.push(Kept { key, record });
         }
         self.slots.insert(key, slot);
     }
+}
+
+/// Whether an earlier file keeps a slot for the test (most runs: no file kept any).
+#[inline]
+fn run_keeps(run: &RunView<'_>, key: u64) -> bool {
+    !run.index.is_empty() && run.index.contains_key(&key)
 }
 
 /// A test type's fold over the files read so far.
@@ -391,8 +412,9 @@ impl RunFold {
         }
     }
 
-    /// What the next file is read against.
-    pub fn view(&self) -> RunView<'_> {
+    /// What the next file is read against (the closed passes sorted for searching).
+    pub fn view(&mut self) -> RunView<'_> {
+        self.closed.sort_all();
         RunView {
             index: &self.slots,
             closed: &self.closed,
@@ -674,7 +696,7 @@ mod tests {
         }
 
         /// Folds one file's suite elements against the run, without merging it.
-        fn read(&self, elements: &[Element]) -> FileFold {
+        fn read(&mut self, elements: &[Element]) -> FileFold {
             let run = self.0.view();
             let mut file = FileFold::default();
             for (suite, cases) in elements {

@@ -31,10 +31,14 @@ fn fmix(mut h: u64) -> u64 {
 /// The identity of a test within a run and test type: its suite's name, classname and name (the
 /// natural key of `test_case_results`).
 #[inline]
-pub(crate) fn case_key(suite: &str, classname: &str, name: &str) -> u64 {
-    let h = hash_bytes(0x243F_6A88_85A3_08D3, suite.as_bytes());
-    let h = hash_bytes(h, classname.as_bytes());
-    hash_bytes(h, name.as_bytes())
+pub(crate) fn case_key(
+    suite: impl AsRef<[u8]>,
+    classname: impl AsRef<[u8]>,
+    name: impl AsRef<[u8]>,
+) -> u64 {
+    let h = hash_bytes(0x243F_6A88_85A3_08D3, suite.as_ref());
+    let h = hash_bytes(h, classname.as_ref());
+    hash_bytes(h, name.as_ref())
 }
 
 /// The identity of a suite name (closed passes are chained per suite name).

@@ -7,6 +7,7 @@
 //!
 //! Counting rules (see `docs/junit.md`):
 //! - every `<testcase>` element at any depth counts; suite header counts are ignored;
+//! - a `<testsuite>` without a name is named by its `id`, else its position in the file;
 //! - within one attempt the most severe result wins: error > failure > skipped > passed;
 //! - `flakyFailure`/`flakyError` are failed attempts before a final pass (flaky);
 //!   `rerunFailure`/`rerunError` are failed reruns (still failed unless the case passed);
@@ -26,6 +27,8 @@ mod fold;
 mod hash;
 mod lines;
 pub mod locate;
+#[cfg(test)]
+mod malformed_tests;
 mod model;
 mod options;
 mod parse;

@@ -334,6 +334,14 @@ pub fn truncate_chars(text: &str, max: usize) -> String {
         // No more bytes than `max`, so no more chars.
         return text.to_string();
     }
+    // `text` is longer than `max` bytes: when its first `max` are ASCII, it has more than `max`
+    // chars and the cut is at byte `max - 1` (stack traces, messages).
+    if max > 0 && text.as_bytes()[..max].is_ascii() {
+        let mut s = String::with_capacity(max + 2);
+        s.push_str(&text[..max - 1]);
+        s.push('…');
+        return s;
+    }
     match text.char_indices().nth(max) {
         None => text.to_string(),
         Some(_) if max == 0 => String::new(),
@@ -382,6 +390,9 @@ mod tests {
         assert_eq!(truncate_chars("héllo", 3), "hé…");
         assert_eq!(truncate_chars("𒍺𡓿𠄉", 2), "𒍺…");
         assert_eq!(truncate_chars("abc", 0), "");
+        assert_eq!(truncate_chars("abcdef", 3), "ab…");
+        assert_eq!(truncate_chars("abcé", 3), "ab…");
+        assert_eq!(truncate_chars("abcé", 4), "abcé");
     }
 
     #[test]

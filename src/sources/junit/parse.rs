@@ -11,11 +11,10 @@ use super::hash::{case_key, name_hash};
 use super::lines::{count_newlines, LineSource};
 use super::model::{truncate_chars, Attempt, AttemptResult, ElementCounts, FileSummary, Outcome};
 use super::slowest::{Slow, SlowHeap};
-use super::text::{attr_text, attr_time, attr_time_value, push_bounded};
+use super::text::{attr_text, attr_time, attr_time_value, for_each_attr, push_bounded};
 use super::{JunitError, ReadOptions};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
-use std::fmt::Write as _;
 use std::io;
 
 /// A buffer that grew past this (one huge `<system-out>`) is given back after the event.
@@ -308,13 +307,16 @@ impl Parser<'_> {
     fn open_suite(&mut self, e: &BytesStart<'_>) {
         self.suites += 1;
         let mut name = String::new();
+        let mut id = String::new();
         let mut time = None;
-        for a in e.attributes().with_checks(false).flatten() {
-            match a.key.as_ref() {
-                b"name" => name = attr_text(&a.value).into_owned(),
-                b"time" => time = attr_time_value(&a.value),
-                _ => {}
-            }
+        for_each_attr(e, |key, value| match key {
+            b"name" => name = attr_text(value).into_owned(),
+            b"id" => id = attr_text(value).trim().to_string(),
+            b"time" => time = attr_time_value(value),
+            _ => {}
+        });
+        if name.is_empty() {
+            name = unnamed_suite(&id, self.suites);
         }
         self.frames.push(Frame {
             is_suite: true,
@@ -329,8 +331,7 @@ impl Parser<'_> {
     /// Opens a non-root element; `empty` when it has no content (`<x/>`).
     fn open(&mut self, e: &BytesStart<'_>, stack: &[Tag], empty: bool) -> Tag {
         let parent = stack.last().copied().unwrap_or(Tag::Other);
-        let local = e.local_name();
-        let local = local.as_ref();
+        let local = local_name(e);
         match parent {
             Tag::Root | Tag::Suite if local == b"testsuite" => {
                 self.open_suite(e);
@@ -382,19 +383,17 @@ impl Parser<'_> {
             time: None,
         };
         let max = self.options.max_message_chars;
-        for a in e.attributes().with_checks(false).flatten() {
-            match a.key.as_ref() {
-                b"message" => attempt.message = Some(truncate_chars(&attr_text(&a.value), max)),
-                b"type" => {
-                    let t = attr_text(&a.value);
-                    if !t.is_empty() {
-                        attempt.kind = Some(truncate_chars(&t, 200));
-                    }
+        for_each_attr(e, |key, value| match key {
+            b"message" => attempt.message = Some(truncate_chars(&attr_text(value), max)),
+            b"type" => {
+                let t = attr_text(value);
+                if !t.is_empty() {
+                    attempt.kind = Some(truncate_chars(&t, 200));
                 }
-                b"time" => attempt.time = attr_time_value(&a.value),
-                _ => {}
             }
-        }
+            b"time" => attempt.time = attr_time_value(value),
+            _ => {}
+        });
         self.case.results.push(PendingResult {
             role,
             attempt,
@@ -410,24 +409,24 @@ impl Parser<'_> {
 
     fn open_case(&mut self, e: &BytesStart<'_>) {
         self.case.clear();
-        for a in e.attributes().with_checks(false).flatten() {
-            match a.key.as_ref() {
-                b"name" => self.case.name.push_str(&attr_text(&a.value)),
-                b"classname" => self.case.classname.push_str(&attr_text(&a.value)),
-                b"time" => self.case.time = attr_time_value(&a.value),
-                b"file" => {
-                    let f = attr_text(&a.value);
-                    if !f.trim().is_empty() {
-                        self.case.file = Some(f.trim().to_string());
-                    }
+        let case = &mut self.case;
+        for_each_attr(e, |key, value| match key {
+            // A repeated attribute: the last one counts.
+            b"name" => case.name.set(value),
+            b"classname" => case.classname.set(value),
+            b"time" => case.time = attr_time_value(value),
+            b"file" => {
+                let f = attr_text(value);
+                if !f.trim().is_empty() {
+                    case.file = Some(f.trim().to_string());
                 }
-                b"line" => self.case.line = attr_text(&a.value).trim().parse().ok(),
-                b"status" | b"result" => {
-                    self.case.status = Some(attr_text(&a.value).trim().to_ascii_lowercase())
-                }
-                _ => {}
             }
-        }
+            b"line" => case.line = attr_text(value).trim().parse().ok(),
+            b"status" | b"result" => {
+                case.status = Some(attr_text(value).trim().to_ascii_lowercase())
+            }
+            _ => {}
+        });
     }
 
     fn close(&mut self, tag: Tag) {
@@ -546,13 +545,33 @@ impl Parser<'_> {
         let case = &mut self.case;
         if case.name.is_empty() {
             self.unnamed += 1;
-            case.name.clear();
-            let _ = write!(
-                case.name,
+            case.name.set_str(&format!(
                 "<unnamed testcase {} of {}>",
                 self.unnamed, self.path
-            );
+            ));
         }
+    }
+}
+
+/// An element's name without its namespace prefix, as quick-xml's `local_name` (after the
+/// first `:`), without a `memchr` call for names of a few bytes.
+#[inline]
+fn local_name<'a>(e: &'a BytesStart<'_>) -> &'a [u8] {
+    let name = e.name().into_inner();
+    match name.iter().position(|&b| b == b':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
+}
+
+/// The identity of a `<testsuite>` without a name (some runners write several in one file):
+/// its `id` attribute, else its position among the file's suite elements (1-based), so that
+/// same-named tests of two unnamed suites are two tests.
+fn unnamed_suite(id: &str, position: u64) -> String {
+    if id.is_empty() {
+        format!("<unnamed testsuite #{position}>")
+    } else {
+        format!("<unnamed testsuite id={id}>")
     }
 }
 

@@ -38,10 +38,194 @@ pub(crate) fn non_empty_detail(detail: &str, max: usize) -> Option<String> {
     (!t.is_empty()).then(|| truncate_chars(t, max))
 }
 
+/// Most attribute lists hold at most this many attributes; longer ones take quick-xml's iterator.
+const FAST_ATTRS: usize = 12;
+
+/// Calls `f(key, value)` for each attribute of an element, in order, as quick-xml's attribute
+/// iterator without checks gives them (malformed attributes left out).
+///
+/// The attributes of nearly every `<testcase>` are written plainly (`key="value"` separated by
+/// whitespace): those are split here with one `memchr` per value, a quarter of the iterator's
+/// cost. Anything else (spaces around `=`, unquoted values, no space between attributes, more
+/// than `FAST_ATTRS`) goes through quick-xml's iterator, so that what a malformed element
+/// gives stays what quick-xml makes of it.
+#[inline]
+pub(crate) fn for_each_attr(e: &BytesStart<'_>, mut f: impl FnMut(&[u8], &[u8])) {
+    let raw = e.attributes_raw();
+    let mut spans = [(0usize, 0usize, 0usize); FAST_ATTRS];
+    match plain_attrs(raw, &mut spans) {
+        Some(n) => {
+            for &(k, v, end) in &spans[..n] {
+                f(&raw[k..v - 2], &raw[v..end]);
+            }
+        }
+        None => {
+            for a in e.attributes().with_checks(false).flatten() {
+                f(a.key.as_ref(), &a.value);
+            }
+        }
+    }
+}
+
+/// Splits `key="value"` pairs separated by XML whitespace into (key start, value start, value
+/// end) spans; `None` when the list is written any other way.
+#[inline]
+fn plain_attrs(raw: &[u8], spans: &mut [(usize, usize, usize); FAST_ATTRS]) -> Option<usize> {
+    let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let mut n = 0;
+    let mut i = 0;
+    loop {
+        // Whitespace before each attribute (one at least, but before the first).
+        let before = i;
+        while i < raw.len() && ws(raw[i]) {
+            i += 1;
+        }
+        if i == raw.len() {
+            return Some(n);
+        }
+        if (i == before && n > 0) || n == FAST_ATTRS {
+            return None;
+        }
+        let key = i;
+        while i < raw.len() && !STOPS_KEY[raw[i] as usize] {
+            i += 1;
+        }
+        if i == key || i + 1 >= raw.len() || raw[i] != b'=' {
+            return None;
+        }
+        let quote = raw[i + 1];
+        if quote != b'"' && quote != b'\'' {
+            return None;
+        }
+        let value = i + 2;
+        let len = find_quote(quote, &raw[value..])?;
+        spans[n] = (key, value, value + len);
+        n += 1;
+        i = value + len + 1;
+    }
+}
+
+/// The bytes that end an attribute's key: `=`, quotes and XML whitespace.
+static STOPS_KEY: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'=' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b'\r' as usize] = true;
+    t
+};
+
+/// The first `quote` in `bytes`: eight bytes at a time over the first 32 (the short values of
+/// most attributes; `memchr` costs more to start), `memchr` past them (messages).
+#[inline]
+fn find_quote(quote: u8, bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let pattern = ONES * u64::from(quote);
+    let mut i = 0;
+    while i + 8 <= bytes.len() && i < 32 {
+        let word = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        let x = word ^ pattern;
+        // The lowest byte flagged is the first byte equal to `quote` (borrows only run upwards).
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    if i < 32 {
+        return bytes[i..].iter().position(|&b| b == quote).map(|p| i + p);
+    }
+    memchr::memchr(quote, &bytes[i..]).map(|p| i + p)
+}
+
+/// An attribute's text, decoded as [`attr_text`] decodes it, kept as UTF-8 bytes in a buffer
+/// reused from case to case: the plain ASCII values of nearly every `<testcase>` are copied as
+/// they are, without a UTF-8 validation each.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct AttrText(Vec<u8>);
+
+impl AttrText {
+    /// Replaces the text with the attribute value `raw`, decoded.
+    #[inline]
+    pub fn set(&mut self, raw: &[u8]) {
+        self.0.clear();
+        if is_plain_ascii(raw) {
+            self.0.extend_from_slice(raw);
+        } else {
+            self.0.extend_from_slice(attr_text_slow(raw).as_bytes());
+        }
+    }
+
+    /// Replaces the text with `text`.
+    pub fn set_str(&mut self, text: &str) {
+        self.0.clear();
+        self.0.extend_from_slice(text.as_bytes());
+    }
+
+    #[inline]
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The text as a `String` (a copy).
+    pub fn to_text(&self) -> String {
+        // Always UTF-8: built from `str`s and ASCII only.
+        String::from_utf8_lossy(&self.0).into_owned()
+    }
+}
+
+impl AsRef<[u8]> for AttrText {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// ASCII without a control character or `&` (decoded, such a value is itself): eight bytes at
+/// a time.
+#[inline]
+fn is_plain_ascii(raw: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut words = raw.chunks_exact(8);
+    let mut bad = 0u64;
+    for w in &mut words {
+        let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+        let amp = w ^ (ONES * u64::from(b'&'));
+        // A byte >= 0x80; else, exactly, a byte < 0x20 or a zero byte of `amp` (an `&`).
+        bad |= w | (w.wrapping_sub(ONES * 0x20) & !w) | (amp.wrapping_sub(ONES) & !amp);
+    }
+    let tail = words.remainder().iter().fold(false, |acc, &b| {
+        acc | (b.wrapping_sub(0x20) >= 0x60) | (b == b'&')
+    });
+    bad & HIGHS == 0 && !tail
+}
+
 /// An attribute value as text: literal tabs and line ends become spaces (XML attribute-value
 /// normalization; `&#10;` stays a line feed), entities resolved (the five predefined ones and
 /// character references only; anything else is kept as written), invalid UTF-8 replaced.
-pub(crate) fn attr_text<'a>(raw: &'a Cow<'a, [u8]>) -> Cow<'a, str> {
+#[inline]
+pub(crate) fn attr_text(raw: &[u8]) -> Cow<'_, str> {
+    // Most values: no control character, no `&`. One pass the compiler vectorizes.
+    let plain = !raw
+        .iter()
+        .fold(false, |acc, &b| acc | (b < 0x20) | (b == b'&'));
+    if plain {
+        if let Ok(s) = std::str::from_utf8(raw) {
+            return Cow::Borrowed(s);
+        }
+    }
+    attr_text_slow(raw)
+}
+
+fn attr_text_slow(raw: &[u8]) -> Cow<'_, str> {
     let special = memchr::memchr3(b'\t', b'\n', b'\r', raw).is_some();
     let escaped = memchr::memchr(b'&', raw).is_some();
     let mut text = match std::str::from_utf8(raw) {
@@ -65,19 +249,56 @@ pub(crate) fn attr_text<'a>(raw: &'a Cow<'a, [u8]>) -> Cow<'a, str> {
 
 /// The `time` attribute of an element, in seconds.
 pub(crate) fn attr_time(e: &BytesStart<'_>) -> Option<f64> {
-    e.attributes()
-        .with_checks(false)
-        .flatten()
-        .find(|a| a.key.as_ref() == b"time")
-        .and_then(|a| attr_time_value(&a.value))
+    let mut time = None;
+    for_each_attr(e, |key, value| {
+        if key == b"time" && time.is_none() {
+            time = Some(attr_time_value(value));
+        }
+    });
+    time.flatten()
 }
 
 /// A `time` attribute's value in seconds (see [`parse_time`]).
+#[inline]
 pub(crate) fn attr_time_value(raw: &[u8]) -> Option<f64> {
+    if let Some(t) = plain_decimal(raw) {
+        return Some(t);
+    }
     match std::str::from_utf8(raw) {
         Ok(s) if !s.contains('&') => parse_time(s),
-        _ => parse_time(&attr_text(&Cow::Borrowed(raw))),
+        _ => parse_time(&attr_text(raw)),
     }
+}
+
+/// `0.001`, `12`, `1.5`: digits, an optional dot and digits, at most 15 digits in all, as
+/// `str::parse::<f64>` reads them (the exact integer divided by an exact power of ten is
+/// correctly rounded: the fast path of every correct float parser). `None` for anything else.
+#[inline]
+fn plain_decimal(raw: &[u8]) -> Option<f64> {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    if raw.is_empty() || raw.len() > 16 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut digits = 0usize;
+    let mut fraction: Option<usize> = None;
+    for &b in raw {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                digits += 1;
+            }
+            b'.' if fraction.is_none() => fraction = Some(digits),
+            _ => return None,
+        }
+    }
+    if digits == 0 || digits > 15 {
+        return None;
+    }
+    let scale = digits - fraction.unwrap_or(digits);
+    Some(mantissa as f64 / POW10[scale])
 }
 
 /// Parses a `time` attribute in seconds: `1.5`, `0,014` (decimal comma), `14,029.255`
@@ -121,4 +342,159 @@ fn is_thousands_grouped(t: &str) -> bool {
         n += 1;
     }
     n > 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What quick-xml's iterator without checks gives.
+    fn iterated(e: &BytesStart<'_>) -> Vec<(Vec<u8>, Vec<u8>)> {
+        e.attributes()
+            .with_checks(false)
+            .flatten()
+            .map(|a| (a.key.as_ref().to_vec(), a.value.to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn attributes_split_here_are_those_quick_xml_gives() {
+        let many: String = (0..20).map(|i| format!(" a{i}=\"{i}\"")).collect();
+        for attrs in [
+            "",
+            " ",
+            r#" name="a" classname="b" time="0.5""#,
+            " name='a\"b' x=\"'\"",
+            " name=\"\"\n\ttime=\"1\"\r\n",
+            r#" name="a"classname="b""#,
+            r#" name = "a" b="c""#,
+            " name=a b=\"c\"",
+            " disabled name=\"a\"",
+            r#" name="a" b="unclosed"#,
+            r#" name="<<computed>>" t=">""#,
+            r#" ="v" name="a""#,
+            r#" a"b="c""#,
+            many.as_str(),
+        ] {
+            let e = BytesStart::from_content(format!("testcase{attrs}"), 8);
+            let mut split = Vec::new();
+            for_each_attr(&e, |k, v| split.push((k.to_vec(), v.to_vec())));
+            assert_eq!(split, iterated(&e), "{attrs:?}");
+        }
+    }
+
+    #[test]
+    fn plain_ascii_is_told_as_a_byte_by_byte_check_tells_it() {
+        let plain = |raw: &[u8]| raw.iter().all(|&b| (0x20..0x80).contains(&b) && b != b'&');
+        let alphabet = b"aZ09 ~\x7f&%'\x1f\x20\x80\xff\t";
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for len in 0..40 {
+            for _ in 0..200 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        // Mostly plain letters, now and then one of the alphabet.
+                        if x % 8 == 0 {
+                            alphabet[(x >> 8) as usize % alphabet.len()]
+                        } else {
+                            b'a' + (x >> 8) as u8 % 26
+                        }
+                    })
+                    .collect();
+                assert_eq!(is_plain_ascii(&bytes), plain(&bytes), "{bytes:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_quote_is_found_where_a_byte_search_finds_it() {
+        for len in 0..80 {
+            for at in (0..=len).chain([usize::MAX]) {
+                let mut bytes: Vec<u8> =
+                    (0..len).map(|i| b"a\"'&<x\xff\x00"[i % 8] ^ 0x40).collect();
+                if at < len {
+                    bytes[at] = b'"';
+                }
+                for quote in [b'"', b'\''] {
+                    assert_eq!(
+                        find_quote(quote, &bytes),
+                        memchr::memchr(quote, &bytes),
+                        "{len} {at} {quote}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_decimals_read_as_str_parse_reads_them() {
+        let mut texts: Vec<String> = [
+            "0",
+            "0.000",
+            "1.",
+            ".5",
+            "007",
+            "123456789012345",
+            "0.1",
+            "0.3",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let digits = (x % 999_999_999_999_999).to_string();
+            let dot = (x >> 50) as usize % (digits.len() + 1);
+            texts.push(format!("{}.{}", &digits[..dot], &digits[dot..]));
+        }
+        for t in &texts {
+            assert_eq!(
+                plain_decimal(t.as_bytes()),
+                Some(t.parse::<f64>().unwrap()),
+                "{t}"
+            );
+        }
+        for junk in [
+            "",
+            ".",
+            "1.2.3",
+            "-1",
+            "1e3",
+            " 1",
+            "1,5",
+            "1234567890123456",
+        ] {
+            assert_eq!(plain_decimal(junk.as_bytes()), None, "{junk}");
+        }
+    }
+
+    #[test]
+    fn attribute_texts_are_decoded_as_attr_text_decodes_them() {
+        let mut t = AttrText::default();
+        for raw in [
+            &b"org.Test[1]"[..],
+            b"a &amp; b\tc",
+            b"caf\xc3\xa9",
+            b"a\xff",
+            b"\x01",
+            b"",
+        ] {
+            t.set(raw);
+            assert_eq!(t.to_text(), attr_text(raw), "{raw:?}");
+            assert_eq!(t.as_ref(), attr_text(raw).as_bytes(), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn plain_attribute_values_are_borrowed_and_others_decoded() {
+        assert!(matches!(attr_text(b"org.Test"), Cow::Borrowed("org.Test")));
+        assert_eq!(attr_text(b"a &amp; b\tc"), "a & b c");
+        assert_eq!(attr_text(b"caf\xc3\xa9"), "café");
+        assert_eq!(attr_text(b"a\xff"), "a\u{fffd}");
+    }
 }
