@@ -119,6 +119,42 @@ fn record_then_backfill_of_the_same_history_leaves_exactly_the_rows_of_either_al
         "a stage is missing: {:?}",
         merged(&only)
     );
+    // And the figures: the history only backfilled gives the figures of the history captured
+    // live (PR cycle time, stages, merged PRs...).
+    figures_agree(dir.path(), &api, &live, &only);
+}
+
+/// `aggregate` over the last 30 days for both repositories gives the same figures (every
+/// figure but rule compliance: a backfill from the API records no rule verdicts, live capture
+/// does), and at least one measured one.
+fn figures_agree(dir: &Path, api: &FakeHistory, live: &str, only: &str) {
+    let stack = Stack::get();
+    let figures = |repo: &str| {
+        let mut env = step_env(dir, repo, api, true);
+        env.push(("INPUT_COMMAND", "aggregate".to_owned()));
+        let out = devmetrics(dir, &["aggregate", "--days", "30"], &env);
+        assert!(out.status.success(), "{}", text(&out));
+        stack
+            .psql(
+                "postgres",
+                &format!(
+                    "select environment || ' ' || metric_date || ' ' || grain || ' ' || metric_name \
+                     || ' ' || coalesce(value::text, '-') || ' n=' || n || ' ' || coalesce(p50::text, '-') \
+                     || ' ' || coalesce(p90::text, '-') || ' ' || metadata \
+                     from metrics.development_metrics where repository = '{repo}' \
+                     and metric_name not like 'rule_compliance%' order by 1"
+                ),
+            )
+            .lines()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let (live_figures, only_figures) = (figures(live), figures(only));
+    assert!(
+        live_figures.iter().any(|f| !f.contains(" - n=0 ")),
+        "nothing measured: {live_figures:#?}"
+    );
+    assert_eq!(only_figures, live_figures);
 }
 
 fn jsonl_keys(dir: &Path, table: &str, key: &[&str]) -> Vec<String> {
@@ -384,6 +420,7 @@ fn deployments_are_classified_in_time_order_as_record_classified_them_live() {
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(stack.count("deployment_events", &live), 8);
     assert_eq!(stack.count("deployment_events", &only), 8);
+    figures_agree(dir.path(), &api, &live, &only);
 }
 
 /// The shipped backfill step on `schedule` or `workflow_dispatch` (the runner harness's payloadless
