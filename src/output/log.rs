@@ -40,6 +40,17 @@ pub struct Output {
     in_actions: bool,
     secrets: Vec<Secret>,
     annotations: RefCell<AnnotationBudget>,
+    /// A terminal's progress line is on screen, not yet ended by a line break.
+    progress_open: std::cell::Cell<bool>,
+}
+
+impl Drop for Output {
+    /// Ends a terminal's progress line, so that the shell's prompt starts on a line of its own.
+    fn drop(&mut self) {
+        if self.progress_open.get() {
+            eprintln!();
+        }
+    }
 }
 
 impl Output {
@@ -66,6 +77,7 @@ impl Output {
             in_actions,
             secrets,
             annotations: RefCell::new(AnnotationBudget::per_step()),
+            progress_open: std::cell::Cell::new(false),
         }
     }
 
@@ -82,6 +94,9 @@ impl Output {
     /// Prints `text` (redacted) as log lines. Inside Actions each physical line is made safe
     /// from workflow-command injection ([`workflow_commands::log_text`]). The one way text is printed.
     fn emit(&self, stream: Stream, text: &str) {
+        if self.progress_open.replace(false) {
+            eprintln!();
+        }
         let text = self.safe_text(text);
         match stream {
             Stream::Out => println!("{text}"),
@@ -184,9 +199,20 @@ impl Output {
         self.emit(Stream::Out, &format!("devmetrics: {message}"));
     }
 
-    /// A progress line on stderr, `devmetrics: …` (one line per step: a log keeps them all).
+    /// A progress line on stderr, `devmetrics: …`: on a terminal it replaces the previous
+    /// progress line (the next other line starts below it); in a log (Actions, a file, a pipe)
+    /// one line per step, so the log keeps them all.
     pub fn progress(&self, message: &str) {
-        self.emit(Stream::Err, &format!("devmetrics: {message}"));
+        use std::io::{IsTerminal, Write};
+        let mut stderr = std::io::stderr();
+        if self.in_actions || !stderr.is_terminal() {
+            return self.emit(Stream::Err, &format!("devmetrics: {message}"));
+        }
+        let text = self.safe_text(&format!("devmetrics: {message}"));
+        // Carriage return, the line, then "erase to the end of the line".
+        let _ = write!(stderr, "\r{text}\x1b[K");
+        let _ = stderr.flush();
+        self.progress_open.set(true);
     }
 
     /// A notice: an annotation in Actions, a log line elsewhere.

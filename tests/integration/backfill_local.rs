@@ -86,3 +86,52 @@ fn backfill_of_files_and_git_writes_the_legacy_runs_and_the_branch_history_once(
     assert!(again.status.success(), "{}", text(&again));
     assert_eq!(counts(), before, "{}", text(&again));
 }
+
+/// On a terminal, backfill's progress redraws one line (carriage return, erase to the end of the
+/// line); in a log (a pipe, as everywhere else in these tests) it is one line per step.
+#[test]
+fn backfill_progress_redraws_one_line_on_a_terminal_and_writes_lines_in_a_log() {
+    let (repo, _) = history();
+    let workspace = repo.dir.path();
+    let binary = env!("CARGO_BIN_EXE_devmetrics");
+    let command = format!(
+        "GITHUB_REPOSITORY=acme/progress GITHUB_WORKSPACE={ws} {binary} --output-dir {ws}/out \
+         backfill --since 2025-01-01 --only git",
+        ws = workspace.display()
+    );
+    // `script` gives the command a pseudo-terminal and copies what it printed.
+    let tty = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(workspace)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap())
+        .env("TERM", "xterm")
+        .output()
+        .expect("script (util-linux) runs");
+    let shown = String::from_utf8_lossy(&tty.stdout);
+    assert!(tty.status.success(), "{shown}");
+    // Carriage return, the line, erase to its end.
+    let redrawn = regex::Regex::new(r"\rdevmetrics: git: 5 read in [^\r\n]*\x1b\[K").unwrap();
+    assert!(
+        redrawn.is_match(&shown),
+        "no redrawn line on a terminal: {shown:?}"
+    );
+
+    let piped = devmetrics(
+        workspace,
+        &[
+            "--output-dir",
+            &format!("{}/out2", workspace.display()),
+            "backfill",
+            "--since",
+            "2025-01-01",
+            "--only",
+            "git",
+        ],
+        &[("GITHUB_REPOSITORY", "acme/progress".to_owned())],
+    );
+    let log = text(&piped);
+    assert!(piped.status.success(), "{log}");
+    assert!(!log.contains('\r') && !log.contains('\u{1b}'), "{log:?}");
+    assert!(log.contains("devmetrics: git: 5 read"), "{log}");
+}

@@ -170,16 +170,13 @@ impl<'a> Writer<'a> {
         for (table, rows) in batch.groups() {
             if !self.present.contains_key(&(env, table)) {
                 let sink = self.sink(env, out)?;
-                let query = Query {
-                    table,
-                    equals: vec![("repository".into(), repository.to_owned())],
-                    newest_first_by: None,
-                    limit: 1_000_000,
-                };
-                let stored = sink.query(&query).await.map_err(|e| Error::Sink {
-                    doing: format!("could not read the rows already in {table}"),
-                    source: Box::new(e),
-                })?;
+                let stored =
+                    stored_rows(sink, table, repository)
+                        .await
+                        .map_err(|e| Error::Sink {
+                            doing: format!("could not read the rows already in {table}"),
+                            source: Box::new(e),
+                        })?;
                 let keys = stored
                     .iter()
                     .filter_map(|r| natural_key(table, r))
@@ -194,6 +191,42 @@ impl<'a> Writer<'a> {
             *self.present_counts.entry(table).or_default() += n;
         }
         Ok(())
+    }
+}
+
+/// Every stored row of `table` for `repository`. Through PostgREST a page at a time by id
+/// (`id=gt.<last>`), until a page comes back empty: a project's `max-rows` (1 000 on Supabase)
+/// cuts a single read short.
+async fn stored_rows(
+    sink: &AnySink,
+    table: Table,
+    repository: &str,
+) -> Result<Vec<Value>, crate::sinks::SinkError> {
+    const PAGE: usize = 1000;
+    let AnySink::Postgrest(rest) = sink else {
+        let query = Query {
+            table,
+            equals: vec![("repository".into(), repository.to_owned())],
+            newest_first_by: None,
+            limit: usize::MAX,
+        };
+        return sink.query(&query).await;
+    };
+    let mut rows: Vec<Value> = Vec::new();
+    let mut after: Option<i64> = None;
+    loop {
+        let mut filters = vec![("repository", format!("eq.{repository}"))];
+        if let Some(after) = after {
+            filters.push(("id", format!("gt.{after}")));
+        }
+        let page = rest
+            .select(table.name(), "*", &filters, "id.asc", 0, PAGE)
+            .await?;
+        let Some(last) = page.last().and_then(|r| r["id"].as_i64()) else {
+            return Ok(rows);
+        };
+        after = Some(last);
+        rows.extend(page);
     }
 }
 
