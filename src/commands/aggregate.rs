@@ -21,7 +21,7 @@ use crate::sinks::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// The function that recomputes the figures (in `migrations/`).
 pub const REFRESH_FUNCTION: &str = "refresh_development_metrics";
@@ -269,8 +269,8 @@ fn write_step_files(
     }
 }
 
-/// After `record` wrote rows to Supabase: refreshes the days they touched (one request, from the
-/// first to the last UTC day of their event times). The rows the refresh wrote join the
+/// After `record` wrote rows to Supabase: refreshes the days they touched ([`refresh_periods`]:
+/// usually one request). The rows the refresh wrote join the
 /// delivery and the report (the step's `development-metrics` output and the summary's table).
 /// A failure is a warning, in the log and the summary: the rows are written, the next refresh
 /// (or `aggregate`) catches up. `window` is the `failure-window` setting.
@@ -283,48 +283,52 @@ pub async fn refresh_after_record(
     report: &mut RecordReport,
     out: &Output,
 ) {
-    let Some(period) = touched_days(batch, delivery) else {
-        return;
-    };
-    let period = reach_back(period, batch, window);
-    match refresh(sink, repository, period, window).await {
-        Ok(written) => {
-            out.info(&format!(
-                "refreshed metrics.development_metrics for {} to {}: {written} row(s)",
-                period.from, period.to
-            ));
-            let rows = usize::try_from(written).unwrap_or(0);
-            let table = Table::DevelopmentMetrics;
-            report.tables.push(TableLine {
-                table,
-                rows,
-                inserted: rows,
-                spooled: 0,
-                quarantined: 0,
-            });
-            delivery.tables.push(TableWrite {
-                table,
-                rows,
-                accepted: rows,
-                inserted: rows,
-                requests: 1,
-                unsent: Vec::new(),
-                quarantined: Vec::new(),
-                error: None,
-            });
-        }
-        Err(err) => {
-            let text = crate::error::render_sink_problem(
-                &format!(
-                    "the rows are written, but metrics.development_metrics was not refreshed for {} to {} (run `devmetrics aggregate`)",
+    let periods = refresh_periods(&touched_days(batch, delivery), batch, window);
+    let (mut rows, mut requests) = (0usize, 0u32);
+    for period in periods {
+        requests += 1;
+        match refresh(sink, repository, period, window).await {
+            Ok(written) => {
+                out.info(&format!(
+                    "refreshed metrics.development_metrics for {} to {}: {written} row(s)",
                     period.from, period.to
-                ),
-                &err,
-            );
-            out.warning_text(&text);
-            report.warnings.push(text);
+                ));
+                rows += usize::try_from(written).unwrap_or(0);
+            }
+            Err(err) => {
+                let text = crate::error::render_sink_problem(
+                    &format!(
+                        "the rows are written, but metrics.development_metrics was not refreshed for {} to {} (run `devmetrics aggregate`)",
+                        period.from, period.to
+                    ),
+                    &err,
+                );
+                out.warning_text(&text);
+                report.warnings.push(text);
+            }
         }
     }
+    if requests == 0 {
+        return;
+    }
+    let table = Table::DevelopmentMetrics;
+    report.tables.push(TableLine {
+        table,
+        rows,
+        inserted: rows,
+        spooled: 0,
+        quarantined: 0,
+    });
+    delivery.tables.push(TableWrite {
+        table,
+        rows,
+        accepted: rows,
+        inserted: rows,
+        requests,
+        unsent: Vec::new(),
+        quarantined: Vec::new(),
+        error: None,
+    });
 }
 
 /// The column holding when a row's event happened.
@@ -339,28 +343,44 @@ fn event_time_column(table: Table) -> Option<&'static str> {
     }
 }
 
-/// `period` and the days before it whose figures a deployment written now can change: a
-/// production deployment marks the one live before it failed (a rollback, revert or hotfix)
-/// within the failure window, and carries PRs merged before it (`merged_not_deployed` and lead
-/// time on their merge day). Those earlier days are refreshed with it, back over the window;
-/// PRs merged longer ago than that are reconciled by the nightly `aggregate`.
-pub fn reach_back(period: Period, batch: &Batch, window: FailureWindow) -> Period {
+/// The periods `record` refreshes for the UTC `days` its rows touched: each day, reaching back
+/// over the failure window when a deployment was written (a production deployment marks the
+/// one live before it failed within the window, and carries PRs merged before it: their merge
+/// days' `merged_not_deployed` and lead time change; PRs merged longer ago are reconciled by the
+/// nightly `aggregate`); periods that overlap or lie within a week of each other are joined.
+/// Usually one period, one request; rows of distant days (a test run today beside an old push
+/// in the same payload) are refreshed apart, not with the years between them.
+pub fn refresh_periods(
+    days: &BTreeSet<NaiveDate>,
+    batch: &Batch,
+    window: FailureWindow,
+) -> Vec<Period> {
+    const JOIN_WITHIN_DAYS: u64 = 7;
     let deployed = batch
         .groups()
         .any(|(table, rows)| table == Table::DeploymentEvents && !rows.is_empty());
-    if !deployed {
-        return period;
+    let back = if deployed {
+        u64::from(window.whole_days())
+    } else {
+        0
+    };
+    let mut periods: Vec<Period> = Vec::new();
+    for &day in days {
+        let from = day - chrono::Days::new(back);
+        match periods.last_mut() {
+            Some(last) if from <= last.to + chrono::Days::new(JOIN_WITHIN_DAYS) => {
+                last.to = last.to.max(day);
+            }
+            _ => periods.push(Period { from, to: day }),
+        }
     }
-    Period {
-        from: period.from - chrono::Days::new(u64::from(window.whole_days())),
-        to: period.to,
-    }
+    periods
 }
 
-/// The first and last UTC day of the event times of the rows `delivery` wrote (not those spooled
-/// or quarantined); `None` when it wrote none.
-pub fn touched_days(batch: &Batch, delivery: &Delivery) -> Option<Period> {
-    let mut days: Option<Period> = None;
+/// The UTC days of the event times of the rows `delivery` wrote (not those spooled or
+/// quarantined); empty when it wrote none.
+pub fn touched_days(batch: &Batch, delivery: &Delivery) -> BTreeSet<NaiveDate> {
+    let mut days = BTreeSet::new();
     for write in delivery.tables.iter().filter(|w| w.accepted > 0) {
         let Some(column) = event_time_column(write.table) else {
             continue;
@@ -386,13 +406,7 @@ pub fn touched_days(batch: &Batch, delivery: &Delivery) -> Option<Period> {
             else {
                 continue;
             };
-            days = Some(match days {
-                None => Period { from: day, to: day },
-                Some(p) => Period {
-                    from: p.from.min(day),
-                    to: p.to.max(day),
-                },
-            });
+            days.insert(day);
         }
     }
     days
@@ -443,32 +457,64 @@ mod tests {
             quarantine_file: None,
             quarantine_error: None,
         };
-        let p = touched_days(&batch, &delivery).unwrap();
-        assert_eq!(p.from.to_string(), "2026-11-28");
-        assert_eq!(p.to.to_string(), "2026-11-30");
+        let days: Vec<String> = touched_days(&batch, &delivery)
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        assert_eq!(days, ["2026-11-28", "2026-11-30"]);
         let none = Delivery {
             tables: vec![],
             ..delivery
         };
-        assert_eq!(touched_days(&batch, &none), None);
+        assert!(touched_days(&batch, &none).is_empty());
     }
 
     #[test]
     fn a_written_deployment_refreshes_the_days_back_over_the_failure_window() {
         let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
-        let period = Period {
-            from: day("2026-11-28"),
-            to: day("2026-11-30"),
+        let days: BTreeSet<NaiveDate> = [day("2026-11-28"), day("2026-11-30")].into();
+        let span = |p: &[Period]| -> Vec<String> {
+            p.iter().map(|p| format!("{} {}", p.from, p.to)).collect()
         };
         let mut prs = Batch::new();
         prs.extend_values(Table::PrEvents, vec![json!({"pr_number": 1})]);
-        assert_eq!(reach_back(period, &prs, FailureWindow::days(7)), period);
+        let week = FailureWindow::days(7);
+        assert_eq!(
+            span(&refresh_periods(&days, &prs, week)),
+            ["2026-11-28 2026-11-30"]
+        );
         let mut deployed = prs.clone();
         deployed.extend_values(Table::DeploymentEvents, vec![json!({"status": "success"})]);
-        let back = reach_back(period, &deployed, FailureWindow::days(7));
-        assert_eq!((back.from, back.to), (day("2026-11-21"), day("2026-11-30")));
-        let hours = reach_back(period, &deployed, FailureWindow::parse("36h").unwrap());
-        assert_eq!(hours.from, day("2026-11-26"));
+        assert_eq!(
+            span(&refresh_periods(&days, &deployed, week)),
+            ["2026-11-21 2026-11-30"]
+        );
+        let hours = FailureWindow::parse("36h").unwrap();
+        assert_eq!(
+            span(&refresh_periods(&days, &deployed, hours)),
+            ["2026-11-26 2026-11-30"]
+        );
+    }
+
+    #[test]
+    fn days_years_apart_are_refreshed_apart_and_days_within_a_week_together() {
+        let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        let days: BTreeSet<NaiveDate> = [
+            day("2019-05-15"),
+            day("2026-11-20"),
+            day("2026-11-27"),
+            day("2026-12-02"),
+        ]
+        .into();
+        let periods = refresh_periods(&days, &Batch::new(), FailureWindow::days(7));
+        let spans: Vec<String> = periods
+            .iter()
+            .map(|p| format!("{} {}", p.from, p.to))
+            .collect();
+        assert_eq!(spans, ["2019-05-15 2019-05-15", "2026-11-20 2026-12-02"]);
+        assert!(
+            refresh_periods(&BTreeSet::new(), &Batch::new(), FailureWindow::days(7)).is_empty()
+        );
     }
 
     #[test]
