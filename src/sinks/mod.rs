@@ -308,16 +308,21 @@ impl Delivery {
 /// to one spool file. Once the database proves unreachable, later tables are not tried (they are
 /// spooled at once).
 pub async fn deliver(sink: &impl Sink, batch: &Batch, spool: &Spool) -> Delivery {
+    // The first table is written alone: when the database cannot be reached, the others are
+    // spooled untried instead of each paying for its own retries. Once it answered, the other
+    // tables are written at once (one request each, in flight together).
+    let mut groups = batch.groups();
     let mut tables = Vec::new();
-    let mut unreachable = false;
-    for (table, rows) in batch.groups() {
-        let write = if unreachable {
-            TableWrite::not_attempted(table, rows)
+    if let Some((table, rows)) = groups.next() {
+        let first = sink.write(table, rows).await;
+        let unreachable = first.error.as_ref().is_some_and(SinkError::is_unreachable);
+        tables.push(first);
+        if unreachable {
+            tables.extend(groups.map(|(table, rows)| TableWrite::not_attempted(table, rows)));
         } else {
-            sink.write(table, rows).await
-        };
-        unreachable |= write.error.as_ref().is_some_and(SinkError::is_unreachable);
-        tables.push(write);
+            let rest = groups.map(|(table, rows)| sink.write(table, rows));
+            tables.extend(futures::future::join_all(rest).await);
+        }
     }
     let (quarantine_file, quarantine_error) =
         quarantine(&mut tables, batch.quarantined(), &Quarantine::beside(spool));
