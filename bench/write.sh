@@ -64,7 +64,19 @@ with open(sys.argv[1], "w") as out:
         out.write('</testsuite>\n')
     out.write('</testsuites>\n')
 PY
-push=tests/fixtures/events/push/04-event.json
+# The fixture's push is from 2019: pushed now, as in a real run, so that the push and the test
+# run fall on one day (record refreshes each period of days its rows touched).
+push="$work/push-now.json"
+python3 - tests/fixtures/events/push/04-event.json "$push" <<'PY'
+import datetime, json, sys
+payload = json.load(open(sys.argv[1]))
+now = datetime.datetime.now(datetime.timezone.utc)
+payload["repository"]["pushed_at"] = int(now.timestamp())
+for commit in payload.get("commits", []) + [payload.get("head_commit") or {}]:
+    if "timestamp" in commit:
+        commit["timestamp"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+json.dump(payload, open(sys.argv[2], "w"))
+PY
 run_record_junit() {
   env -i PATH="$PATH" GITHUB_ACTIONS=true GITHUB_EVENT_NAME=push GITHUB_EVENT_PATH="$push" \
     GITHUB_REPOSITORY="bench/junit-$1" GITHUB_REF=refs/heads/master GITHUB_REF_NAME=master \
