@@ -87,9 +87,7 @@ fn plain_attrs(raw: &[u8], spans: &mut [(usize, usize, usize); FAST_ATTRS]) -> O
             return None;
         }
         let key = i;
-        while i < raw.len() && !STOPS_KEY[raw[i] as usize] {
-            i += 1;
-        }
+        i = key_end(raw, i);
         if i == key || i + 1 >= raw.len() || raw[i] != b'=' {
             return None;
         }
@@ -103,6 +101,34 @@ fn plain_attrs(raw: &[u8], spans: &mut [(usize, usize, usize); FAST_ATTRS]) -> O
         n += 1;
         i = value + len + 1;
     }
+}
+
+/// Where the key starting at `i` ends: at the first byte of `STOPS_KEY`, eight bytes at a
+/// time while eight are left. A control byte other than whitespace also ends it there (the
+/// list then takes quick-xml's iterator, which reads it as before).
+#[inline]
+fn key_end(raw: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x;
+    while i + 8 <= raw.len() {
+        let w = u64::from_le_bytes(raw[i..i + 8].try_into().expect("8 bytes"));
+        // Lowest flagged byte exact in each mask (borrows only run upwards): `=`, `"`, `'`,
+        // or a byte below 0x21 (space, tab, line ends, other controls).
+        let found = (zero(w ^ (ONES * u64::from(b'=')))
+            | zero(w ^ (ONES * u64::from(b'"')))
+            | zero(w ^ (ONES * u64::from(b'\'')))
+            | (w.wrapping_sub(ONES * 0x21) & !w))
+            & HIGHS;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < raw.len() && !STOPS_KEY[raw[i] as usize] {
+        i += 1;
+    }
+    i
 }
 
 /// The bytes that end an attribute's key: `=`, quotes and XML whitespace.
@@ -374,6 +400,12 @@ mod tests {
             r#" name="<<computed>>" t=">""#,
             r#" ="v" name="a""#,
             r#" a"b="c""#,
+            // Keys of eight bytes and more, read a word at a time; stops inside a word.
+            r#" classname="c" averyveryverylongkey="v" abcdefgh="x""#,
+            " classname\t=\"c\" key'long=\"v\"",
+            " abcdefghij\u{1}k=\"c\" name=\"a\"",
+            " ab\u{1}=\"c\"",
+            " abcdefghijklmnopqrs\u{e9}=\"c\"",
             many.as_str(),
         ] {
             let e = BytesStart::from_content(format!("testcase{attrs}"), 8);
