@@ -7,7 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// One step of a fast 64-bit hash of byte strings (multiply-rotate over 8-byte words; the
 /// tail read without a copy, its length mixed in so that where each part ends counts). Test
 /// identities are hashed once per `<testcase>`, so SipHash would show; [`fmix`] finishes.
-#[inline]
+#[inline(always)]
 fn mix_bytes(mut h: u64, bytes: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let n = bytes.len();
