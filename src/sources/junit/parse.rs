@@ -540,7 +540,8 @@ impl Parser<'_> {
     }
 }
 
-/// One attribute of a `<testcase>`.
+/// One attribute of a `<testcase>`: `name`, `classname` and `time` (on every case) inline, the
+/// rest out of line, so that the attribute loop stays small enough to be inlined whole.
 #[inline(always)]
 fn case_attr(case: &mut CaseState, key: &[u8], value: &[u8]) {
     match key {
@@ -548,6 +549,14 @@ fn case_attr(case: &mut CaseState, key: &[u8], value: &[u8]) {
         b"name" => case.name.set(value),
         b"classname" => case.classname.set(value),
         b"time" => case.time = attr_time_value(value),
+        _ => case_attr_rare(case, key, value),
+    }
+}
+
+/// The other attributes of a `<testcase>` ([`case_attr`]).
+#[inline(never)]
+fn case_attr_rare(case: &mut CaseState, key: &[u8], value: &[u8]) {
+    match key {
         b"file" => {
             let f = attr_text(value);
             if !f.trim().is_empty() {
