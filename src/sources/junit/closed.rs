@@ -12,6 +12,9 @@ use super::hash::KeyMap;
 pub(crate) struct ClosedPasses {
     /// Suite name hash → its last segment.
     suites: KeyMap<u32>,
+    /// The suite name last searched and its last segment (`u32::MAX`: none): the cases of one
+    /// suite element are searched one after the other, so most searches skip the map.
+    last: Option<(u64, u32)>,
     segments: Vec<Segment>,
     keys: Vec<u64>,
 }
@@ -46,6 +49,7 @@ impl ClosedPasses {
             sorted: len == 1,
         });
         self.suites.insert(suite, index);
+        self.last = None;
     }
 
     /// True when `key` passed in a closed element of suite `suite` (a segment not sorted yet
@@ -76,7 +80,14 @@ impl ClosedPasses {
         if self.suites.is_empty() {
             return false;
         }
-        let mut next = self.suites.get(&suite).copied().unwrap_or(u32::MAX);
+        let mut next = match self.last {
+            Some((s, head)) if s == suite => head,
+            _ => {
+                let head = self.suites.get(&suite).copied().unwrap_or(u32::MAX);
+                self.last = Some((suite, head));
+                head
+            }
+        };
         while next != u32::MAX {
             let seg = &mut self.segments[next as usize];
             let keys = &mut self.keys[seg.start..seg.start + seg.len as usize];

@@ -28,6 +28,7 @@ use super::hash::KeyMap;
 use super::model::{
     Attempt, AttemptResult, CaseRecord, Outcome, ResultFlags, Totals, MAX_ATTEMPTS_KEPT,
 };
+use std::collections::hash_map::{Entry, OccupiedEntry, VacantEntry};
 
 /// A test that did not simply pass: its result flags and the index of its record, if it has
 /// one (not when skipped, nor once `max_kept_cases` records are kept). 16 bytes per test with
@@ -210,19 +211,24 @@ impl FileFold {
     pub fn case<D: CaseDetails>(
         &mut self,
         run: &RunView<'_>,
-        mut passed: Option<&mut SuitePasses>,
+        passed: Option<&mut SuitePasses>,
         case: CaseFacts,
         details: &mut D,
     ) {
-        if let Some(passed) = passed.as_deref_mut() {
-            if self.again_in_element(run, passed, &case, details) {
+        // One probe of the suite element's passes: step 1 on its occupied entry, step 4's
+        // insert into its vacant one.
+        let vacant = match passed.map(|p| p.entry(case.key)) {
+            Some(Entry::Occupied(seen)) => {
+                self.again_in_element(run, seen, &case, details);
                 return;
             }
-        }
+            Some(Entry::Vacant(v)) => Some(v),
+            None => None,
+        };
         if self.again_in_file(&case, details) || self.again_after_closed_pass(run, &case, details) {
             return;
         }
-        self.first_seen(run, passed, &case, details);
+        self.first_seen(run, vacant, &case, details);
     }
 
     /// Step 1: the same test already passed in this suite element: a pass adds to its count; anything
@@ -230,19 +236,17 @@ impl FileFold {
     fn again_in_element<D: CaseDetails>(
         &mut self,
         run: &RunView<'_>,
-        passed: &mut SuitePasses,
+        mut seen: OccupiedEntry<'_, u64, PassedSeen>,
         case: &CaseFacts,
         details: &mut D,
-    ) -> bool {
-        let Some(seen) = passed.get_mut(&case.key) else {
-            return false;
-        };
+    ) {
         if case.flags.outcome() == Outcome::Passed {
+            let seen = seen.get_mut();
             seen.attempts += case.attempt_count;
             seen.time = add_time(seen.time, case.time);
-            return true;
+            return;
         }
-        let seen = passed.remove(&case.key).expect("present");
+        let seen = seen.remove();
         self.delta.remove(Outcome::Passed);
         let flags = case.flags.with(AttemptResult::Passed);
         let outcome = flags.outcome();
@@ -260,7 +264,6 @@ impl FileFold {
                 earlier,
             )
         });
-        true
     }
 
     /// Step 2: the same test was kept earlier in this file: its flags, and its record if it has one,
@@ -329,7 +332,7 @@ impl FileFold {
     fn first_seen<D: CaseDetails>(
         &mut self,
         run: &RunView<'_>,
-        passed: Option<&mut SuitePasses>,
+        passed: Option<VacantEntry<'_, u64, PassedSeen>>,
         case: &CaseFacts,
         details: &mut D,
     ) {
@@ -344,13 +347,10 @@ impl FileFold {
                     time: case.time,
                 });
             } else if let Some(passed) = passed {
-                passed.insert(
-                    case.key,
-                    PassedSeen {
-                        attempts: case.attempt_count,
-                        time: case.time,
-                    },
-                );
+                passed.insert(PassedSeen {
+                    attempts: case.attempt_count,
+                    time: case.time,
+                });
             }
             return;
         }

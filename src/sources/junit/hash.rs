@@ -4,20 +4,39 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// A fast 64-bit hash of byte strings (multiply-xorshift over 8-byte words, murmur3's
-/// finalizer): test identities are hashed once per `<testcase>`, so SipHash would show.
-fn hash_bytes(mut h: u64, bytes: &[u8]) -> u64 {
+/// One step of a fast 64-bit hash of byte strings (multiply-rotate over 8-byte words; the
+/// tail read without a copy, its length mixed in so that where each part ends counts). Test
+/// identities are hashed once per `<testcase>`, so SipHash would show; [`fmix`] finishes.
+#[inline(always)]
+fn mix_bytes(mut h: u64, bytes: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-        h = (h ^ w).wrapping_mul(K).rotate_left(31);
+    let n = bytes.len();
+    let word = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+    let half = |i: usize| u64::from(u32::from_le_bytes(bytes[i..i + 4].try_into().expect("4")));
+    let mut i = 0;
+    while i + 8 <= n {
+        h = (h ^ word(i)).wrapping_mul(K).rotate_left(31);
+        i += 8;
     }
-    let rest = chunks.remainder();
-    let mut tail = [0u8; 8];
-    tail[..rest.len()].copy_from_slice(rest);
-    h = (h ^ u64::from_le_bytes(tail) ^ (bytes.len() as u64) << 56).wrapping_mul(K);
-    fmix(h)
+    let rest = n - i;
+    // The last `rest` bytes, each once, in a word of their own (a tail of 0 is 0).
+    let tail = if rest == 0 {
+        0
+    } else if n >= 8 {
+        word(n - 8) >> (8 * (8 - rest))
+    } else if rest >= 4 {
+        half(0) | half(rest - 4) << 32
+    } else {
+        u64::from(bytes[0]) | u64::from(bytes[rest / 2]) << 8 | u64::from(bytes[rest - 1]) << 16
+    };
+    (h ^ tail ^ (n as u64) << 56)
+        .wrapping_mul(K)
+        .rotate_left(31)
+}
+
+/// A fast 64-bit hash of a byte string.
+fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
+    fmix(mix_bytes(seed, bytes))
 }
 
 fn fmix(mut h: u64) -> u64 {
@@ -36,9 +55,9 @@ pub(crate) fn case_key(
     classname: impl AsRef<[u8]>,
     name: impl AsRef<[u8]>,
 ) -> u64 {
-    let h = hash_bytes(0x243F_6A88_85A3_08D3, suite.as_ref());
-    let h = hash_bytes(h, classname.as_ref());
-    hash_bytes(h, name.as_ref())
+    let h = mix_bytes(0x243F_6A88_85A3_08D3, suite.as_ref());
+    let h = mix_bytes(h, classname.as_ref());
+    fmix(mix_bytes(h, name.as_ref()))
 }
 
 /// The identity of a suite name (closed passes are chained per suite name).
@@ -68,6 +87,21 @@ pub(crate) type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_byte_of_a_name_counts_whatever_its_length() {
+        for len in 0..24 {
+            let name: Vec<u8> = (0..len).map(|i| b'a' + i as u8).collect();
+            let key = case_key("s", "c", &name);
+            for i in 0..len {
+                let mut other = name.clone();
+                other[i] ^= 1;
+                assert_ne!(case_key("s", "c", &other), key, "length {len}, byte {i}");
+            }
+            let longer = [name.as_slice(), b"\0"].concat();
+            assert_ne!(case_key("s", "c", &longer), key, "length {len} and a NUL");
+        }
+    }
 
     #[test]
     fn a_test_key_depends_on_where_each_part_ends() {

@@ -84,23 +84,36 @@ impl<R: Read> Read for ChunkLines<R> {
     }
 }
 
+impl<R: Read> ChunkLines<R> {
+    /// Reads the next chunk once the current one is consumed whole (its newlines counted).
+    #[cold]
+    #[inline(never)]
+    fn refill(&mut self) -> io::Result<()> {
+        self.newlines_before += count_newlines(&self.buf[..self.filled]);
+        self.pos = 0;
+        self.filled = 0;
+        self.filled = loop {
+            match self.inner.read(&mut self.buf) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        Ok(())
+    }
+}
+
 impl<R: Read> BufRead for ChunkLines<R> {
+    // Asked several times per element by quick-xml: inlined, the refill out of line.
+    #[inline]
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if self.pos >= self.filled {
-            self.newlines_before += count_newlines(&self.buf[..self.filled]);
-            self.pos = 0;
-            self.filled = 0;
-            self.filled = loop {
-                match self.inner.read(&mut self.buf) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
-                }
-            };
+            self.refill()?;
         }
         Ok(&self.buf[self.pos..self.filled])
     }
 
+    #[inline]
     fn consume(&mut self, amt: usize) {
         self.pos = (self.pos + amt).min(self.filled);
     }

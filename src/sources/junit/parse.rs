@@ -11,7 +11,9 @@ use super::hash::{case_key, name_hash};
 use super::lines::{count_newlines, LineSource};
 use super::model::{truncate_chars, Attempt, AttemptResult, ElementCounts, FileSummary, Outcome};
 use super::slowest::{Slow, SlowHeap};
-use super::text::{attr_text, attr_time, attr_time_value, for_each_attr, push_bounded};
+use super::text::{
+    attr_text, attr_time, attr_time_value, for_each_attr, for_each_attr_resetting, push_bounded,
+};
 use super::{JunitError, ReadOptions};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
@@ -409,24 +411,9 @@ impl Parser<'_> {
 
     fn open_case(&mut self, e: &BytesStart<'_>) {
         self.case.clear();
-        let case = &mut self.case;
-        for_each_attr(e, |key, value| match key {
-            // A repeated attribute: the last one counts.
-            b"name" => case.name.set(value),
-            b"classname" => case.classname.set(value),
-            b"time" => case.time = attr_time_value(value),
-            b"file" => {
-                let f = attr_text(value);
-                if !f.trim().is_empty() {
-                    case.file = Some(f.trim().to_string());
-                }
-            }
-            b"line" => case.line = attr_text(value).trim().parse().ok(),
-            b"status" | b"result" => {
-                case.status = Some(attr_text(value).trim().to_ascii_lowercase())
-            }
-            _ => {}
-        });
+        // Each plain attribute is taken as it is split; a list written otherwise is read again
+        // from the start (as quick-xml gives it) into a cleared case.
+        for_each_attr_resetting(e, &mut self.case, CaseState::clear, case_attr);
     }
 
     fn close(&mut self, tag: Tag) {
@@ -550,6 +537,35 @@ impl Parser<'_> {
                 self.unnamed, self.path
             ));
         }
+    }
+}
+
+/// One attribute of a `<testcase>`: `name`, `classname` and `time` (on every case) inline, the
+/// rest out of line, so that the attribute loop stays small enough to be inlined whole.
+#[inline(always)]
+fn case_attr(case: &mut CaseState, key: &[u8], value: &[u8]) {
+    match key {
+        // A repeated attribute: the last one counts.
+        b"name" => case.name.set(value),
+        b"classname" => case.classname.set(value),
+        b"time" => case.time = attr_time_value(value),
+        _ => case_attr_rare(case, key, value),
+    }
+}
+
+/// The other attributes of a `<testcase>` ([`case_attr`]).
+#[inline(never)]
+fn case_attr_rare(case: &mut CaseState, key: &[u8], value: &[u8]) {
+    match key {
+        b"file" => {
+            let f = attr_text(value);
+            if !f.trim().is_empty() {
+                case.file = Some(f.trim().to_string());
+            }
+        }
+        b"line" => case.line = attr_text(value).trim().parse().ok(),
+        b"status" | b"result" => case.status = Some(attr_text(value).trim().to_ascii_lowercase()),
+        _ => {}
     }
 }
 

@@ -67,10 +67,45 @@ pub(crate) fn for_each_attr(e: &BytesStart<'_>, mut f: impl FnMut(&[u8], &[u8]))
     }
 }
 
+/// [`for_each_attr`] without its spans: `f` is called as each plain attribute is split, and
+/// `reset` once if the list turns out not to be plain (after some calls of `f`), before every
+/// attribute is given again as quick-xml's iterator gives it. For the `<testcase>` element,
+/// whose handler is cheap to reset.
+#[inline]
+pub(crate) fn for_each_attr_resetting<S>(
+    e: &BytesStart<'_>,
+    state: &mut S,
+    reset: impl Fn(&mut S),
+    f: impl Fn(&mut S, &[u8], &[u8]),
+) {
+    let raw = e.attributes_raw();
+    let plain = split_plain(raw, usize::MAX, |k, v, end| {
+        f(state, &raw[k..v - 2], &raw[v..end]);
+    });
+    if plain.is_none() {
+        reset(state);
+        for a in e.attributes().with_checks(false).flatten() {
+            f(state, a.key.as_ref(), &a.value);
+        }
+    }
+}
+
 /// Splits `key="value"` pairs separated by XML whitespace into (key start, value start, value
 /// end) spans; `None` when the list is written any other way.
 #[inline]
 fn plain_attrs(raw: &[u8], spans: &mut [(usize, usize, usize); FAST_ATTRS]) -> Option<usize> {
+    let mut n = 0;
+    split_plain(raw, FAST_ATTRS, |k, v, end| {
+        spans[n] = (k, v, end);
+        n += 1;
+    })
+}
+
+/// Calls `span(key start, value start, value end)` for each `key="value"` pair separated by
+/// XML whitespace, at most `max` of them; `None` (after some calls) when the list is written any
+/// other way or holds more; else the number of pairs.
+#[inline(always)]
+fn split_plain(raw: &[u8], max: usize, mut span: impl FnMut(usize, usize, usize)) -> Option<usize> {
     let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
     let mut n = 0;
     let mut i = 0;
@@ -83,13 +118,11 @@ fn plain_attrs(raw: &[u8], spans: &mut [(usize, usize, usize); FAST_ATTRS]) -> O
         if i == raw.len() {
             return Some(n);
         }
-        if (i == before && n > 0) || n == FAST_ATTRS {
+        if (i == before && n > 0) || n == max {
             return None;
         }
         let key = i;
-        while i < raw.len() && !STOPS_KEY[raw[i] as usize] {
-            i += 1;
-        }
+        i = key_end(raw, i);
         if i == key || i + 1 >= raw.len() || raw[i] != b'=' {
             return None;
         }
@@ -99,10 +132,38 @@ fn plain_attrs(raw: &[u8], spans: &mut [(usize, usize, usize); FAST_ATTRS]) -> O
         }
         let value = i + 2;
         let len = find_quote(quote, &raw[value..])?;
-        spans[n] = (key, value, value + len);
+        span(key, value, value + len);
         n += 1;
         i = value + len + 1;
     }
+}
+
+/// Where the key starting at `i` ends: at the first byte of `STOPS_KEY`, eight bytes at a
+/// time while eight are left. A control byte other than whitespace also ends it there (the
+/// list then takes quick-xml's iterator, which reads it as before).
+#[inline]
+fn key_end(raw: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x;
+    while i + 8 <= raw.len() {
+        let w = u64::from_le_bytes(raw[i..i + 8].try_into().expect("8 bytes"));
+        // Lowest flagged byte exact in each mask (borrows only run upwards): `=`, `"`, `'`,
+        // or a byte below 0x21 (space, tab, line ends, other controls).
+        let found = (zero(w ^ (ONES * u64::from(b'=')))
+            | zero(w ^ (ONES * u64::from(b'"')))
+            | zero(w ^ (ONES * u64::from(b'\'')))
+            | (w.wrapping_sub(ONES * 0x21) & !w))
+            & HIGHS;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < raw.len() && !STOPS_KEY[raw[i] as usize] {
+        i += 1;
+    }
+    i
 }
 
 /// The bytes that end an attribute's key: `=`, quotes and XML whitespace.
@@ -374,12 +435,24 @@ mod tests {
             r#" name="<<computed>>" t=">""#,
             r#" ="v" name="a""#,
             r#" a"b="c""#,
+            // Keys of eight bytes and more, read a word at a time; stops inside a word.
+            r#" classname="c" averyveryverylongkey="v" abcdefgh="x""#,
+            " classname\t=\"c\" key'long=\"v\"",
+            " abcdefghij\u{1}k=\"c\" name=\"a\"",
+            " ab\u{1}=\"c\"",
+            " abcdefghijklmnopqrs\u{e9}=\"c\"",
             many.as_str(),
         ] {
             let e = BytesStart::from_content(format!("testcase{attrs}"), 8);
             let mut split = Vec::new();
             for_each_attr(&e, |k, v| split.push((k.to_vec(), v.to_vec())));
             assert_eq!(split, iterated(&e), "{attrs:?}");
+            // Taken as split, reset when not plain: the same in the end.
+            let mut taken: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+            for_each_attr_resetting(&e, &mut taken, Vec::clear, |t, k, v| {
+                t.push((k.to_vec(), v.to_vec()))
+            });
+            assert_eq!(taken, iterated(&e), "{attrs:?}, taken as split");
         }
     }
 
