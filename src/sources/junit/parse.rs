@@ -7,7 +7,7 @@ use super::case::{
     result_element, AttemptsSummary, CaseState, ClosedCase, PendingResult, ResultRole,
 };
 use super::fold::{CaseFacts, FileFold, RunView, SuitePasses};
-use super::hash::{case_key, name_hash};
+use super::hash::{case_key_in, name_hash, suite_seed};
 use super::lines::{count_newlines, LineSource};
 use super::model::{truncate_chars, Attempt, AttemptResult, ElementCounts, FileSummary, Outcome};
 use super::slowest::{Slow, SlowHeap};
@@ -37,6 +37,8 @@ struct Frame {
     is_suite: bool,
     name: String,
     name_hash: u64,
+    /// The suite name's part of every test key ([`suite_seed`]).
+    key_seed: u64,
     time_attr: Option<f64>,
     case_time: Option<f64>,
     passed: SuitePasses,
@@ -288,6 +290,7 @@ impl Parser<'_> {
                     is_suite: false,
                     name: String::new(),
                     name_hash: name_hash(""),
+                    key_seed: suite_seed(b""),
                     time_attr: attr_time(e),
                     case_time: None,
                     passed: self.spare.pop().unwrap_or_default(),
@@ -323,6 +326,7 @@ impl Parser<'_> {
         self.frames.push(Frame {
             is_suite: true,
             name_hash: name_hash(&name),
+            key_seed: suite_seed(name.as_bytes()),
             name,
             time_attr: time,
             case_time: None,
@@ -477,7 +481,10 @@ impl Parser<'_> {
         // The innermost suite names the test; the innermost frame holds its suite element's
         // passes.
         let suite_idx = self.frames.iter().rposition(|f| f.is_suite);
-        let suite_hash = suite_idx.map_or_else(|| name_hash(""), |i| self.frames[i].name_hash);
+        let (suite_hash, key_seed) = suite_idx.map_or_else(
+            || (name_hash(""), suite_seed(b"")),
+            |i| (self.frames[i].name_hash, self.frames[i].key_seed),
+        );
         let (passed, suite) = match self.frames.split_last_mut() {
             Some((last, rest)) => {
                 let suite = match suite_idx {
@@ -489,7 +496,7 @@ impl Parser<'_> {
             }
             None => (None, ""),
         };
-        let key = case_key(suite, &self.case.classname, &self.case.name);
+        let key = case_key_in(key_seed, &self.case.classname, &self.case.name);
         let facts = CaseFacts {
             key,
             suite: suite_hash,
