@@ -195,6 +195,10 @@ impl CaseState {
 pub(crate) struct ClosedCase<'p> {
     pub path: &'p str,
     pub suite: &'p str,
+    /// The case's classname and name, decoded: from the case's buffers, or for a plain
+    /// `<testcase .../>` straight from the reader's (copied only if the case is kept).
+    pub classname: &'p [u8],
+    pub name: &'p [u8],
     pub case: &'p mut CaseState,
     /// The case's own result ([`CaseState::verdict`]).
     pub own: AttemptResult,
@@ -208,8 +212,8 @@ impl ClosedCase<'_> {
         CaseRecord {
             report: self.path.to_string(),
             suite: self.suite.to_string(),
-            classname: self.case.classname.to_text(),
-            name: self.case.name.to_text(),
+            classname: String::from_utf8_lossy(self.classname).into_owned(),
+            name: String::from_utf8_lossy(self.name).into_owned(),
             outcome,
             time: Some(time),
             attempt_count,
@@ -235,8 +239,8 @@ impl CaseDetails for ClosedCase<'_> {
         CaseRecord {
             report: self.path.to_string(),
             suite: self.suite.to_string(),
-            classname: self.case.classname.to_text(),
-            name: self.case.name.to_text(),
+            classname: String::from_utf8_lossy(self.classname).into_owned(),
+            name: String::from_utf8_lossy(self.name).into_owned(),
             outcome,
             time,
             attempt_count,

@@ -230,6 +230,37 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_testcase_reads_as_the_same_testcase_with_an_end_tag() {
+        // Empty cases of every shape: the plain ones are hashed from the reader's buffer.
+        let cases = [
+            r#"<testcase classname="x" name="1" time="0.5"/>"#,
+            r#"<testcase classname="x" name="1" time="0.25"/>"#,
+            r#"<testcase name="only a name"/>"#,
+            r#"<testcase classname="x" name="a &amp; b" time="2"/>"#,
+            r#"<testcase classname="x" name="é" time="3"/>"#,
+            r#"<testcase classname = "x" name="spaced" time="4"/>"#,
+            r#"<testcase classname="x" time="5"/>"#,
+            r#"<testcase classname="x" name=""/>"#,
+            r#"<testcase classname="x" name="s" status="skipped" file="a.rs" line="7"/>"#,
+            r#"<testcase classname="x" name="2" name="2b" classname="y"/>"#,
+            r#"<testcase classname="x" name="f"/>"#,
+        ];
+        let empty = format!(
+            r#"<testsuites><testsuite name="s">{}</testsuite><testsuite name="s">{}<testcase classname="x" name="f"><failure/></testcase></testsuite><testsuite name="t">{}</testsuite></testsuites>"#,
+            cases.join(""),
+            cases.join(""),
+            cases.join(""),
+        );
+        let with_end = empty.replace("\"/>", "\"></testcase>");
+        assert_ne!(empty, with_end);
+        let (a, b) = (read(&empty).unwrap(), read(&with_end).unwrap());
+        assert_eq!(a, b);
+        assert_eq!(a.totals().total, b.totals().total);
+        assert!(a.totals().flaky >= 1, "{:?}", a.totals());
+        assert!(!a.types[0].slowest.is_empty());
+    }
+
+    #[test]
     fn testsuite_root_nested_suites_and_lying_headers() {
         let xml = r#"<testsuite name="a" tests="99" failures="7">
             <testsuite name="b"><testsuite name="c">

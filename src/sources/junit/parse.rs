@@ -12,7 +12,8 @@ use super::lines::{count_newlines, LineSource};
 use super::model::{truncate_chars, Attempt, AttemptResult, ElementCounts, FileSummary, Outcome};
 use super::slowest::{Slow, SlowHeap};
 use super::text::{
-    attr_text, attr_time, attr_time_value, for_each_attr, for_each_attr_resetting, push_bounded,
+    attr_text, attr_time, attr_time_value, for_each_attr, for_each_attr_resetting,
+    plain_case_names, push_bounded,
 };
 use super::{JunitError, ReadOptions};
 use quick_xml::events::{BytesStart, Event};
@@ -344,8 +345,14 @@ impl Parser<'_> {
                 Tag::Suite
             }
             Tag::Root | Tag::Suite if local == b"testcase" => {
-                self.open_case(e);
-                Tag::Case
+                if empty {
+                    // Opened and closed here: nothing for `close` to do.
+                    self.empty_case(e);
+                    Tag::Other
+                } else {
+                    self.open_case(e);
+                    Tag::Case
+                }
             }
             Tag::Case => {
                 if let Some((element, result, role)) = result_element(local) {
@@ -468,6 +475,31 @@ impl Parser<'_> {
     /// A `<testcase>` closed: its verdict and attempts, its counts and time, its identity, then
     /// the slowest tests and the fold.
     fn close_case(&mut self) {
+        self.name_if_unnamed();
+        // Lent out for the close (the case's buffers keep their capacity).
+        let classname = std::mem::take(&mut self.case.classname);
+        let name = std::mem::take(&mut self.case.name);
+        self.close_named(classname.as_ref(), name.as_ref());
+        self.case.classname = classname;
+        self.case.name = name;
+    }
+
+    /// An empty `<testcase .../>` (most cases): when its attributes are written plainly and its
+    /// `name` and `classname` need no decoding, they are hashed straight from the reader's buffer
+    /// and copied only if the case is kept; else it is read as any `<testcase>`.
+    fn empty_case(&mut self, e: &BytesStart<'_>) {
+        self.case.clear();
+        match plain_case_names(e.attributes_raw(), &mut self.case, case_attr) {
+            Some((classname, name)) if !name.is_empty() => self.close_named(classname, name),
+            _ => {
+                self.open_case(e);
+                self.close_case();
+            }
+        }
+    }
+
+    /// Closes the current case, named `classname`, `name` (decoded, not empty).
+    fn close_named(&mut self, classname: &[u8], name: &[u8]) {
         self.seq += 1;
         let verdict = self.case.verdict();
         let AttemptsSummary {
@@ -477,7 +509,6 @@ impl Parser<'_> {
         let outcome = flags.outcome();
         count_element(&mut self.elements, outcome, verdict.disabled);
         self.add_case_time(self.case.time);
-        self.name_if_unnamed();
         // The innermost suite names the test; the innermost frame holds its suite element's
         // passes.
         let suite_idx = self.frames.iter().rposition(|f| f.is_suite);
@@ -496,7 +527,7 @@ impl Parser<'_> {
             }
             None => (None, ""),
         };
-        let key = case_key_in(key_seed, &self.case.classname, &self.case.name);
+        let key = case_key_in(key_seed, classname, name);
         let facts = CaseFacts {
             key,
             suite: suite_hash,
@@ -507,6 +538,8 @@ impl Parser<'_> {
         let mut details = ClosedCase {
             path: self.path,
             suite,
+            classname,
+            name,
             case: &mut self.case,
             own: verdict.own,
             max_message_chars: self.options.max_message_chars,

@@ -90,6 +90,29 @@ pub(crate) fn for_each_attr_resetting<S>(
     }
 }
 
+/// For an empty `<testcase .../>`: splits a plainly written attribute list, giving back the last
+/// `classname` and `name` as written (plain ASCII: decoded, each is itself; absent: empty) and
+/// every other attribute to `f`. `None` (after some calls) when the list is not written plainly
+/// or either value needs decoding: the caller then reads the element the usual way.
+#[inline(always)]
+pub(crate) fn plain_case_names<'a, S>(
+    raw: &'a [u8],
+    state: &mut S,
+    f: impl Fn(&mut S, &[u8], &[u8]),
+) -> Option<(&'a [u8], &'a [u8])> {
+    let mut classname: &[u8] = &[];
+    let mut name: &[u8] = &[];
+    split_plain(raw, usize::MAX, |k, v, end| {
+        let value = &raw[v..end];
+        match &raw[k..v - 2] {
+            b"name" => name = value,
+            b"classname" => classname = value,
+            key => f(state, key, value),
+        }
+    })?;
+    (is_plain_ascii(classname) && is_plain_ascii(name)).then_some((classname, name))
+}
+
 /// Splits `key="value"` pairs separated by XML whitespace into (key start, value start, value
 /// end) spans; `None` when the list is written any other way.
 #[inline]
@@ -237,6 +260,7 @@ impl AttrText {
     }
 
     /// The text as a `String` (a copy).
+    #[cfg(test)]
     pub fn to_text(&self) -> String {
         // Always UTF-8: built from `str`s and ASCII only.
         String::from_utf8_lossy(&self.0).into_owned()
