@@ -65,6 +65,19 @@ struct Fact {
     commits: Option<Vec<crate::github_api::PullRequestCommit>>,
 }
 
+impl Fact {
+    /// A fact with nothing looked up (every event but a merged PR).
+    fn plain(event: Event, at: DateTime<Utc>, branch: Option<String>) -> Fact {
+        Fact {
+            event,
+            at,
+            branch,
+            stages: None,
+            commits: None,
+        }
+    }
+}
+
 /// Opens the API client with the job's token; an error says how to give one.
 pub fn open<'a>(
     config: &'a Settings,
@@ -285,13 +298,7 @@ pub async fn pulls_step(
                     .submitted_at
                     .or(p.pull_request.updated_at)
                     .unwrap_or(pull.updated_at);
-                facts.push(Fact {
-                    event: Event::PullRequestReview(p),
-                    at,
-                    branch: base.clone(),
-                    stages: None,
-                    commits: None,
-                });
+                facts.push(Fact::plain(Event::PullRequestReview(p), at, base.clone()));
             }
         }
     }
@@ -349,32 +356,28 @@ fn deployment_facts(list: &[deployments::DeploymentHistory]) -> Vec<Fact> {
     let mut facts = Vec::new();
     for d in list {
         let branch = d.deployment.git_ref.clone();
-        facts.push(Fact {
-            event: Event::Deployment(DeploymentPayload {
+        facts.push(Fact::plain(
+            Event::Deployment(DeploymentPayload {
                 action: Some("created".into()),
                 deployment: d.deployment.clone(),
                 sender: d.deployment.creator.clone(),
                 repository: None,
             }),
-            at: d.deployment.created_at,
-            branch: branch.clone(),
-            stages: None,
-            commits: None,
-        });
+            d.deployment.created_at,
+            branch.clone(),
+        ));
         for s in &d.statuses {
-            facts.push(Fact {
-                event: Event::DeploymentStatus(DeploymentStatusPayload {
+            facts.push(Fact::plain(
+                Event::DeploymentStatus(DeploymentStatusPayload {
                     action: Some("created".into()),
                     deployment_status: s.clone(),
                     deployment: d.deployment.clone(),
                     sender: s.creator.clone(),
                     repository: None,
                 }),
-                at: s.created_at,
-                branch: branch.clone(),
-                stages: None,
-                commits: None,
-            });
+                s.created_at,
+                branch.clone(),
+            ));
         }
     }
     facts
@@ -394,17 +397,18 @@ pub async fn releases_step(api: &mut Api<'_>, window: &Window) -> Result<Step, E
     let count = list.len();
     let facts = list
         .into_iter()
-        .map(|release| Fact {
-            at: release.published_at.unwrap_or(window.until),
-            branch: release.target_commitish.clone(),
-            event: Event::Release(ReleasePayload {
+        .map(|release| {
+            let (at, branch) = (
+                release.published_at.unwrap_or(window.until),
+                release.target_commitish.clone(),
+            );
+            let event = Event::Release(ReleasePayload {
                 action: "published".into(),
                 sender: release.author.clone(),
                 release,
                 repository: None,
-            }),
-            stages: None,
-            commits: None,
+            });
+            Fact::plain(event, at, branch)
         })
         .collect();
     let mut out = Contribution::default();
@@ -426,18 +430,19 @@ pub async fn workflow_runs_step(api: &mut Api<'_>, window: &Window) -> Result<St
     let count = list.len();
     let facts = list
         .into_iter()
-        .map(|run| Fact {
-            at: run.updated_at.unwrap_or(run.created_at),
-            branch: run.head_branch.clone(),
-            event: Event::WorkflowRun(WorkflowRunPayload {
+        .map(|run| {
+            let (at, branch) = (
+                run.updated_at.unwrap_or(run.created_at),
+                run.head_branch.clone(),
+            );
+            let event = Event::WorkflowRun(WorkflowRunPayload {
                 action: "completed".into(),
                 sender: run.actor.clone(),
                 workflow_run: run,
                 workflow: None,
                 repository: None,
-            }),
-            stages: None,
-            commits: None,
+            });
+            Fact::plain(event, at, branch)
         })
         .collect();
     let mut out = Contribution::default();
@@ -467,8 +472,8 @@ pub async fn pushes_step(api: &mut Api<'_>, window: &Window) -> Result<Step, Err
             })
             .collect();
         let branch = a.git_ref.strip_prefix("refs/heads/").map(str::to_owned);
-        facts.push(Fact {
-            event: Event::Push(PushPayload {
+        facts.push(Fact::plain(
+            Event::Push(PushPayload {
                 git_ref: a.git_ref.clone(),
                 before: a.before.clone(),
                 after: a.after.clone(),
@@ -485,11 +490,9 @@ pub async fn pushes_step(api: &mut Api<'_>, window: &Window) -> Result<Step, Err
                     pushed_at: Some(a.timestamp),
                 }),
             }),
-            at: a.timestamp,
+            a.timestamp,
             branch,
-            stages: None,
-            commits: None,
-        });
+        ));
     }
     let mut out = Contribution::default();
     api.convert(window, facts, &mut out).await?;
