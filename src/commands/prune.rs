@@ -318,27 +318,13 @@ async fn read_range(
     end: DateTime<Utc>,
 ) -> Result<Vec<Value>, SinkError> {
     let column = time_column(table);
-    let mut rows: Vec<Value> = Vec::new();
-    let mut after: Option<i64> = None;
-    loop {
-        let mut filters = vec![
-            ("repository", format!("eq.{repository}")),
-            (column, format!("gte.{}", bound(table, start))),
-            (column, format!("lt.{}", bound(table, end))),
-        ];
-        if let Some(after) = after {
-            filters.push(("id", format!("gt.{after}")));
-        }
-        let page = sink
-            .select(table.name(), columns, &filters, "id.asc", 0, PAGE_ROWS)
-            .await?;
-        // Until an empty page: a project's `max-rows` may cut pages shorter than asked.
-        let Some(last) = page.last().and_then(|r| r["id"].as_i64()) else {
-            return Ok(rows);
-        };
-        after = Some(last);
-        rows.extend(page);
-    }
+    let filters = [
+        ("repository", format!("eq.{repository}")),
+        (column, format!("gte.{}", bound(table, start))),
+        (column, format!("lt.{}", bound(table, end))),
+    ];
+    sink.select_all_by_id(table, columns, &filters, PAGE_ROWS)
+        .await
 }
 
 /// A time as a filter value of the table's time column: a day for `metric_date`.

@@ -390,6 +390,34 @@ impl PostgrestSink {
         })
     }
 
+    /// Every row of `table` matching `filters`, by id, `page` rows at a time (`id=gt.<last id>`)
+    /// until a page comes back empty: a project's `max-rows` (1 000 on Supabase) may cut a page
+    /// shorter than asked, so a short page does not mean the end. `columns` must include `id`.
+    pub async fn select_all_by_id(
+        &self,
+        table: Table,
+        columns: &str,
+        filters: &[(&str, String)],
+        page: usize,
+    ) -> Result<Vec<Value>, SinkError> {
+        let mut rows: Vec<Value> = Vec::new();
+        let mut after: Option<i64> = None;
+        loop {
+            let mut paged = filters.to_vec();
+            if let Some(after) = after {
+                paged.push(("id", format!("gt.{after}")));
+            }
+            let answer = self
+                .select(table.name(), columns, &paged, "id.asc", 0, page)
+                .await?;
+            let Some(last) = answer.last().and_then(|r| r["id"].as_i64()) else {
+                return Ok(rows);
+            };
+            after = Some(last);
+            rows.extend(answer);
+        }
+    }
+
     /// Checks that the API answers at all (`GET /`).
     pub async fn ping(&self) -> Result<(), SinkError> {
         let url = format!("{}/", self.rest_url);

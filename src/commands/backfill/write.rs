@@ -212,22 +212,13 @@ async fn stored_rows(
         };
         return sink.query(&query).await;
     };
-    let mut rows: Vec<Value> = Vec::new();
-    let mut after: Option<i64> = None;
-    loop {
-        let mut filters = vec![("repository", format!("eq.{repository}"))];
-        if let Some(after) = after {
-            filters.push(("id", format!("gt.{after}")));
-        }
-        let page = rest
-            .select(table.name(), "*", &filters, "id.asc", 0, PAGE)
-            .await?;
-        let Some(last) = page.last().and_then(|r| r["id"].as_i64()) else {
-            return Ok(rows);
-        };
-        after = Some(last);
-        rows.extend(page);
-    }
+    rest.select_all_by_id(
+        table,
+        "*",
+        &[("repository", format!("eq.{repository}"))],
+        PAGE,
+    )
+    .await
 }
 
 fn window_repository(batch: &Batch) -> String {
