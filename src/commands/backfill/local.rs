@@ -91,7 +91,7 @@ pub fn git_step(config: &Settings, window: &Window) -> Step {
         Err(err) => {
             return Step::whole(
                 Contribution::note(format!(
-                    "not read: the rules file {} could not be used ({err})",
+                    "not read: the rules file {} could not be used ({err}); fix it (`devmetrics record` shows the same error) or leave git out of --only",
                     rules_path.display()
                 )),
                 0,
@@ -135,7 +135,7 @@ pub fn git_step(config: &Settings, window: &Window) -> Step {
         }
     }
     let note = if failures.is_empty() {
-        "not read: production-branches names no branch without a wildcard".to_owned()
+        "not read: production-branches names no branch without a wildcard; add the production branch by name (e.g. `production-branches: main`)".to_owned()
     } else {
         format!("not read: {}", failures.join("; "))
     };
