@@ -50,7 +50,7 @@ pub async fn aggregate(config: &Settings, out: &Output) -> Result<i32, Error> {
         unreachable!("a Supabase target opens the PostgREST sink");
     };
     let (first_week, last_week, weeks) = period.weeks();
-    let written = refresh(&sink, &repository, period, settings.failure_window)
+    let written = refresh(&sink, &repository, period, settings.failure_window, None)
         .await
         .map_err(|source| Error::Sink {
             doing: format!(
@@ -139,18 +139,25 @@ pub async fn aggregate(config: &Settings, out: &Output) -> Result<i32, Error> {
 
 /// Recomputes the figures of `repository` for `period`, a deployment failing when a rollback,
 /// revert or hotfix came within `window` after it; returns the rows the function wrote.
+/// `written`: the event tables just written, whose figures alone are recomputed (the function
+/// knows which figures each table feeds); `None` recomputes every figure.
 async fn refresh(
     sink: &PostgrestSink,
     repository: &str,
     period: Period,
     window: FailureWindow,
+    written: Option<&[Table]>,
 ) -> Result<i64, SinkError> {
-    let args = json!({
+    let mut args = json!({
         "p_repository": repository,
         "p_from": period.from.to_string(),
         "p_to": period.to.to_string(),
         "p_failure_window": window.interval(),
     });
+    if let Some(tables) = written {
+        let names: Vec<&str> = tables.iter().map(|table| table.name()).collect();
+        args["p_written"] = json!(names);
+    }
     let answer = sink.rpc(REFRESH_FUNCTION, &args).await?;
     Ok(answer.as_i64().unwrap_or(0))
 }
@@ -270,7 +277,8 @@ fn write_step_files(
 }
 
 /// After `record` wrote rows to Supabase: refreshes the days they touched ([`refresh_periods`]:
-/// usually one request). The rows the refresh wrote join the
+/// usually one request), and only the figures the tables written feed (a step that wrote test
+/// runs leaves the deployment and PR figures alone: planning them is most of a refresh). The rows the refresh wrote join the
 /// delivery and the report (the step's `development-metrics` output and the summary's table).
 /// A failure is a warning, in the log and the summary: the rows are written, the next refresh
 /// (or `aggregate`) catches up. `window` is the `failure-window` setting.
@@ -284,10 +292,16 @@ pub async fn refresh_after_record(
     out: &Output,
 ) {
     let periods = refresh_periods(&touched_days(batch, delivery), batch, window);
+    let written: Vec<Table> = delivery
+        .tables
+        .iter()
+        .filter(|write| write.accepted > 0 && write.table != Table::DevelopmentMetrics)
+        .map(|write| write.table)
+        .collect();
     let (mut rows, mut requests) = (0usize, 0u32);
     for period in periods {
         requests += 1;
-        match refresh(sink, repository, period, window).await {
+        match refresh(sink, repository, period, window, Some(&written)).await {
             Ok(written) => {
                 out.info(&format!(
                     "refreshed metrics.development_metrics for {} to {}: {written} row(s)",

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// The function's signature, as `to_regprocedure` reads it.
-const SIGNATURE: &str = "metrics.refresh_development_metrics(text,date,date,interval)";
+const SIGNATURE: &str = "metrics.refresh_development_metrics(text,date,date,interval,text[])";
 
 /// Makes sure the refresh function of migrations/ exists and the API sees it; waits for the
 /// schema cache, at most 20 s.

@@ -557,6 +557,87 @@ fn refresh_development_metrics_run_twice_leaves_identical_rows() {
     assert_eq!(refresh(&stack, &repository), 2);
 }
 
+#[test]
+fn a_refresh_told_which_tables_were_written_recomputes_only_the_figures_they_feed() {
+    let stack = Stack::get();
+    let repository = unique_repository("aggregate-written");
+    seed(&stack, &repository);
+    let r = quote(&repository);
+    assert_eq!(refresh(&stack, &repository), 177);
+    let refresh_after = |written: &str| {
+        stack.psql(
+            "postgres",
+            &format!(
+                "set role service_role; select metrics.refresh_development_metrics({r}, '{FROM}', '{TO}', p_written => {written})"
+            ),
+        )
+    };
+    let week = |env: &str, name: &str| figure(&stack, &repository, env, "week", FROM, name);
+    let pipeline_before = week("production", "pipeline_failure_rate");
+    // Two new facts on 11-28: a failed production attempt (the day's and the week's
+    // pipeline_failure_rate change) and a staging run of 4 tests, 2 passed (the day's and the
+    // week's test_pass_rate and flaky_test_rate change: 4 rows).
+    stack.psql(
+        "postgres",
+        &deployment_sql(
+            &r,
+            (
+                "deployment:11",
+                true,
+                "error",
+                "deploy",
+                "s11",
+                "2026-11-28T10:00:00Z",
+                json!({}),
+            ),
+        ),
+    );
+    stack.psql(
+        "postgres",
+        &format!(
+            "insert into metrics.test_runs (repository, environment, run_id, run_timestamp, total_tests, passed_tests,
+                failed_tests, skipped_tests, flaky_tests)
+               values ({r}, 'staging', 'c', '2026-11-28T09:00:00Z', 4, 2, 2, 0, 0)"
+        ),
+    );
+    // Tables that feed no figure: nothing is recomputed.
+    assert_eq!(
+        refresh_after("array['push_events', 'test_case_results']"),
+        "0"
+    );
+    // The test run's figures only; the deployment's are left as they were.
+    assert_eq!(
+        refresh_after("array['test_runs', 'test_case_results', 'push_events']"),
+        "4"
+    );
+    // Week: 13 of 15 + 4 counted passed before, now (8 + 5 + 2) of (9 + 5 + 4).
+    assert_eq!(week("staging", "test_pass_rate").n, 18);
+    assert_eq!(
+        week("staging", "test_pass_rate").value,
+        Some(round6(15.0 / 18.0))
+    );
+    assert_eq!(week("production", "pipeline_failure_rate"), pipeline_before);
+    // Then the deployment's.
+    assert_eq!(refresh_after("array['deployment_events']"), "2");
+    assert_ne!(week("production", "pipeline_failure_rate"), pipeline_before);
+    // Everything is caught up: a whole refresh changes nothing.
+    assert_eq!(refresh(&stack, &repository), 0);
+    // A name that is no event table is refused, naming it.
+    let out = std::process::Command::new(format!("{}/psql", stack.pg_bin))
+        .args(["-X", "-q", "-h", "127.0.0.1", "-p", &stack.pg_port, "-U", "postgres"])
+        .args(["-d", "postgres", "-c"])
+        .arg(format!(
+            "set role service_role; select metrics.refresh_development_metrics({r}, '{FROM}', '{TO}', p_written => array['test_run'])"
+        ))
+        .output()
+        .expect("psql runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("p_written names tables that are not event tables: {test_run}"),
+        "{err}"
+    );
+}
+
 /// Calls the function through the gateway with `apikey` and an optional bearer token.
 async fn call(
     stack: &Stack,

@@ -295,7 +295,10 @@ fn a_week_recorded_live_gives_every_figure_computed_by_hand() {
           order by 1, 2, 3, 4"
     );
     let live = run.rows(&figures);
-    assert!(live.len() > 100, "{live:#?}");
+    // The steps wrote PR and deployment rows only (no test runs, no verdicts recorded): the
+    // live refreshes recomputed the delivery figures alone, of the five weekdays touched
+    // (13 each) and of the week (14, deploy_days too): 79 rows.
+    assert_eq!(live.len(), 5 * 13 + 14, "{live:#?}");
     run.rows("delete from metrics.development_metrics where repository = $repo");
     let first = run.aggregate();
     assert!(first.contains("177 row(s)"), "{first}");
