@@ -20,19 +20,40 @@ pub struct PrLinksIssue {
     pub key_patterns: Vec<RegexPattern>,
 }
 
+/// GitHub's autolinked references. Owner and repository names are ASCII (`[A-Za-z0-9_.-]`), so
+/// no pattern needs Unicode's `\w`, whose tables cost about 2 ms per pattern to compile: the
+/// step would spend more time compiling these than writing its rows.
 static ISSUE_REFERENCES: LazyLock<[Regex; 4]> = LazyLock::new(|| {
     [
         // An issue URL, on github.com or a GitHub Enterprise host.
-        r"https?://[^\s/]+/[\w.-]+/[\w.-]+/issues/[0-9]+\b",
+        r"https?://[^\s/]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/issues/[0-9]+\b",
         // owner/repo#123
-        r"\b[\w.-]+/[\w.-]+#[0-9]+\b",
+        r"\b[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+#[0-9]+\b",
         // GH-123, GitHub's other autolinked form.
         r"\bGH-[0-9]+\b",
-        // #123, not an HTML entity (&#123;) nor part of a word or path.
-        r"(?:^|[^\w&/#])#[0-9]+\b",
+        // #123, when not after a word character, `&`, `/` or `#` ([`bare_number_reference`]).
+        r"#[0-9]+\b",
     ]
     .map(|re| Regex::new(re).expect("a valid regex"))
 });
+
+/// The first match of `re` in `text`; for the bare `#123`, the first not part of a word, an
+/// HTML entity (`&#123;`) or a path (`a/#12`).
+fn issue_reference<'t>(re: &Regex, text: &'t str) -> Option<regex::Match<'t>> {
+    if !re.as_str().starts_with('#') {
+        return re.find(text);
+    }
+    re.find_iter(text).find(|m| bare_number_reference(text, m.start()))
+}
+
+/// True when the `#` at `start` begins a reference of its own: at the start of the text or
+/// after a character that is neither a (Unicode) word character nor `&`, `/`, `#`.
+fn bare_number_reference(text: &str, start: usize) -> bool {
+    text[..start]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !(regex_syntax::is_word_character(c) || matches!(c, '&' | '/' | '#')))
+}
 
 /// Judges whether a PR links an issue.
 pub fn pr_links_issue(p: &PrLinksIssue, pr: &PullRequestContext) -> Verdict {
@@ -40,7 +61,7 @@ pub fn pr_links_issue(p: &PrLinksIssue, pr: &PullRequestContext) -> Verdict {
     let texts = [("title", pr.title.as_str()), ("description", body)];
     for (place, text) in texts {
         for re in ISSUE_REFERENCES.iter() {
-            if let Some(m) = re.find(text) {
+            if let Some(m) = issue_reference(re, text) {
                 let found = m
                     .as_str()
                     .trim_start_matches(|c: char| c != '#' && !c.is_alphanumeric());
@@ -108,6 +129,19 @@ mod tests {
         assert!(!linked("&#123; is an entity"));
         assert!(!linked("a/b/#12 is a path"));
         assert!(!linked("ABC-123"));
+        // The bare form: after any character but a word character, `&`, `/` or `#`, and the
+        // first such one counts.
+        assert!(linked("#12"));
+        assert!(linked("fix: (#12)"));
+        assert!(linked("a#1 and then #2"));
+        assert!(!linked("é#12 is part of a word"));
+        assert!(!linked("x_#12 neither"));
+        assert!(!linked("##12 a heading mark"));
+        let v = pr_links_issue(&p, &pr("t", Some("a#1 and then #2"), "b"));
+        assert_eq!(v.details, "the description references `#2`");
+        // Owner and repository names are ASCII, as GitHub allows.
+        let v = pr_links_issue(&p, &pr("t", Some("see my-org/re.po_1#5"), "b"));
+        assert_eq!(v.details, "the description references `my-org/re.po_1#5`");
         let keys = PrLinksIssue {
             key_patterns: RegexPattern::many(&[r"\bABC-[0-9]+\b"]),
         };
