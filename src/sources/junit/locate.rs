@@ -50,27 +50,23 @@ pub const DEFAULT_SOURCE_ROOTS: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct FsWorkspace {
     root: PathBuf,
+    /// The source roots, listed once (every failed JVM case asks for them).
+    source_roots: std::sync::OnceLock<Vec<String>>,
 }
 
 impl FsWorkspace {
     /// The workspace at `root` (`$GITHUB_WORKSPACE`).
     pub fn new(root: impl Into<PathBuf>) -> FsWorkspace {
-        FsWorkspace { root: root.into() }
-    }
-}
-
-impl Workspace for FsWorkspace {
-    fn root(&self) -> Option<&Path> {
-        Some(&self.root)
+        FsWorkspace {
+            root: root.into(),
+            source_roots: std::sync::OnceLock::new(),
+        }
     }
 
-    fn exists(&self, relative: &str) -> bool {
-        !relative.is_empty() && !relative.contains("..") && self.root.join(relative).is_file()
-    }
-
-    fn source_roots(&self) -> Vec<String> {
+    /// [`DEFAULT_SOURCE_ROOTS`], and the same under each module one level down
+    /// (`core/src/test/java`), as multi-module builds lay them out.
+    fn list_source_roots(&self) -> Vec<String> {
         let mut roots: Vec<String> = DEFAULT_SOURCE_ROOTS.iter().map(|s| s.to_string()).collect();
-        // Modules one level down (`core/src/test/java`), as multi-module builds lay them out.
         if let Ok(entries) = std::fs::read_dir(&self.root) {
             let mut modules: Vec<String> = entries
                 .flatten()
@@ -86,6 +82,22 @@ impl Workspace for FsWorkspace {
             }
         }
         roots
+    }
+}
+
+impl Workspace for FsWorkspace {
+    fn root(&self) -> Option<&Path> {
+        Some(&self.root)
+    }
+
+    fn exists(&self, relative: &str) -> bool {
+        !relative.is_empty() && !relative.contains("..") && self.root.join(relative).is_file()
+    }
+
+    fn source_roots(&self) -> Vec<String> {
+        self.source_roots
+            .get_or_init(|| self.list_source_roots())
+            .clone()
     }
 }
 
