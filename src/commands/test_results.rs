@@ -239,14 +239,17 @@ fn files_fingerprint(files: &[paths::ReportFile]) -> String {
 /// again, or the same tests after a rerun, gives the same leg. Two legs running the identical
 /// tests from identical paths get the same leg and need the `leg` setting.
 fn derived_leg(read: &[(&paths::ReportFile, &str)]) -> String {
-    let mut identities = std::collections::BTreeSet::new();
+    let mut identities = Vec::new();
     for (file, test_type) in read {
         let report = identity(&[file.display.as_bytes(), test_type.as_bytes()]);
-        identities.insert(report);
-        for (classname, name) in test_case_names(&file.path) {
-            identities.insert(identity(&[&report, &classname, &name]));
-        }
+        identities.push(report);
+        for_each_test_case_name(&file.path, |classname, name| {
+            identities.push(identity(&[&report, classname, name]));
+        });
     }
+    // Sorted and each once: the set of identities, whatever the order or repeats.
+    identities.sort_unstable();
+    identities.dedup();
     let mut hash = Sha256::new();
     for id in &identities {
         hash.update(id);
@@ -264,35 +267,37 @@ fn identity(parts: &[&[u8]]) -> [u8; 32] {
     hash.finalize().into()
 }
 
-/// The (classname, name) attributes, raw, of every `testcase` element of a report the reader
-/// accepted. Stops quietly at the first XML error: the reader already reported the file.
-fn test_case_names(path: &std::path::Path) -> Vec<(Vec<u8>, Vec<u8>)> {
+/// Calls `each` with the (classname, name) attributes, raw, of every `testcase` element of a
+/// report the reader accepted. Stops quietly at the first XML error: the reader already
+/// reported the file.
+fn for_each_test_case_name(path: &std::path::Path, mut each: impl FnMut(&[u8], &[u8])) {
     use quick_xml::events::Event;
     let Ok(file) = std::fs::File::open(path) else {
-        return Vec::new();
+        return;
     };
     let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(file));
     let mut buf = Vec::new();
-    let mut names = Vec::new();
     loop {
         match reader.read_event_into(&mut buf) {
             Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == b"testcase" => {
-                let (mut classname, mut name) = (Vec::new(), Vec::new());
+                let (mut classname, mut name) = (None, None);
                 for attr in e.attributes().flatten() {
                     match attr.key.local_name().as_ref() {
-                        b"classname" => classname = attr.value.into_owned(),
-                        b"name" => name = attr.value.into_owned(),
+                        b"classname" => classname = Some(attr.value),
+                        b"name" => name = Some(attr.value),
                         _ => {}
                     }
                 }
-                names.push((classname, name));
+                each(
+                    classname.as_deref().unwrap_or_default(),
+                    name.as_deref().unwrap_or_default(),
+                );
             }
             Ok(Event::Eof) | Err(_) => break,
             Ok(_) => {}
         }
         buf.clear();
     }
-    names
 }
 
 fn hex(bytes: &[u8]) -> String {
