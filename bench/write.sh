@@ -99,7 +99,9 @@ run_record_junit() {
     event_env=(GITHUB_EVENT_NAME=pull_request GITHUB_EVENT_PATH="$merged" GITHUB_REF=refs/pull/2/merge
       GITHUB_REF_NAME=2/merge GITHUB_BASE_REF=main)
   fi
-  env -i PATH="$PATH" GITHUB_ACTIONS=true "${event_env[@]}" \
+  # INPUT_LEG=0: the runner passes the input's default, `${{ strategy.job-index }}`, 0 outside a
+  # matrix (an empty leg is derived from the reports: a second read of every file).
+  env -i PATH="$PATH" GITHUB_ACTIONS=true "${event_env[@]}" INPUT_LEG=0 \
     GITHUB_REPOSITORY="bench/junit-$1-$2-$$" GITHUB_RUN_ID="$2" GITHUB_RUN_ATTEMPT=1 GITHUB_JOB=test \
     GITHUB_WORKSPACE="$work" INPUT_SUPABASE-URL="$SUPABASE_URL" INPUT_SUPABASE-SERVICE-ROLE-KEY="$STACK_SECRET_KEY" \
     INPUT_JUNIT-PATHS="$work/TEST-bench.xml" \
