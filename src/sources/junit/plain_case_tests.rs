@@ -85,3 +85,65 @@ fn plain_empty_testcases_read_the_same_through_buffers_of_every_size() {
     let read = outcome(documents[CASES.len()].as_bytes());
     assert!(read.starts_with("TestReport"), "{read}");
 }
+
+#[test]
+fn documents_made_of_random_pieces_read_the_same_through_any_buffer() {
+    // Pieces of test cases, well placed or not: most documents are malformed somewhere.
+    const PIECES: &[&str] = &[
+        "<testcase",
+        " ",
+        "\n\t",
+        r#"name="a""#,
+        r#"name='b'"#,
+        r#"classname="c""#,
+        r#"time="0.5""#,
+        r#"file="f.rs""#,
+        r#"status="skipped""#,
+        "/>",
+        "/",
+        ">",
+        "</testcase>",
+        "\"",
+        "'",
+        "=",
+        "<failure/>",
+        "<testsuite name=\"s\">",
+        "</testsuite>",
+        "&amp;",
+        "é",
+        "x",
+        "x<",
+        "<!--c-->",
+        "<![CDATA[d]]>",
+        r#"a>b="1""#,
+        r#"<testcase name="p" classname="c" time="1"/>"#,
+    ];
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed >> 16) as usize % n
+    };
+    let mut read_whole = 0;
+    for _ in 0..3000 {
+        let mut doc = String::from("<testsuites><testsuite name=\"s\">");
+        for _ in 0..1 + next(40) {
+            doc.push_str(PIECES[next(PIECES.len())]);
+        }
+        doc.push_str("</testsuite></testsuites>");
+        let by_quick_xml = outcome(BufReader::with_capacity(1, doc.as_bytes()));
+        assert_eq!(outcome(doc.as_bytes()), by_quick_xml, "{doc}");
+        let size = 2 + next(64);
+        assert_eq!(
+            outcome(BufReader::with_capacity(size, doc.as_bytes())),
+            by_quick_xml,
+            "buffer of {size} bytes: {doc}"
+        );
+        if by_quick_xml.starts_with("TestReport") {
+            read_whole += 1;
+        }
+    }
+    // Both readable documents and refused ones were compared.
+    assert!((100..2900).contains(&read_whole), "{read_whole} read");
+}
