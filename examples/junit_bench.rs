@@ -1,5 +1,7 @@
 //! Reads JUnit files with devmetrics' streaming reader and prints what it counted and how fast:
 //! `cargo run --release --example junit_bench -- FILE...` (used by `bench/junit/run.sh`).
+//! With `JUNIT_BENCH_DUMP=PATH` it also writes the whole report (every kept record, the slowest
+//! tests, the file summaries) to PATH, to compare two builds of the reader on the same files.
 
 use devmetrics::sources::junit::{Collector, ReadOptions};
 use std::time::Instant;
@@ -22,6 +24,12 @@ fn main() {
     }
     let report = collector.finish();
     let secs = start.elapsed().as_secs_f64();
+    if let Some(path) = std::env::var_os("JUNIT_BENCH_DUMP") {
+        if let Err(e) = std::fs::write(&path, format!("{report:#?}\n")) {
+            eprintln!("junit_bench: cannot write {}: {e}", path.to_string_lossy());
+            std::process::exit(1);
+        }
+    }
     let t = report.totals();
     let elements: u64 = report.types.iter().map(|t| t.elements.cases).sum();
     println!(

@@ -33,6 +33,8 @@ mod model;
 mod options;
 mod parse;
 pub mod paths;
+#[cfg(test)]
+mod plain_case_tests;
 mod slowest;
 mod text;
 

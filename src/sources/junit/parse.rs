@@ -13,7 +13,7 @@ use super::model::{truncate_chars, Attempt, AttemptResult, ElementCounts, FileSu
 use super::slowest::{Slow, SlowHeap};
 use super::text::{
     attr_text, attr_time, attr_time_value, for_each_attr, for_each_attr_resetting,
-    plain_case_names, push_bounded,
+    plain_case_names, push_bounded, ListEnd,
 };
 use super::{JunitError, ReadOptions};
 use quick_xml::events::{BytesStart, Event};
@@ -133,7 +133,12 @@ impl Parser<'_> {
         let mut stack: Vec<Tag> = Vec::with_capacity(16);
         let mut root: Option<String> = None;
         let mut read_anything = false;
+        // Whether quick-xml reads text next (after any event but text, whose `<` it has read).
+        let mut text_next = false;
         loop {
+            if text_next && matches!(stack.last(), Some(Tag::Root | Tag::Suite)) {
+                self.read_plain_empty_cases(reader.get_mut());
+            }
             let event = match reader.read_event_into(&mut buf) {
                 Ok(e) => e,
                 Err(err) => {
@@ -149,6 +154,7 @@ impl Parser<'_> {
             };
             // Counted only when a message needs it.
             let line = || reader.get_ref().line() - count_newlines(inside);
+            text_next = !matches!(event, Event::Text(_));
             match &event {
                 Event::DocType(_) => {
                     return Err(JunitError::Doctype {
@@ -489,12 +495,59 @@ impl Parser<'_> {
     /// and copied only if the case is kept; else it is read as any `<testcase>`.
     fn empty_case(&mut self, e: &BytesStart<'_>) {
         self.case.clear();
-        match plain_case_names(e.attributes_raw(), &mut self.case, case_attr) {
-            Some((classname, name)) if !name.is_empty() => self.close_named(classname, name),
+        match plain_case_names(
+            e.attributes_raw(),
+            ListEnd::AllBytes,
+            &mut self.case,
+            case_attr,
+        ) {
+            Some(names) if !names.name.is_empty() => self.close_named(names.classname, names.name),
             _ => {
                 self.open_case(e);
                 self.close_case();
             }
+        }
+    }
+
+    /// Reads the plain empty `<testcase .../>` elements that come next in `input` straight from
+    /// its buffer, before quick-xml would read them: most cases, each read in one pass instead
+    /// of quick-xml's search for the element's end, its copy into the event buffer, and then the
+    /// split of its attributes. Called only where quick-xml would read text next (it then skips
+    /// the whitespace before an element, as here), inside `<testsuites>` or a `<testsuite>`.
+    ///
+    /// Taken only when the whole element is in the buffer and it reads as quick-xml would give
+    /// it: `<testcase`, whitespace, attributes written plainly (quotes and `>` end a key, so
+    /// the first `>` outside a value is the one after `/`), `/>`, and a plain `name`. Anything
+    /// else is left in the input for quick-xml and read as before ([`Parser::empty_case`]); the
+    /// unit tests read documents through buffers of every small size and compare.
+    fn read_plain_empty_cases<S: LineSource>(&mut self, input: &mut S) {
+        const OPEN: &[u8] = b"<testcase";
+        let is_ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+        loop {
+            let Ok(available) = input.fill_buf() else {
+                // quick-xml asks again and reports it.
+                return;
+            };
+            let start = available.iter().position(|b| !is_ws(b));
+            let Some(element) = start.and_then(|i| available.get(i..)) else {
+                return;
+            };
+            if !(element.starts_with(OPEN) && element.get(OPEN.len()).is_some_and(is_ws)) {
+                return;
+            }
+            self.case.clear();
+            let attrs = &element[OPEN.len()..];
+            let Some(names) =
+                plain_case_names(attrs, ListEnd::EmptyElementClose, &mut self.case, case_attr)
+            else {
+                return;
+            };
+            if names.name.is_empty() {
+                return;
+            }
+            self.close_named(names.classname, names.name);
+            let used = available.len() - element.len() + OPEN.len() + names.end;
+            input.consume(used);
         }
     }
 

@@ -79,7 +79,7 @@ pub(crate) fn for_each_attr_resetting<S>(
     f: impl Fn(&mut S, &[u8], &[u8]),
 ) {
     let raw = e.attributes_raw();
-    let plain = split_plain(raw, usize::MAX, |k, v, end| {
+    let plain = split_plain(raw, usize::MAX, ListEnd::AllBytes, |k, v, end| {
         f(state, &raw[k..v - 2], &raw[v..end]);
     });
     if plain.is_none() {
@@ -90,19 +90,30 @@ pub(crate) fn for_each_attr_resetting<S>(
     }
 }
 
+/// The `classname` and `name` of a plainly written empty `<testcase .../>` ([`plain_case_names`]),
+/// as written (plain ASCII: decoded, each is itself; absent: empty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PlainNames<'a> {
+    pub classname: &'a [u8],
+    pub name: &'a [u8],
+    /// Where the attribute list ends in the bytes given ([`ListEnd`]).
+    pub end: usize,
+}
+
 /// For an empty `<testcase .../>`: splits a plainly written attribute list, giving back the last
-/// `classname` and `name` as written (plain ASCII: decoded, each is itself; absent: empty) and
-/// every other attribute to `f`. `None` (after some calls) when the list is not written plainly
-/// or either value needs decoding: the caller then reads the element the usual way.
+/// `classname` and `name` as written and every other attribute to `f`. `None` (after some
+/// calls) when the list is not written plainly, does not end as `list_end` says, or either
+/// value needs decoding: the caller then reads the element the usual way.
 #[inline(always)]
 pub(crate) fn plain_case_names<'a, S>(
     raw: &'a [u8],
+    list_end: ListEnd,
     state: &mut S,
     f: impl Fn(&mut S, &[u8], &[u8]),
-) -> Option<(&'a [u8], &'a [u8])> {
+) -> Option<PlainNames<'a>> {
     let mut classname: &[u8] = &[];
     let mut name: &[u8] = &[];
-    split_plain(raw, usize::MAX, |k, v, end| {
+    let (_, end) = split_plain(raw, usize::MAX, list_end, |k, v, end| {
         let value = &raw[v..end];
         match &raw[k..v - 2] {
             b"name" => name = value,
@@ -110,7 +121,21 @@ pub(crate) fn plain_case_names<'a, S>(
             key => f(state, key, value),
         }
     })?;
-    (is_plain_ascii(classname) && is_plain_ascii(name)).then_some((classname, name))
+    (is_plain_ascii(classname) && is_plain_ascii(name)).then_some(PlainNames {
+        classname,
+        name,
+        end,
+    })
+}
+
+/// Where a plainly written attribute list ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ListEnd {
+    /// At the end of the bytes: the attributes of an element as quick-xml gives them.
+    AllBytes,
+    /// At the `/>` closing an empty element, read straight from the input (the bytes past it
+    /// are not looked at); the end given is past the `>`.
+    EmptyElementClose,
 }
 
 /// Splits `key="value"` pairs separated by XML whitespace into (key start, value start, value
@@ -118,17 +143,24 @@ pub(crate) fn plain_case_names<'a, S>(
 #[inline]
 fn plain_attrs(raw: &[u8], spans: &mut [(usize, usize, usize); FAST_ATTRS]) -> Option<usize> {
     let mut n = 0;
-    split_plain(raw, FAST_ATTRS, |k, v, end| {
+    split_plain(raw, FAST_ATTRS, ListEnd::AllBytes, |k, v, end| {
         spans[n] = (k, v, end);
         n += 1;
     })
+    .map(|(n, _)| n)
 }
 
 /// Calls `span(key start, value start, value end)` for each `key="value"` pair separated by
 /// XML whitespace, at most `max` of them; `None` (after some calls) when the list is written any
-/// other way or holds more; else the number of pairs.
+/// other way, holds more, or does not end as `list_end` says; else the number of pairs and
+/// where the list ends.
 #[inline(always)]
-fn split_plain(raw: &[u8], max: usize, mut span: impl FnMut(usize, usize, usize)) -> Option<usize> {
+fn split_plain(
+    raw: &[u8],
+    max: usize,
+    list_end: ListEnd,
+    mut span: impl FnMut(usize, usize, usize),
+) -> Option<(usize, usize)> {
     let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
     let mut n = 0;
     let mut i = 0;
@@ -138,10 +170,14 @@ fn split_plain(raw: &[u8], max: usize, mut span: impl FnMut(usize, usize, usize)
         while i < raw.len() && ws(raw[i]) {
             i += 1;
         }
-        if i == raw.len() {
-            return Some(n);
+        match list_end {
+            ListEnd::AllBytes if i == raw.len() => return Some((n, i)),
+            ListEnd::EmptyElementClose if raw.get(i) == Some(&b'/') => {
+                return (raw.get(i + 1) == Some(&b'>')).then_some((n, i + 2));
+            }
+            _ => {}
         }
-        if (i == before && n > 0) || n == max {
+        if i == raw.len() || (i == before && n > 0) || n == max {
             return None;
         }
         let key = i;
@@ -163,7 +199,8 @@ fn split_plain(raw: &[u8], max: usize, mut span: impl FnMut(usize, usize, usize)
 
 /// Where the key starting at `i` ends: at the first byte of `STOPS_KEY`, eight bytes at a
 /// time while eight are left. A control byte other than whitespace also ends it there (the
-/// list then takes quick-xml's iterator, which reads it as before).
+/// list then takes quick-xml's iterator, which reads it as before), and so does `>`: in an
+/// element read straight from the input it would have closed the element for quick-xml.
 #[inline]
 fn key_end(raw: &[u8], mut i: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -172,10 +209,11 @@ fn key_end(raw: &[u8], mut i: usize) -> usize {
     while i + 8 <= raw.len() {
         let w = u64::from_le_bytes(raw[i..i + 8].try_into().expect("8 bytes"));
         // Lowest flagged byte exact in each mask (borrows only run upwards): `=`, `"`, `'`,
-        // or a byte below 0x21 (space, tab, line ends, other controls).
+        // `>`, or a byte below 0x21 (space, tab, line ends, other controls).
         let found = (zero(w ^ (ONES * u64::from(b'=')))
             | zero(w ^ (ONES * u64::from(b'"')))
             | zero(w ^ (ONES * u64::from(b'\'')))
+            | zero(w ^ (ONES * u64::from(b'>')))
             | (w.wrapping_sub(ONES * 0x21) & !w))
             & HIGHS;
         if found != 0 {
@@ -189,10 +227,11 @@ fn key_end(raw: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// The bytes that end an attribute's key: `=`, quotes and XML whitespace.
+/// The bytes that end an attribute's key: `=`, quotes, `>` and XML whitespace.
 static STOPS_KEY: [bool; 256] = {
     let mut t = [false; 256];
     t[b'=' as usize] = true;
+    t[b'>' as usize] = true;
     t[b'"' as usize] = true;
     t[b'\'' as usize] = true;
     t[b' ' as usize] = true;

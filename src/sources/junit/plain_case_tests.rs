@@ -1,0 +1,149 @@
+//! The plain empty `<testcase .../>` elements read straight from the input's buffer
+//! (`Parser::read_plain_empty_cases`) read as quick-xml reads them: every document here is read
+//! through buffers of every small size (a buffer of one byte never holds a whole element, so
+//! quick-xml reads all of it) and must give the same report, or the same refusal.
+
+use super::*;
+use std::io::BufReader;
+
+/// The whole report, or the refusal as the user sees it.
+fn outcome(input: impl BufRead) -> String {
+    let mut c = Collector::new(ReadOptions::default());
+    match c.read(input, "r.xml", "unit") {
+        Ok(_) => format!("{:?}", c.finish()),
+        Err(e) => e.render(),
+    }
+}
+
+/// Empty cases of every shape, plain or not, each alone in its suite and all together.
+const CASES: &[&str] = &[
+    r#"<testcase classname="x" name="1" time="0.5"/>"#,
+    r#"<testcase name="only a name"/>"#,
+    "<testcase\tname='single quotes'\n classname=\"x\"\r\n time=\"2\"  />",
+    r#"<testcase classname="x" name="a &amp; b" time="2"/>"#,
+    r#"<testcase classname="x" name="é" time="3"/>"#,
+    r#"<testcase classname = "x" name="spaced" time="4"/>"#,
+    r#"<testcase classname="x" time="5"/>"#,
+    r#"<testcase classname="x" name=""/>"#,
+    r#"<testcase/>"#,
+    r#"<testcase />"#,
+    r#"<testcase classname="x" name="s" status="skipped" file="a.rs" line="7"/>"#,
+    r#"<testcase classname="x" name="2" name="2b" classname="y"/>"#,
+    r#"<testcase classname="x" name="a>b" time="<<computed>>"/>"#,
+    r#"<testcase classname="x" name="q" a>b="1"/></testcase>"#,
+    r#"<testcase classname="x" name="slash"/ ></testcase>"#,
+    r#"<testcase classname="x" name="k" /k="1"/>"#,
+    r#"<testcase classname="x"name="glued"/>"#,
+    r#"<testcase classname="x" name=unquoted/>"#,
+    r#"<testcase classname="x" name="ctl" a\u{1}b="1"/>"#,
+    r#"<testcases name="not a case"/>"#,
+    r#"<ns:testcase classname="x" name="prefixed"/>"#,
+    r#"<testcase classname="x" name="1" time="0.5"/>"#,
+    r#"<testcase classname="x" name="f"><failure message="m">trace</failure></testcase>"#,
+    r#"<testcase classname="x" name="f" time="1"/>"#,
+    "junk text <testcase classname=\"x\" name=\"after text\"/>",
+    r#"<!-- a comment --><testcase classname="x" name="after a comment"/>"#,
+    r#"<![CDATA[data]]><testcase classname="x" name="after cdata"/>"#,
+    r#"<testcase classname="x" name="outer"><testcase classname="x" name="inner"/></testcase>"#,
+    r#"<properties><testcase classname="x" name="in properties"/></properties>"#,
+];
+
+#[test]
+fn plain_empty_testcases_read_the_same_through_buffers_of_every_size() {
+    let all = CASES.join("\n  ");
+    let mut documents: Vec<String> = CASES
+        .iter()
+        .map(|c| format!("<testsuites>\n<testsuite name=\"s\">\n  {c}\n</testsuite></testsuites>"))
+        .collect();
+    documents.push(format!(
+        "<?xml version=\"1.0\"?>\n<testsuites>\n<testsuite name=\"s\">\n  {all}\n</testsuite>\n<testsuite name=\"s\">{all}</testsuite>\n  {all}\n</testsuites>\n"
+    ));
+    documents.push(format!("<testsuite name=\"root\">{all}</testsuite>"));
+    // Refused: truncated inside or after a case, an unclosed quote, a mismatched end tag.
+    documents.push(format!("<testsuites><testsuite name=\"s\">{all}"));
+    documents.push("<testsuites><testsuite name=\"s\"><testcase name=\"x\" ".to_string());
+    documents.push(
+        "<testsuites><testsuite name=\"s\"><testcase name=\"x/></testsuite></testsuites>"
+            .to_string(),
+    );
+    documents.push(format!(
+        "<testsuites><testsuite name=\"s\">{all}</testsuites>"
+    ));
+    for doc in &documents {
+        let whole = outcome(doc.as_bytes());
+        let by_quick_xml = outcome(BufReader::with_capacity(1, doc.as_bytes()));
+        assert_eq!(whole, by_quick_xml, "{doc}");
+        for size in (2..=96).chain([128, 1000]) {
+            assert_eq!(
+                outcome(BufReader::with_capacity(size, doc.as_bytes())),
+                by_quick_xml,
+                "buffer of {size} bytes: {doc}"
+            );
+        }
+    }
+    // The whole document of all shapes is read, not refused.
+    let read = outcome(documents[CASES.len()].as_bytes());
+    assert!(read.starts_with("TestReport"), "{read}");
+}
+
+#[test]
+fn documents_made_of_random_pieces_read_the_same_through_any_buffer() {
+    // Pieces of test cases, well placed or not: most documents are malformed somewhere.
+    const PIECES: &[&str] = &[
+        "<testcase",
+        " ",
+        "\n\t",
+        r#"name="a""#,
+        r#"name='b'"#,
+        r#"classname="c""#,
+        r#"time="0.5""#,
+        r#"file="f.rs""#,
+        r#"status="skipped""#,
+        "/>",
+        "/",
+        ">",
+        "</testcase>",
+        "\"",
+        "'",
+        "=",
+        "<failure/>",
+        "<testsuite name=\"s\">",
+        "</testsuite>",
+        "&amp;",
+        "é",
+        "x",
+        "x<",
+        "<!--c-->",
+        "<![CDATA[d]]>",
+        r#"a>b="1""#,
+        r#"<testcase name="p" classname="c" time="1"/>"#,
+    ];
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed >> 16) as usize % n
+    };
+    let mut read_whole = 0;
+    for _ in 0..3000 {
+        let mut doc = String::from("<testsuites><testsuite name=\"s\">");
+        for _ in 0..1 + next(40) {
+            doc.push_str(PIECES[next(PIECES.len())]);
+        }
+        doc.push_str("</testsuite></testsuites>");
+        let by_quick_xml = outcome(BufReader::with_capacity(1, doc.as_bytes()));
+        assert_eq!(outcome(doc.as_bytes()), by_quick_xml, "{doc}");
+        let size = 2 + next(64);
+        assert_eq!(
+            outcome(BufReader::with_capacity(size, doc.as_bytes())),
+            by_quick_xml,
+            "buffer of {size} bytes: {doc}"
+        );
+        if by_quick_xml.starts_with("TestReport") {
+            read_whole += 1;
+        }
+    }
+    // Both readable documents and refused ones were compared.
+    assert!((100..2900).contains(&read_whole), "{read_whole} read");
+}
