@@ -22,6 +22,7 @@ use crate::sinks::{
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use std::collections::{BTreeSet, HashSet};
+use std::future::Future;
 
 /// The function that recomputes the figures (in `migrations/`).
 pub const REFRESH_FUNCTION: &str = "refresh_development_metrics";
@@ -276,32 +277,61 @@ fn write_step_files(
     }
 }
 
-/// After `record` wrote rows to Supabase: refreshes the days they touched ([`refresh_periods`]:
-/// usually one request), and only the figures the tables written feed (a step that wrote test
-/// runs leaves the deployment and PR figures alone: planning them is most of a refresh). The rows the refresh wrote join the
-/// delivery and the report (the step's `development-metrics` output and the summary's table).
-/// A failure is a warning, in the log and the summary: the rows are written, the next refresh
-/// (or `aggregate`) catches up. `window` is the `failure-window` setting.
-pub async fn refresh_after_record(
-    sink: &PostgrestSink,
-    repository: &str,
+/// What the refreshes after one write did: per period, the rows the function wrote or why it
+/// failed.
+#[derive(Debug, Default)]
+pub struct RecordRefresh {
+    periods: Vec<(Period, Result<i64, SinkError>)>,
+}
+
+/// After `record` wrote rows to Supabase: refreshes the figures the tables of `writes` that took
+/// rows feed (the function knows which: a step that wrote test runs leaves the deployment and PR
+/// figures alone, whose planning is most of a refresh), for the days the rows of `days_of`
+/// touched ([`refresh_periods`]: usually one request). `record` runs this for its first table
+/// while the others are written, then for the others over the days of all
+/// ([`crate::sinks::deliver_alongside`]). `window` is the `failure-window` setting.
+pub fn refresh_written<'a>(
+    sink: &'a PostgrestSink,
+    repository: &'a str,
     window: FailureWindow,
     batch: &Batch,
-    delivery: &mut Delivery,
-    report: &mut RecordReport,
-    out: &Output,
-) {
-    let periods = refresh_periods(&touched_days(batch, delivery), batch, window);
-    let written: Vec<Table> = delivery
-        .tables
+    writes: &[&TableWrite],
+    days_of: &[&TableWrite],
+) -> impl Future<Output = RecordRefresh> + 'a {
+    let tables: Vec<Table> = writes
         .iter()
         .filter(|write| write.accepted > 0 && write.table != Table::DevelopmentMetrics)
         .map(|write| write.table)
         .collect();
+    let deployed = tables.contains(&Table::DeploymentEvents);
+    let periods = if tables.is_empty() {
+        Vec::new()
+    } else {
+        refresh_periods(&touched_days(batch, days_of), deployed, window)
+    };
+    async move {
+        let mut done = RecordRefresh::default();
+        for period in periods {
+            let result = refresh(sink, repository, period, window, Some(&tables)).await;
+            done.periods.push((period, result));
+        }
+        done
+    }
+}
+
+/// Adds what the refreshes after `record`'s write did to the log, the summary's table and the
+/// delivery (the step's `development-metrics` output). A failure is a warning, in the log and the
+/// summary: the rows are written, the next refresh (or `aggregate`) catches up.
+pub fn report_refreshes(
+    refreshes: impl IntoIterator<Item = RecordRefresh>,
+    delivery: &mut Delivery,
+    report: &mut RecordReport,
+    out: &Output,
+) {
     let (mut rows, mut requests) = (0usize, 0u32);
-    for period in periods {
+    for (period, result) in refreshes.into_iter().flat_map(|r| r.periods) {
         requests += 1;
-        match refresh(sink, repository, period, window, Some(&written)).await {
+        match result {
             Ok(written) => {
                 out.info(&format!(
                     "refreshed metrics.development_metrics for {} to {}: {written} row(s)",
@@ -358,7 +388,7 @@ fn event_time_column(table: Table) -> Option<&'static str> {
 }
 
 /// The periods `record` refreshes for the UTC `days` its rows touched: each day, reaching back
-/// over the failure window when a deployment was written (a production deployment marks the
+/// over the failure window when a deployment was written (`deployed`) (a production deployment marks the
 /// one live before it failed within the window, and carries PRs merged before it: their merge
 /// days' `merged_not_deployed` and lead time change; PRs merged longer ago are reconciled by the
 /// nightly `aggregate`); periods that overlap or lie within a week of each other are joined.
@@ -366,13 +396,10 @@ fn event_time_column(table: Table) -> Option<&'static str> {
 /// in the same payload) are refreshed apart, not with the years between them.
 pub fn refresh_periods(
     days: &BTreeSet<NaiveDate>,
-    batch: &Batch,
+    deployed: bool,
     window: FailureWindow,
 ) -> Vec<Period> {
     const JOIN_WITHIN_DAYS: u64 = 7;
-    let deployed = batch
-        .groups()
-        .any(|(table, rows)| table == Table::DeploymentEvents && !rows.is_empty());
     let back = if deployed {
         u64::from(window.whole_days())
     } else {
@@ -391,11 +418,11 @@ pub fn refresh_periods(
     periods
 }
 
-/// The UTC days of the event times of the rows `delivery` wrote (not those spooled or
-/// quarantined); empty when it wrote none.
-pub fn touched_days(batch: &Batch, delivery: &Delivery) -> BTreeSet<NaiveDate> {
+/// The UTC days of the event times of the rows `writes` wrote (not those spooled or
+/// quarantined); empty when they wrote none.
+pub fn touched_days(batch: &Batch, writes: &[&TableWrite]) -> BTreeSet<NaiveDate> {
     let mut days = BTreeSet::new();
-    for write in delivery.tables.iter().filter(|w| w.accepted > 0) {
+    for write in writes.iter().filter(|w| w.accepted > 0) {
         let Some(column) = event_time_column(write.table) else {
             continue;
         };
@@ -471,7 +498,8 @@ mod tests {
             quarantine_file: None,
             quarantine_error: None,
         };
-        let days: Vec<String> = touched_days(&batch, &delivery)
+        let writes: Vec<&TableWrite> = delivery.tables.iter().collect();
+        let days: Vec<String> = touched_days(&batch, &writes)
             .iter()
             .map(|d| d.to_string())
             .collect();
@@ -480,7 +508,8 @@ mod tests {
             tables: vec![],
             ..delivery
         };
-        assert!(touched_days(&batch, &none).is_empty());
+        let writes: Vec<&TableWrite> = none.tables.iter().collect();
+        assert!(touched_days(&batch, &writes).is_empty());
     }
 
     #[test]
@@ -490,22 +519,18 @@ mod tests {
         let span = |p: &[Period]| -> Vec<String> {
             p.iter().map(|p| format!("{} {}", p.from, p.to)).collect()
         };
-        let mut prs = Batch::new();
-        prs.extend_values(Table::PrEvents, vec![json!({"pr_number": 1})]);
         let week = FailureWindow::days(7);
         assert_eq!(
-            span(&refresh_periods(&days, &prs, week)),
+            span(&refresh_periods(&days, false, week)),
             ["2026-11-28 2026-11-30"]
         );
-        let mut deployed = prs.clone();
-        deployed.extend_values(Table::DeploymentEvents, vec![json!({"status": "success"})]);
         assert_eq!(
-            span(&refresh_periods(&days, &deployed, week)),
+            span(&refresh_periods(&days, true, week)),
             ["2026-11-21 2026-11-30"]
         );
         let hours = FailureWindow::parse("36h").unwrap();
         assert_eq!(
-            span(&refresh_periods(&days, &deployed, hours)),
+            span(&refresh_periods(&days, true, hours)),
             ["2026-11-26 2026-11-30"]
         );
     }
@@ -520,15 +545,13 @@ mod tests {
             day("2026-12-02"),
         ]
         .into();
-        let periods = refresh_periods(&days, &Batch::new(), FailureWindow::days(7));
+        let periods = refresh_periods(&days, false, FailureWindow::days(7));
         let spans: Vec<String> = periods
             .iter()
             .map(|p| format!("{} {}", p.from, p.to))
             .collect();
         assert_eq!(spans, ["2019-05-15 2019-05-15", "2026-11-20 2026-12-02"]);
-        assert!(
-            refresh_periods(&BTreeSet::new(), &Batch::new(), FailureWindow::days(7)).is_empty()
-        );
+        assert!(refresh_periods(&BTreeSet::new(), false, FailureWindow::days(7)).is_empty());
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod spool;
 use crate::rows::clean::Quarantined;
 use crate::rows::{Batch, Table};
 use serde_json::Value;
+use std::future::Future;
 use std::path::PathBuf;
 
 pub use jsonl::JsonlSink;
@@ -308,20 +309,43 @@ impl Delivery {
 /// to one spool file. Once the database proves unreachable, later tables are not tried (they are
 /// spooled at once).
 pub async fn deliver(sink: &impl Sink, batch: &Batch, spool: &Spool) -> Delivery {
+    let nothing = |_: &TableWrite| None::<std::future::Ready<()>>;
+    deliver_alongside(sink, batch, spool, nothing).await.0
+}
+
+/// [`deliver`], running the work `alongside` gives for the first table's write (if any) while
+/// the other tables are written: `record` refreshes the figures of the first table's rows
+/// meanwhile. Not run when the database proved unreachable.
+pub async fn deliver_alongside<W: Future>(
+    sink: &impl Sink,
+    batch: &Batch,
+    spool: &Spool,
+    alongside: impl FnOnce(&TableWrite) -> Option<W>,
+) -> (Delivery, Option<W::Output>) {
     // The first table is written alone: when the database cannot be reached, the others are
     // spooled untried instead of each paying for its own retries. Once it answered, the other
     // tables are written at once (one request each, in flight together).
     let mut groups = batch.groups();
     let mut tables = Vec::new();
+    let mut done_alongside = None;
     if let Some((table, rows)) = groups.next() {
         let first = sink.write(table, rows).await;
         let unreachable = first.error.as_ref().is_some_and(SinkError::is_unreachable);
+        let work = (!unreachable).then(|| alongside(&first)).flatten();
         tables.push(first);
         if unreachable {
             tables.extend(groups.map(|(table, rows)| TableWrite::not_attempted(table, rows)));
         } else {
-            let rest = groups.map(|(table, rows)| sink.write(table, rows));
-            tables.extend(futures::future::join_all(rest).await);
+            let rest =
+                futures::future::join_all(groups.map(|(table, rows)| sink.write(table, rows)));
+            match work {
+                Some(work) => {
+                    let (written, done) = futures::join!(rest, work);
+                    tables.extend(written);
+                    done_alongside = Some(done);
+                }
+                None => tables.extend(rest.await),
+            }
         }
     }
     let (quarantine_file, quarantine_error) =
@@ -338,13 +362,14 @@ pub async fn deliver(sink: &impl Sink, batch: &Batch, spool: &Spool) -> Delivery
             Err(err) => (None, Some(err)),
         }
     };
-    Delivery {
+    let delivery = Delivery {
         tables,
         spool_file,
         spool_error,
         quarantine_file,
         quarantine_error,
-    }
+    };
+    (delivery, done_alongside)
 }
 
 /// Adds the rows cleaning kept back to their table's write and writes every refused row to one

@@ -262,6 +262,91 @@ fn record_after_a_successful_write_makes_exactly_one_refresh_request() {
 }
 
 #[test]
+fn record_refreshes_the_first_tables_figures_while_the_others_are_written() {
+    let stack = Stack::get();
+    ensure_refresh_function(&stack);
+    // The test runs' writes are answered 800 ms late: the refresh of the PR's figures must not
+    // wait for them.
+    const LATE: Duration = Duration::from_millis(800);
+    let proxy = FaultProxy::start_by_line(&stack.supabase_url, |_, line| {
+        if line.contains("/test_runs") || line.contains("/test_case_results") {
+            Fault::DelayAfter(LATE)
+        } else {
+            Fault::Pass
+        }
+    });
+    let repository = unique_repository("record-overlap");
+    let dir = workdir();
+    std::fs::copy(
+        fixture("junit/devmetrics/nextest-flaky.xml"),
+        dir.path().join("TEST-passing.xml"),
+    )
+    .unwrap();
+    let mut env = env(&stack, &repository);
+    env.extend([
+        ("GITHUB_ACTIONS", "true".to_owned()),
+        ("GITHUB_EVENT_NAME", "pull_request".to_owned()),
+        (
+            "GITHUB_EVENT_PATH",
+            fixture("events/pull_request/90-closed-merged.json")
+                .display()
+                .to_string(),
+        ),
+        ("GITHUB_REF", "refs/pull/2/merge".to_owned()),
+        ("GITHUB_REF_NAME", "2/merge".to_owned()),
+        ("GITHUB_BASE_REF", "main".to_owned()),
+        ("GITHUB_WORKSPACE", dir.path().display().to_string()),
+        ("GITHUB_RUN_ID", "7".to_owned()),
+        ("INPUT_LEG", "0".to_owned()),
+        ("INPUT_JUNIT-PATHS", "TEST-*.xml".to_owned()),
+        ("DEVMETRICS_REST_URL", format!("{}/rest/v1", proxy.url)),
+    ]);
+    let out = devmetrics(dir.path(), &[], &env);
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let arrivals = proxy.arrivals();
+    let at = |what: &str| -> Vec<Instant> {
+        arrivals
+            .iter()
+            .filter(|(_, line)| line.contains(what))
+            .map(|(t, _)| *t)
+            .collect()
+    };
+    let (prs, runs, refreshes) = (at("/pr_events"), at("/test_runs"), at("/rpc/"));
+    assert_eq!((prs.len(), runs.len()), (1, 1), "{arrivals:#?}");
+    // The PR's figures are refreshed first, sent with the test writes, before those were
+    // answered; then the test runs' figures, after, over every day written: the PR's
+    // (2019-05-16, the fixture's) and the run's (today), years apart, so two requests.
+    assert_eq!(refreshes.len(), 3, "{arrivals:#?}\n{log}");
+    assert!(refreshes[0] > prs[0], "{arrivals:#?}");
+    assert!(
+        refreshes[0] < runs[0] + LATE / 2,
+        "the first refresh waited for the test runs: {arrivals:#?}"
+    );
+    assert!(refreshes[1] >= runs[0] + LATE, "{arrivals:#?}");
+    assert!(
+        log.contains(
+            "refreshed metrics.development_metrics for 2019-05-16 to 2019-05-16: 27 row(s)"
+        ),
+        "{log}"
+    );
+    // Both families are there: the PR's day (2019-05-16) has its delivery figures, the test
+    // run's day its test figures.
+    let has = |metric: &str| {
+        stack.psql(
+            "postgres",
+            &format!(
+                "select count(*) > 0 from metrics.development_metrics
+                  where repository = '{repository}' and grain = 'day' and metric_name = '{metric}'
+                    and n > 0"
+            ),
+        )
+    };
+    assert_eq!(has("merged_prs"), "t", "{log}");
+    assert_eq!(has("test_pass_rate"), "t", "{log}");
+}
+
+#[test]
 fn a_failed_refresh_after_record_is_a_warning_and_the_rows_stay_written() {
     let stack = Stack::get();
     // Without a token the merged pull request writes one table (one request, its verdicts are

@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The repository's root.
 pub fn repo_root() -> PathBuf {
@@ -240,6 +240,7 @@ pub struct FaultProxy {
     pub url: String,
     requests: Arc<AtomicUsize>,
     log: Arc<Mutex<Vec<String>>>,
+    arrivals: Arc<Mutex<Vec<(Instant, String)>>>,
 }
 
 impl FaultProxy {
@@ -248,21 +249,31 @@ impl FaultProxy {
         upstream: &str,
         plan: impl Fn(usize) -> Fault + Send + Sync + 'static,
     ) -> FaultProxy {
+        FaultProxy::start_by_line(upstream, move |n, _| plan(n))
+    }
+
+    /// The same, `plan` also given the request line (`POST /rest/v1/test_runs?… HTTP/1.1`).
+    pub fn start_by_line(
+        upstream: &str,
+        plan: impl Fn(usize, &str) -> Fault + Send + Sync + 'static,
+    ) -> FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(AtomicUsize::new(0));
         let log = Arc::new(Mutex::new(Vec::new()));
+        let arrivals = Arc::new(Mutex::new(Vec::new()));
         let upstream = upstream.trim_start_matches("http://").to_owned();
         let plan = Arc::new(plan);
-        let (counter, log2) = (requests.clone(), log.clone());
+        let (counter, log2, arrivals2) = (requests.clone(), log.clone(), arrivals.clone());
         thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut client) = stream else { break };
-                let (upstream, plan, counter, log) = (
+                let (upstream, plan, counter, log, arrivals) = (
                     upstream.clone(),
                     plan.clone(),
                     counter.clone(),
                     log2.clone(),
+                    arrivals2.clone(),
                 );
                 thread::spawn(move || {
                     if let Some(request) = read_request(&mut client) {
@@ -271,8 +282,12 @@ impl FaultProxy {
                             &request[..request.iter().position(|&b| b == b'\r').unwrap_or(0)],
                         )
                         .into_owned();
-                        log.lock().unwrap().push(first_line);
-                        let response = match plan(n) {
+                        log.lock().unwrap().push(first_line.clone());
+                        arrivals
+                            .lock()
+                            .unwrap()
+                            .push((Instant::now(), first_line.clone()));
+                        let response = match plan(n, &first_line) {
                             Fault::Pass => forward(&upstream, &request),
                             Fault::Answer {
                                 status,
@@ -305,7 +320,12 @@ impl FaultProxy {
                 });
             }
         });
-        FaultProxy { url, requests, log }
+        FaultProxy {
+            url,
+            requests,
+            log,
+            arrivals,
+        }
     }
 
     /// Requests received so far.
@@ -316,6 +336,11 @@ impl FaultProxy {
     /// The request lines received, in order.
     pub fn request_lines(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
+    }
+
+    /// When each request arrived, with its line, in order.
+    pub fn arrivals(&self) -> Vec<(Instant, String)> {
+        self.arrivals.lock().unwrap().clone()
     }
 }
 

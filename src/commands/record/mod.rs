@@ -5,6 +5,7 @@
 //! reported and reflected in the exit code, but never stops the rows of the other sources from
 //! being written.
 
+use super::aggregate::{refresh_written, report_refreshes};
 use super::open_sink;
 use super::rules_source::rules_for;
 use super::test_results::record_test_results;
@@ -16,7 +17,7 @@ use crate::output::Output;
 use crate::rows::{Batch, RecordContext};
 use crate::rules::{self};
 use crate::settings::{EventFacts, Settings};
-use crate::sinks::{deliver, AnySink, Sink, Spool};
+use crate::sinks::{deliver_alongside, AnySink, Sink, Spool, TableWrite};
 use crate::sources::event::{self, Event, ReadOutcome};
 use std::path::PathBuf;
 
@@ -187,7 +188,17 @@ pub async fn record(config: &Settings, out: &Output) -> Result<i32, Error> {
         .clean(&config.secrets())
         .into_iter()
         .for_each(|change| out.info(&change));
-    let mut delivery = deliver(&sink, &batch, &spool).await;
+    // On Supabase, the figures the first table's rows feed are refreshed while the other tables
+    // are written, then those of the others (usually one request each; a failure is a warning).
+    let postgrest = match &sink {
+        AnySink::Postgrest(postgrest) => Some(postgrest),
+        _ => None,
+    };
+    let window = config.aggregate.failure_window;
+    let (mut delivery, first_refreshed) = deliver_alongside(&sink, &batch, &spool, |first| {
+        postgrest.map(|p| refresh_written(p, &ctx.repository, window, &batch, &[first], &[first]))
+    })
+    .await;
     if let AnySink::Jsonl(jsonl) = &sink {
         for torn in jsonl.take_recovered() {
             out.warning(&torn.to_string());
@@ -195,18 +206,24 @@ pub async fn record(config: &Settings, out: &Output) -> Result<i32, Error> {
         }
     }
     report_delivery(&delivery, &target, out, &mut report);
-    if let AnySink::Postgrest(postgrest) = &sink {
-        // The figures of the days these rows touched; a failure is only a warning.
-        let refresh = super::aggregate::refresh_after_record(
-            postgrest,
-            &ctx.repository,
-            config.aggregate.failure_window,
-            &batch,
+    if let Some(postgrest) = postgrest {
+        let first_table = first_refreshed
+            .as_ref()
+            .and(batch.groups().next().map(|(t, _)| t));
+        let others: Vec<&TableWrite> = delivery
+            .tables
+            .iter()
+            .filter(|write| Some(write.table) != first_table)
+            .collect();
+        let all: Vec<&TableWrite> = delivery.tables.iter().collect();
+        let others_refreshed =
+            refresh_written(postgrest, &ctx.repository, window, &batch, &others, &all).await;
+        report_refreshes(
+            first_refreshed.into_iter().chain([others_refreshed]),
             &mut delivery,
             &mut report,
             out,
         );
-        refresh.await;
     }
     write_step_files(config, &target, &delivery, &report, &tests.outputs, out);
 
