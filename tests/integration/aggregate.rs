@@ -202,6 +202,21 @@ async fn anon_and_authenticated_cannot_call_the_refresh_function() {
 
 /// `record` of the merged pull request fixture (merged 2019-05-16) through `proxy`.
 fn record_merged_pr(stack: &Stack, proxy: &FaultProxy, repository: &str, dir: &Path) -> String {
+    let env = merged_pr_env(stack, proxy, repository, dir);
+    let out = devmetrics(dir, &[], &env);
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert_eq!(stack.count("pr_events", repository), 1, "{log}");
+    log
+}
+
+/// The step's environment for the merged pull request fixture, through `proxy`, in `dir`.
+fn merged_pr_env(
+    stack: &Stack,
+    proxy: &FaultProxy,
+    repository: &str,
+    dir: &Path,
+) -> Vec<(&'static str, String)> {
     let mut env = env(stack, repository);
     env.extend([
         ("GITHUB_ACTIONS", "true".to_owned()),
@@ -218,11 +233,7 @@ fn record_merged_pr(stack: &Stack, proxy: &FaultProxy, repository: &str, dir: &P
         ("GITHUB_WORKSPACE", dir.display().to_string()),
         ("DEVMETRICS_REST_URL", format!("{}/rest/v1", proxy.url)),
     ]);
-    let out = devmetrics(dir, &[], &env);
-    let log = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{log}");
-    assert_eq!(stack.count("pr_events", repository), 1, "{log}");
-    log
+    env
 }
 
 #[test]
@@ -282,24 +293,11 @@ fn record_refreshes_the_first_tables_figures_while_the_others_are_written() {
         dir.path().join("TEST-passing.xml"),
     )
     .unwrap();
-    let mut env = env(&stack, &repository);
+    let mut env = merged_pr_env(&stack, &proxy, &repository, dir.path());
     env.extend([
-        ("GITHUB_ACTIONS", "true".to_owned()),
-        ("GITHUB_EVENT_NAME", "pull_request".to_owned()),
-        (
-            "GITHUB_EVENT_PATH",
-            fixture("events/pull_request/90-closed-merged.json")
-                .display()
-                .to_string(),
-        ),
-        ("GITHUB_REF", "refs/pull/2/merge".to_owned()),
-        ("GITHUB_REF_NAME", "2/merge".to_owned()),
-        ("GITHUB_BASE_REF", "main".to_owned()),
-        ("GITHUB_WORKSPACE", dir.path().display().to_string()),
         ("GITHUB_RUN_ID", "7".to_owned()),
         ("INPUT_LEG", "0".to_owned()),
         ("INPUT_JUNIT-PATHS", "TEST-*.xml".to_owned()),
-        ("DEVMETRICS_REST_URL", format!("{}/rest/v1", proxy.url)),
     ]);
     let out = devmetrics(dir.path(), &[], &env);
     let log = text(&out);

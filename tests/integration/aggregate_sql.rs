@@ -181,6 +181,26 @@ fn refresh(stack: &Stack, repository: &str) -> i64 {
         .expect("an integer")
 }
 
+/// What psql prints on standard error for `sql` run as service_role: the refusal.
+fn refused(stack: &Stack, sql: &str) -> String {
+    let out = std::process::Command::new(format!("{}/psql", stack.pg_bin))
+        .args([
+            "-X",
+            "-q",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &stack.pg_port,
+            "-U",
+            "postgres",
+        ])
+        .args(["-d", "postgres", "-c"])
+        .arg(format!("set role service_role; {sql}"))
+        .output()
+        .expect("psql runs");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// One stored figure: value, n, p50, p90 (None for NULL) and metadata.
 #[derive(Debug, PartialEq)]
 struct Figure {
@@ -623,15 +643,12 @@ fn a_refresh_told_which_tables_were_written_recomputes_only_the_figures_they_fee
     // Everything is caught up: a whole refresh changes nothing.
     assert_eq!(refresh(&stack, &repository), 0);
     // A name that is no event table is refused, naming it.
-    let out = std::process::Command::new(format!("{}/psql", stack.pg_bin))
-        .args(["-X", "-q", "-h", "127.0.0.1", "-p", &stack.pg_port, "-U", "postgres"])
-        .args(["-d", "postgres", "-c"])
-        .arg(format!(
-            "set role service_role; select metrics.refresh_development_metrics({r}, '{FROM}', '{TO}', p_written => array['test_run'])"
-        ))
-        .output()
-        .expect("psql runs");
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(
+        &stack,
+        &format!(
+            "select metrics.refresh_development_metrics({r}, '{FROM}', '{TO}', p_written => array['test_run'])"
+        ),
+    );
     assert!(
         err.contains("p_written names tables that are not event tables: {test_run}"),
         "{err}"
@@ -842,15 +859,12 @@ fn a_rollback_8_days_later_fails_the_deployment_with_a_10_day_window_and_not_wit
     assert_eq!(refresh_with(""), "4");
     assert_eq!(week("change_failure_rate").value, Some(0.0));
     // A negative window is refused, naming the parameter.
-    let out = std::process::Command::new(format!("{}/psql", stack.pg_bin))
-        .args(["-X", "-q", "-h", "127.0.0.1", "-p", &stack.pg_port, "-U", "postgres"])
-        .args(["-d", "postgres", "-c"])
-        .arg(format!(
-            "set role service_role; select metrics.refresh_development_metrics({r}, '{FROM}', '{TO}', interval '-1 day')"
-        ))
-        .output()
-        .expect("psql runs");
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(
+        &stack,
+        &format!(
+            "select metrics.refresh_development_metrics({r}, '{FROM}', '{TO}', interval '-1 day')"
+        ),
+    );
     assert!(
         err.contains("p_failure_window must be a duration of 0 or more"),
         "{err}"
