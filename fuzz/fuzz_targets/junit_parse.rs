@@ -1,22 +1,40 @@
 //! Feeds arbitrary bytes to the JUnit reader: it must return a report or a typed error, never
 //! panic, and its totals must add up.
+//!
+//! Differential check: the plain empty `<testcase .../>` elements read straight from the input's
+//! buffer (`Parser::read_plain_empty_cases`) must read as quick-xml reads them. The same bytes are
+//! read (a) as `&[u8]` (the whole input in the buffer: the fast path can fire), (b) through a
+//! 1-byte `BufReader` (never a whole element in the buffer: quick-xml reads everything) and (c)
+//! through a `BufReader` of 1 to 256 bytes taken from the first input byte (elements straddle the
+//! buffer's end). All three must give the same report, or the same refusals.
 #![no_main]
 
 use devmetrics::sources::junit::{Collector, ReadOptions, SlowestCases};
 use libfuzzer_sys::fuzz_target;
+use std::io::{BufRead, BufReader};
 
-fuzz_target!(|data: &[u8]| {
-    let mut collector = Collector::new(ReadOptions {
-        slowest: SlowestCases::Top(3),
-        max_message_chars: 64,
-        max_kept_cases: 4,
-    });
-    // The same bytes twice, as two files of one run: exercises folding across files.
+const OPTIONS: ReadOptions = ReadOptions {
+    slowest: SlowestCases::Top(3),
+    max_message_chars: 64,
+    max_kept_cases: 4,
+};
+
+/// Reads the same bytes twice, as two files of one run (exercises folding across files), each
+/// through the `BufRead` that `input` makes; checks the report and returns everything the user
+/// would see: each file's summary or refusal, then the whole report.
+fn outcome<R: BufRead>(input: impl Fn() -> R) -> String {
+    let mut collector = Collector::new(OPTIONS);
+    let mut seen = String::new();
     for name in ["a.xml", "b.xml"] {
-        if let Err(e) = collector.read(data, name, "unit") {
-            let text = e.render();
-            assert!(text.starts_with("devmetrics: "));
-            assert!(text.contains(name));
+        match collector.read(input(), name, "unit") {
+            Ok(summary) => seen.push_str(&format!("{summary:?}\n")),
+            Err(e) => {
+                let text = e.render();
+                assert!(text.starts_with("devmetrics: "));
+                assert!(text.contains(name));
+                seen.push_str(&text);
+                seen.push('\n');
+            }
         }
     }
     let report = collector.finish();
@@ -27,4 +45,21 @@ fuzz_target!(|data: &[u8]| {
         assert!(ty.kept.len() <= 4);
         assert!(t.total <= ty.elements.cases);
     }
+    seen.push_str(&format!("{report:?}"));
+    seen
+}
+
+fuzz_target!(|data: &[u8]| {
+    let whole = outcome(|| data);
+    let by_quick_xml = outcome(|| BufReader::with_capacity(1, data));
+    assert_eq!(
+        whole, by_quick_xml,
+        "the whole input in the buffer (left) and a 1-byte buffer (right) differ"
+    );
+    let size = data.first().map_or(64, |&b| usize::from(b) + 1);
+    let mid = outcome(|| BufReader::with_capacity(size, data));
+    assert_eq!(
+        mid, by_quick_xml,
+        "a {size}-byte buffer (left) and a 1-byte buffer (right) differ"
+    );
 });
