@@ -46,6 +46,15 @@ const CASES: &[&str] = &[
     r#"<![CDATA[data]]><testcase classname="x" name="after cdata"/>"#,
     r#"<testcase classname="x" name="outer"><testcase classname="x" name="inner"/></testcase>"#,
     r#"<properties><testcase classname="x" name="in properties"/></properties>"#,
+    // The plain-ASCII check made as the closing quote is searched for (fifth round).
+    "<testcase classname=\"x\ty\" name=\"tab in classname\"/>",
+    "<testcase classname=\"x\" name=\"line\nend\"/>",
+    r#"<testcase classname="x" name="é" name="plain after a decoded one"/>"#,
+    r#"<testcase classname="x" name="plain before a decoded one" name="ü"/>"#,
+    r#"<testcase classname="x" name="a long plain name of more than thirty-two bytes, eight at a time"/>"#,
+    r#"<testcase classname="com.example.a.long.package.name.SomeClassTést" name="late non-ASCII"/>"#,
+    r#"<testcase classname="com.example.a.long.package.name.SomeClass&amp;Test" name="late entity"/>"#,
+    r#"<testcase classname="x" name="other values are not checked" time="é" file="ö.rs"/>"#,
 ];
 
 #[test]

@@ -79,9 +79,15 @@ pub(crate) fn for_each_attr_resetting<S>(
     f: impl Fn(&mut S, &[u8], &[u8]),
 ) {
     let raw = e.attributes_raw();
-    let plain = split_plain(raw, usize::MAX, ListEnd::AllBytes, |k, v, end| {
-        f(state, &raw[k..v - 2], &raw[v..end]);
-    });
+    let plain = split_plain(
+        raw,
+        usize::MAX,
+        ListEnd::AllBytes,
+        no_plain_keys,
+        |k, v, end| {
+            f(state, &raw[k..v - 2], &raw[v..end]);
+        },
+    );
     if plain.is_none() {
         reset(state);
         for a in e.attributes().with_checks(false).flatten() {
@@ -102,8 +108,9 @@ pub(crate) struct PlainNames<'a> {
 
 /// For an empty `<testcase .../>`: splits a plainly written attribute list, giving back the last
 /// `classname` and `name` as written and every other attribute to `f`. `None` (after some
-/// calls) when the list is not written plainly, does not end as `list_end` says, or either
-/// value needs decoding: the caller then reads the element the usual way.
+/// calls) when the list is not written plainly, does not end as `list_end` says, or a
+/// `classname` or `name` needs decoding (found as its closing quote is searched for): the
+/// caller then reads the element the usual way.
 #[inline(always)]
 pub(crate) fn plain_case_names<'a, S>(
     raw: &'a [u8],
@@ -113,7 +120,8 @@ pub(crate) fn plain_case_names<'a, S>(
 ) -> Option<PlainNames<'a>> {
     let mut classname: &[u8] = &[];
     let mut name: &[u8] = &[];
-    let (_, end) = split_plain(raw, usize::MAX, list_end, |k, v, end| {
+    let names = |key: &[u8]| matches!(key, b"name" | b"classname");
+    let (_, end) = split_plain(raw, usize::MAX, list_end, names, |k, v, end| {
         let value = &raw[v..end];
         match &raw[k..v - 2] {
             b"name" => name = value,
@@ -121,11 +129,17 @@ pub(crate) fn plain_case_names<'a, S>(
             key => f(state, key, value),
         }
     })?;
-    (is_plain_ascii(classname) && is_plain_ascii(name)).then_some(PlainNames {
+    Some(PlainNames {
         classname,
         name,
         end,
     })
+}
+
+/// For [`split_plain`]: no key's value has to be plain ASCII.
+#[inline(always)]
+fn no_plain_keys(_key: &[u8]) -> bool {
+    false
 }
 
 /// Where a plainly written attribute list ends.
@@ -143,22 +157,30 @@ pub(crate) enum ListEnd {
 #[inline]
 fn plain_attrs(raw: &[u8], spans: &mut [(usize, usize, usize); FAST_ATTRS]) -> Option<usize> {
     let mut n = 0;
-    split_plain(raw, FAST_ATTRS, ListEnd::AllBytes, |k, v, end| {
-        spans[n] = (k, v, end);
-        n += 1;
-    })
+    split_plain(
+        raw,
+        FAST_ATTRS,
+        ListEnd::AllBytes,
+        no_plain_keys,
+        |k, v, end| {
+            spans[n] = (k, v, end);
+            n += 1;
+        },
+    )
     .map(|(n, _)| n)
 }
 
 /// Calls `span(key start, value start, value end)` for each `key="value"` pair separated by
 /// XML whitespace, at most `max` of them; `None` (after some calls) when the list is written any
-/// other way, holds more, or does not end as `list_end` says; else the number of pairs and
-/// where the list ends.
+/// other way, holds more, does not end as `list_end` says, or the value of a key for which
+/// `plain_key` holds is not plain ASCII ([`is_plain_ascii`], checked in the same pass as its
+/// closing quote is searched for); else the number of pairs and where the list ends.
 #[inline(always)]
 fn split_plain(
     raw: &[u8],
     max: usize,
     list_end: ListEnd,
+    plain_key: impl Fn(&[u8]) -> bool,
     mut span: impl FnMut(usize, usize, usize),
 ) -> Option<(usize, usize)> {
     let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
@@ -190,7 +212,11 @@ fn split_plain(
             return None;
         }
         let value = i + 2;
-        let len = find_quote(quote, &raw[value..])?;
+        let len = if plain_key(&raw[key..i]) {
+            find_plain_quote(quote, &raw[value..])?
+        } else {
+            find_quote(quote, &raw[value..])?
+        };
         span(key, value, value + len);
         n += 1;
         i = value + len + 1;
@@ -263,6 +289,41 @@ fn find_quote(quote: u8, bytes: &[u8]) -> Option<usize> {
         return bytes[i..].iter().position(|&b| b == quote).map(|p| i + p);
     }
     memchr::memchr(quote, &bytes[i..]).map(|p| i + p)
+}
+
+/// The first `quote` in `bytes` when every byte before it is plain ASCII ([`is_plain_ascii`]),
+/// eight bytes at a time: one pass over a `name` or `classname` for both checks. `None` when a
+/// byte before the first quote is not plain, or there is no quote.
+#[inline]
+fn find_plain_quote(quote: u8, bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x;
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        let w = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        // Lowest flagged byte exact in each mask (borrows only run upwards): `quote`, `&`, a
+        // byte below 0x20, or a byte >= 0x80.
+        let found = (zero(w ^ (ONES * u64::from(quote)))
+            | zero(w ^ (ONES * u64::from(b'&')))
+            | (w.wrapping_sub(ONES * 0x20) & !w)
+            | w)
+            & HIGHS;
+        if found != 0 {
+            let at = i + (found.trailing_zeros() / 8) as usize;
+            return (bytes[at] == quote).then_some(at);
+        }
+        i += 8;
+    }
+    for (at, &b) in bytes.iter().enumerate().skip(i) {
+        if b == quote {
+            return Some(at);
+        }
+        if b.wrapping_sub(0x20) >= 0x60 || b == b'&' {
+            return None;
+        }
+    }
+    None
 }
 
 /// An attribute's text, decoded as [`attr_text`] decodes it, kept as UTF-8 bytes in a buffer
@@ -385,9 +446,15 @@ pub(crate) fn attr_time(e: &BytesStart<'_>) -> Option<f64> {
 /// A `time` attribute's value in seconds (see [`parse_time`]).
 #[inline]
 pub(crate) fn attr_time_value(raw: &[u8]) -> Option<f64> {
-    if let Some(t) = plain_decimal(raw) {
-        return Some(t);
+    match plain_decimal(raw) {
+        Some(t) => Some(t),
+        None => attr_time_other(raw),
     }
+}
+
+/// [`attr_time_value`] of a value that is not a plain decimal (out of line: rare).
+#[inline(never)]
+fn attr_time_other(raw: &[u8]) -> Option<f64> {
     match std::str::from_utf8(raw) {
         Ok(s) if !s.contains('&') => parse_time(s),
         _ => parse_time(&attr_text(raw)),
@@ -397,7 +464,7 @@ pub(crate) fn attr_time_value(raw: &[u8]) -> Option<f64> {
 /// `0.001`, `12`, `1.5`: digits, an optional dot and digits, at most 15 digits in all, as
 /// `str::parse::<f64>` reads them (the exact integer divided by an exact power of ten is
 /// correctly rounded: the fast path of every correct float parser). `None` for anything else.
-#[inline]
+#[inline(always)]
 fn plain_decimal(raw: &[u8]) -> Option<f64> {
     const POW10: [f64; 16] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
@@ -558,6 +625,39 @@ mod tests {
                         find_quote(quote, &bytes),
                         memchr::memchr(quote, &bytes),
                         "{len} {at} {quote}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_plain_value_ends_where_a_byte_by_byte_check_ends_it() {
+        let expected = |bytes: &[u8], quote: u8| {
+            let at = bytes.iter().position(|&b| b == quote)?;
+            is_plain_ascii(&bytes[..at]).then_some(at)
+        };
+        let alphabet = b"aZ09 ~\x7f&%'\"\x1f\x20\x80\xff\t\n";
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for len in 0..48 {
+            for _ in 0..300 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        if x % 6 == 0 {
+                            alphabet[(x >> 8) as usize % alphabet.len()]
+                        } else {
+                            b'a' + (x >> 8) as u8 % 26
+                        }
+                    })
+                    .collect();
+                for quote in [b'"', b'\''] {
+                    assert_eq!(
+                        find_plain_quote(quote, &bytes),
+                        expected(&bytes, quote),
+                        "{bytes:?} {quote}"
                     );
                 }
             }
