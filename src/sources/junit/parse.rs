@@ -9,7 +9,7 @@ use super::case::{
 use super::fold::{CaseFacts, FileFold, RunView, SuitePasses};
 use super::hash::{case_key_in, name_hash, suite_seed};
 use super::lines::{count_newlines, LineSource};
-use super::model::{truncate_chars, Attempt, AttemptResult, ElementCounts, FileSummary, Outcome};
+use super::model::{Attempt, AttemptResult, ElementCounts, FileSummary, Outcome};
 use super::slowest::{Slow, SlowHeap};
 use super::text::{
     attr_text, attr_time, attr_time_value, for_each_attr, for_each_attr_resetting,
@@ -401,21 +401,19 @@ impl Parser<'_> {
             detail: None,
             time: None,
         };
-        let max = self.options.max_message_chars;
+        let (mut message, mut kind) = (None, None);
         for_each_attr(e, |key, value| match key {
-            b"message" => attempt.message = Some(truncate_chars(&attr_text(value), max)),
-            b"type" => {
-                let t = attr_text(value);
-                if !t.is_empty() {
-                    attempt.kind = Some(truncate_chars(&t, 200));
-                }
-            }
+            b"message" => message = Some(value.to_vec()),
+            // Decoded, a value is empty only when written empty.
+            b"type" if !value.is_empty() => kind = Some(value.to_vec()),
             b"time" => attempt.time = attr_time_value(value),
             _ => {}
         });
         self.case.results.push(PendingResult {
             role,
             attempt,
+            message,
+            kind,
             detail: String::new(),
         });
         // Text is kept only while records can still be kept.

@@ -84,7 +84,7 @@ pub(crate) fn for_each_attr_resetting<S>(
         usize::MAX,
         ListEnd::AllBytes,
         no_plain_keys,
-        |k, v, end| {
+        |_, k, v, end| {
             f(state, &raw[k..v - 2], &raw[v..end]);
         },
     );
@@ -120,15 +120,20 @@ pub(crate) fn plain_case_names<'a, S>(
 ) -> Option<PlainNames<'a>> {
     let mut classname: &[u8] = &[];
     let mut name: &[u8] = &[];
-    let names = |key: &[u8]| matches!(key, b"name" | b"classname");
-    let (_, end) = split_plain(raw, usize::MAX, list_end, names, |k, v, end| {
-        let value = &raw[v..end];
-        match &raw[k..v - 2] {
-            b"name" => name = value,
-            b"classname" => classname = value,
-            key => f(state, key, value),
-        }
-    })?;
+    let (_, end) = split_plain(
+        raw,
+        usize::MAX,
+        list_end,
+        case_key_kind,
+        |kind, k, v, end| {
+            let value = &raw[v..end];
+            match kind {
+                KeyKind::Name => name = value,
+                KeyKind::Classname => classname = value,
+                KeyKind::Other => f(state, &raw[k..v - 2], value),
+            }
+        },
+    )?;
     Some(PlainNames {
         classname,
         name,
@@ -136,10 +141,29 @@ pub(crate) fn plain_case_names<'a, S>(
     })
 }
 
-/// For [`split_plain`]: no key's value has to be plain ASCII.
+/// What a key is to [`split_plain`]: the values of `name` and `classname` are taken only when
+/// plain ASCII.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    Name,
+    Classname,
+    Other,
+}
+
+/// A `<testcase>`'s keys for [`plain_case_names`] (compared once per attribute).
 #[inline(always)]
-fn no_plain_keys(_key: &[u8]) -> bool {
-    false
+fn case_key_kind(key: &[u8]) -> KeyKind {
+    match key {
+        b"name" => KeyKind::Name,
+        b"classname" => KeyKind::Classname,
+        _ => KeyKind::Other,
+    }
+}
+
+/// Any element's keys for [`split_plain`]: no value has to be plain ASCII.
+#[inline(always)]
+fn no_plain_keys(_key: &[u8]) -> KeyKind {
+    KeyKind::Other
 }
 
 /// Where a plainly written attribute list ends.
@@ -162,7 +186,7 @@ fn plain_attrs(raw: &[u8], spans: &mut [(usize, usize, usize); FAST_ATTRS]) -> O
         FAST_ATTRS,
         ListEnd::AllBytes,
         no_plain_keys,
-        |k, v, end| {
+        |_, k, v, end| {
             spans[n] = (k, v, end);
             n += 1;
         },
@@ -173,15 +197,16 @@ fn plain_attrs(raw: &[u8], spans: &mut [(usize, usize, usize); FAST_ATTRS]) -> O
 /// Calls `span(key start, value start, value end)` for each `key="value"` pair separated by
 /// XML whitespace, at most `max` of them; `None` (after some calls) when the list is written any
 /// other way, holds more, does not end as `list_end` says, or the value of a key for which
-/// `plain_key` holds is not plain ASCII ([`is_plain_ascii`], checked in the same pass as its
-/// closing quote is searched for); else the number of pairs and where the list ends.
+/// `key_kind` calls a `name` or `classname` is not plain ASCII ([`is_plain_ascii`], checked in
+/// the same pass as its closing quote is searched for); else the number of pairs and where the
+/// list ends. `span` is given the key's kind too.
 #[inline(always)]
 fn split_plain(
     raw: &[u8],
     max: usize,
     list_end: ListEnd,
-    plain_key: impl Fn(&[u8]) -> bool,
-    mut span: impl FnMut(usize, usize, usize),
+    key_kind: impl Fn(&[u8]) -> KeyKind,
+    mut span: impl FnMut(KeyKind, usize, usize, usize),
 ) -> Option<(usize, usize)> {
     let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
     let mut n = 0;
@@ -212,12 +237,13 @@ fn split_plain(
             return None;
         }
         let value = i + 2;
-        let len = if plain_key(&raw[key..i]) {
-            find_plain_quote(quote, &raw[value..])?
-        } else {
+        let kind = key_kind(&raw[key..i]);
+        let len = if kind == KeyKind::Other {
             find_quote(quote, &raw[value..])?
+        } else {
+            find_plain_quote(quote, &raw[value..])?
         };
-        span(key, value, value + len);
+        span(kind, key, value, value + len);
         n += 1;
         i = value + len + 1;
     }
