@@ -324,22 +324,23 @@ fn find_quote(quote: u8, bytes: &[u8]) -> Option<usize> {
 fn find_plain_quote(quote: u8, bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x;
     let mut i = 0;
     while i + 8 <= bytes.len() {
         let w = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
-        // Lowest flagged byte exact in each mask (borrows only run upwards): `quote`, `&`, a
-        // byte below 0x20, or a byte >= 0x80.
-        let found = (zero(w ^ (ONES * u64::from(quote)))
-            | zero(w ^ (ONES * u64::from(b'&')))
-            | (w.wrapping_sub(ONES * 0x20) & !w)
-            | w)
-            & HIGHS;
-        if found != 0 {
-            let at = i + (found.trailing_zeros() / 8) as usize;
-            return (bytes[at] == quote).then_some(at);
+        // Bytes below 0x28 (controls, the quotes, `&`, and a few plain ones such as the space)
+        // or from 0x80: the lowest flagged byte is exact (borrows only run upwards), and is
+        // looked at.
+        let found = (w.wrapping_sub(ONES * 0x28) | w) & HIGHS;
+        if found == 0 {
+            i += 8;
+            continue;
         }
-        i += 8;
+        let at = i + (found.trailing_zeros() / 8) as usize;
+        match bytes[at] {
+            b if b == quote => return Some(at),
+            b' ' | b'!' | b'"' | b'#' | b'$' | b'%' | b'\'' => i = at + 1,
+            _ => return None,
+        }
     }
     for (at, &b) in bytes.iter().enumerate().skip(i) {
         if b == quote {
