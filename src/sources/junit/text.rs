@@ -257,21 +257,23 @@ fn split_plain(
 fn key_end(raw: &[u8], mut i: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x;
     while i + 8 <= raw.len() {
         let w = u64::from_le_bytes(raw[i..i + 8].try_into().expect("8 bytes"));
-        // Lowest flagged byte exact in each mask (borrows only run upwards): `=`, `"`, `'`,
-        // `>`, or a byte below 0x21 (space, tab, line ends, other controls).
-        let found = (zero(w ^ (ONES * u64::from(b'=')))
-            | zero(w ^ (ONES * u64::from(b'"')))
-            | zero(w ^ (ONES * u64::from(b'\'')))
-            | zero(w ^ (ONES * u64::from(b'>')))
-            | (w.wrapping_sub(ONES * 0x21) & !w))
-            & HIGHS;
-        if found != 0 {
-            return i + (found.trailing_zeros() / 8) as usize;
+        // Lowest flagged byte exact in each mask (borrows only run upwards): a byte below 0x28
+        // (controls, whitespace, the quotes and a few others) or from 0x80, or one of `<=>`;
+        // the flagged byte is looked at.
+        let near = w ^ (ONES * 0x3C);
+        let found =
+            ((w.wrapping_sub(ONES * 0x28) | w) | (near.wrapping_sub(ONES * 3) & !near)) & HIGHS;
+        if found == 0 {
+            i += 8;
+            continue;
         }
-        i += 8;
+        let at = i + (found.trailing_zeros() / 8) as usize;
+        if raw[at] < 0x21 || STOPS_KEY[raw[at] as usize] {
+            return at;
+        }
+        i = at + 1;
     }
     while i < raw.len() && !STOPS_KEY[raw[i] as usize] {
         i += 1;
@@ -610,6 +612,45 @@ mod tests {
                 t.push((k.to_vec(), v.to_vec()))
             });
             assert_eq!(taken, iterated(&e), "{attrs:?}, taken as split");
+        }
+    }
+
+    #[test]
+    fn random_attribute_lists_split_as_quick_xml_splits_them() {
+        let pieces: [&[u8]; 16] = [
+            b" ",
+            b"\t",
+            b"name",
+            b"classname",
+            b"averyverylongkeyname",
+            b"=",
+            b"\"",
+            b"'",
+            b"<",
+            b">",
+            b"\x01",
+            b"\xc3\xa9",
+            b"&amp;",
+            b"value with spaces",
+            b"abcdefg",
+            b"#$%!(",
+        ];
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..5_000 {
+            let mut attrs: Vec<u8> = Vec::new();
+            for _ in 0..(x % 24) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                attrs.extend_from_slice(pieces[(x >> 20) as usize % pieces.len()]);
+            }
+            let Ok(text) = String::from_utf8(attrs) else {
+                continue;
+            };
+            let e = BytesStart::from_content(format!("testcase {text}"), 8);
+            let mut split = Vec::new();
+            for_each_attr(&e, |k, v| split.push((k.to_vec(), v.to_vec())));
+            assert_eq!(split, iterated(&e), "{text:?}");
         }
     }
 
