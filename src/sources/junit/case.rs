@@ -3,8 +3,10 @@
 //! details the fold asks for ([`CaseDetails`]).
 
 use super::fold::CaseDetails;
-use super::model::{Attempt, AttemptResult, CaseRecord, Outcome, ResultFlags, MAX_ATTEMPTS_KEPT};
-use super::text::{non_empty_detail, AttrText};
+use super::model::{
+    truncate_chars, Attempt, AttemptResult, CaseRecord, Outcome, ResultFlags, MAX_ATTEMPTS_KEPT,
+};
+use super::text::{attr_text, non_empty_detail, AttrText};
 
 /// Which element a result came from.
 pub(crate) fn result_element(local: &[u8]) -> Option<(&'static str, AttemptResult, ResultRole)> {
@@ -35,8 +37,30 @@ pub(crate) enum ResultRole {
 #[derive(Debug)]
 pub(crate) struct PendingResult {
     pub role: ResultRole,
+    /// Its attempt without `message` and `kind`: those are kept as written and decoded only
+    /// when the attempt is built ([`PendingResult::decoded`]), as most results are only counted.
     pub attempt: Attempt,
+    /// The last `message` attribute, as written.
+    pub message: Option<Vec<u8>>,
+    /// The last non-empty `type` attribute, as written.
+    pub kind: Option<Vec<u8>>,
     pub detail: String,
+}
+
+impl PendingResult {
+    /// Its attempt with `message` (cut to `max` chars) and `kind` (to 200) decoded.
+    fn decoded(&self, max: usize) -> Attempt {
+        let mut attempt = self.attempt.clone();
+        attempt.message = self
+            .message
+            .as_deref()
+            .map(|m| truncate_chars(&attr_text(m), max));
+        attempt.kind = self
+            .kind
+            .as_deref()
+            .map(|k| truncate_chars(&attr_text(k), 200));
+        attempt
+    }
 }
 
 /// The state of the `<testcase>` being read (reused from case to case).
@@ -159,11 +183,12 @@ impl CaseState {
         };
         if let Some(r) = self
             .results
-            .iter_mut()
+            .iter()
             .find(|r| r.role == ResultRole::Primary && r.attempt.result == own)
         {
-            own_attempt.message = r.attempt.message.take();
-            own_attempt.kind = r.attempt.kind.take();
+            let decoded = r.decoded(max);
+            own_attempt.message = decoded.message;
+            own_attempt.kind = decoded.kind;
             own_attempt.detail = non_empty_detail(&r.detail, max);
         }
         let mut extra: Vec<Attempt> = Vec::new();
@@ -173,7 +198,7 @@ impl CaseState {
             .filter(|r| r.role != ResultRole::Primary)
         {
             if extra.len() < MAX_ATTEMPTS_KEPT {
-                let mut a = r.attempt.clone();
+                let mut a = r.decoded(max);
                 a.detail = non_empty_detail(&r.detail, max);
                 extra.push(a);
             }

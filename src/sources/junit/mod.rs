@@ -511,6 +511,24 @@ mod tests {
     }
 
     #[test]
+    fn the_last_message_and_the_last_non_empty_type_of_a_result_are_kept() {
+        let r = read(r#"<testsuite><testcase name="a"><failure message="first" type="T" message="b &amp; c" type=""/><rerunFailure message="m" type="F"/></testcase></testsuite>"#).unwrap();
+        let c = &r.types[0].kept[0];
+        let got: Vec<_> = c
+            .attempts
+            .iter()
+            .map(|a| (a.element, a.message.as_deref(), a.kind.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("testcase", Some("b & c"), Some("T")),
+                ("rerunFailure", Some("m"), Some("F"))
+            ]
+        );
+    }
+
+    #[test]
     fn file_and_line_attributes() {
         let r = read(r#"<testsuite><testcase name="a" file="src/x.py" line="12"><failure/></testcase></testsuite>"#).unwrap();
         let c = &r.types[0].kept[0];

@@ -9,7 +9,7 @@ use super::case::{
 use super::fold::{CaseFacts, FileFold, RunView, SuitePasses};
 use super::hash::{case_key_in, name_hash, suite_seed};
 use super::lines::{count_newlines, LineSource};
-use super::model::{truncate_chars, Attempt, AttemptResult, ElementCounts, FileSummary, Outcome};
+use super::model::{Attempt, AttemptResult, ElementCounts, FileSummary, Outcome};
 use super::slowest::{Slow, SlowHeap};
 use super::text::{
     attr_text, attr_time, attr_time_value, for_each_attr, for_each_attr_resetting,
@@ -56,6 +56,8 @@ enum Tag {
     Ignored,
     /// `system-out`, `system-err` inside a flaky or rerun element.
     IgnoredInResult,
+    /// `properties` inside `<testsuites>` or a `<testsuite>`: its children are not read.
+    Properties,
     Other,
 }
 
@@ -136,8 +138,12 @@ impl Parser<'_> {
         // Whether quick-xml reads text next (after any event but text, whose `<` it has read).
         let mut text_next = false;
         loop {
-            if text_next && matches!(stack.last(), Some(Tag::Root | Tag::Suite)) {
-                self.read_plain_empty_cases(reader.get_mut());
+            if text_next {
+                match stack.last() {
+                    Some(Tag::Root | Tag::Suite) => self.read_plain_empty_cases(reader.get_mut()),
+                    Some(Tag::Properties) => skip_plain_empty_properties(reader.get_mut()),
+                    _ => {}
+                }
             }
             let event = match reader.read_event_into(&mut buf) {
                 Ok(e) => e,
@@ -254,7 +260,7 @@ impl Parser<'_> {
             Tag::Suite => "testsuite",
             Tag::Case => "testcase",
             Tag::Result => "result",
-            Tag::Ignored | Tag::IgnoredInResult | Tag::Other => "element",
+            Tag::Ignored | Tag::IgnoredInResult | Tag::Properties | Tag::Other => "element",
         });
         innermost.to_string()
     }
@@ -350,6 +356,7 @@ impl Parser<'_> {
                 self.open_suite(e);
                 Tag::Suite
             }
+            Tag::Root | Tag::Suite if local == b"properties" => Tag::Properties,
             Tag::Root | Tag::Suite if local == b"testcase" => {
                 if empty {
                     // Opened and closed here: nothing for `close` to do.
@@ -401,21 +408,19 @@ impl Parser<'_> {
             detail: None,
             time: None,
         };
-        let max = self.options.max_message_chars;
+        let (mut message, mut kind) = (None, None);
         for_each_attr(e, |key, value| match key {
-            b"message" => attempt.message = Some(truncate_chars(&attr_text(value), max)),
-            b"type" => {
-                let t = attr_text(value);
-                if !t.is_empty() {
-                    attempt.kind = Some(truncate_chars(&t, 200));
-                }
-            }
+            b"message" => message = Some(value.to_vec()),
+            // Decoded, a value is empty only when written empty.
+            b"type" if !value.is_empty() => kind = Some(value.to_vec()),
             b"time" => attempt.time = attr_time_value(value),
             _ => {}
         });
         self.case.results.push(PendingResult {
             role,
             attempt,
+            message,
+            kind,
             detail: String::new(),
         });
         // Text is kept only while records can still be kept.
@@ -449,7 +454,7 @@ impl Parser<'_> {
             Tag::IgnoredInResult => {
                 self.case.ignored_inside = self.case.ignored_inside.saturating_sub(1)
             }
-            Tag::Ignored | Tag::Other => {}
+            Tag::Ignored | Tag::Properties | Tag::Other => {}
         }
     }
 
@@ -631,6 +636,55 @@ impl Parser<'_> {
             ));
         }
     }
+}
+
+/// Skips the plain empty `<property .../>` elements that come next in `input` (inside a
+/// suite's `<properties>`, whose children are not read), straight from its buffer before
+/// quick-xml would read them, under the rules of [`Parser::read_plain_empty_cases`]: only
+/// where quick-xml reads text next, and only an element whole in the buffer that quick-xml
+/// would read as an empty element (it ends at the first `>` outside quotes, as quick-xml finds
+/// it, and a `/` comes just before). Anything else is left to quick-xml.
+fn skip_plain_empty_properties<S: LineSource>(input: &mut S) {
+    const OPEN: &[u8] = b"<property";
+    let is_ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    loop {
+        let Ok(available) = input.fill_buf() else {
+            return;
+        };
+        let Some(start) = available.iter().position(|b| !is_ws(b)) else {
+            return;
+        };
+        let element = &available[start..];
+        if !(element.starts_with(OPEN)
+            && element
+                .get(OPEN.len())
+                .is_some_and(|b| is_ws(b) || *b == b'/'))
+        {
+            return;
+        }
+        let Some(end) = element_end(element) else {
+            return;
+        };
+        if element[end - 1] != b'/' {
+            return;
+        }
+        input.consume(start + end + 1);
+    }
+}
+
+/// Where quick-xml ends the element starting at `element[0]` (`<`): its first `>` outside
+/// quotes (quick-xml's `ElementParser`); `None` when not in these bytes.
+fn element_end(element: &[u8]) -> Option<usize> {
+    let mut quote = None;
+    for i in memchr::memchr3_iter(b'>', b'\'', b'"', element) {
+        match (quote, element[i]) {
+            (None, b'>') => return Some(i),
+            (None, q) => quote = Some(q),
+            (Some(open), q) if q == open => quote = None,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// One attribute of a `<testcase>`: `name`, `classname` and `time` (on every case) inline, the

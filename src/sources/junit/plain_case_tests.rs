@@ -46,6 +46,15 @@ const CASES: &[&str] = &[
     r#"<![CDATA[data]]><testcase classname="x" name="after cdata"/>"#,
     r#"<testcase classname="x" name="outer"><testcase classname="x" name="inner"/></testcase>"#,
     r#"<properties><testcase classname="x" name="in properties"/></properties>"#,
+    // The plain-ASCII check made as the closing quote is searched for (fifth round).
+    "<testcase classname=\"x\ty\" name=\"tab in classname\"/>",
+    "<testcase classname=\"x\" name=\"line\nend\"/>",
+    r#"<testcase classname="x" name="é" name="plain after a decoded one"/>"#,
+    r#"<testcase classname="x" name="plain before a decoded one" name="ü"/>"#,
+    r#"<testcase classname="x" name="a long plain name of more than thirty-two bytes, eight at a time"/>"#,
+    r#"<testcase classname="com.example.a.long.package.name.SomeClassTést" name="late non-ASCII"/>"#,
+    r#"<testcase classname="com.example.a.long.package.name.SomeClass&amp;Test" name="late entity"/>"#,
+    r#"<testcase classname="x" name="other values are not checked" time="é" file="ö.rs"/>"#,
 ];
 
 #[test]
@@ -86,6 +95,65 @@ fn plain_empty_testcases_read_the_same_through_buffers_of_every_size() {
     assert!(read.starts_with("TestReport"), "{read}");
 }
 
+/// Children of a suite's `<properties>`, plain or not (the plain empty ones are skipped
+/// straight from the input's buffer: `skip_plain_empty_properties`).
+const PROPERTIES: &[&str] = &[
+    r#"<property name="a" value="b"/>"#,
+    r#"<property name='a>b' value="x'y"/>"#,
+    "<property\tname=\"a\"\n value=\"b\" />",
+    "<property/>",
+    "<property>text</property>",
+    r#"<property name="a"/ ></property>"#,
+    r#"<property name="a"/ >"#,
+    r#"<propertyX name="a"/>"#,
+    r#"<property name="a"><testcase name="inside a property"/></property>"#,
+    r#"<!-- c --><property name="after a comment"/>"#,
+    r#"text <property name="after text"/>"#,
+    r#"<property name="é" value="&amp; &lt;"/>"#,
+    r#"<property name="a" value="b"/></property>"#,
+    r#"<testcase classname="x" name="in properties"/>"#,
+    r#"<property name="unclosed/>"#,
+];
+
+#[test]
+fn plain_empty_properties_are_skipped_as_quick_xml_reads_them_through_buffers_of_every_size() {
+    let case = r#"<testcase classname="x" name="after the properties" time="1"/>"#;
+    let all = PROPERTIES.join("\n  ");
+    let mut documents: Vec<String> = PROPERTIES
+        .iter()
+        .map(|p| {
+            format!("<testsuites>\n<testsuite name=\"s\">\n<properties>\n  {p}\n</properties>\n  {case}\n</testsuite></testsuites>")
+        })
+        .collect();
+    documents.push(format!(
+        "<testsuites><properties>{all}</properties><testsuite name=\"s\"><properties/>{case}<properties>\n</properties></testsuite></testsuites>"
+    ));
+    documents.push(format!(
+        "<testsuite name=\"root\"><properties>{}</properties>{case}</testsuite>",
+        PROPERTIES[..4].join(" ")
+    ));
+    documents.push(format!(
+        "<testsuites><testsuite name=\"s\"><testcase name=\"c\"><properties>{}</properties></testcase></testsuite></testsuites>",
+        PROPERTIES[..4].join("")
+    ));
+    documents
+        .push("<testsuites><testsuite name=\"s\"><properties><property name=\"x\" ".to_string());
+    for doc in &documents {
+        let by_quick_xml = outcome(BufReader::with_capacity(1, doc.as_bytes()));
+        assert_eq!(outcome(doc.as_bytes()), by_quick_xml, "{doc}");
+        for size in (2..=96).chain([128, 1000]) {
+            assert_eq!(
+                outcome(BufReader::with_capacity(size, doc.as_bytes())),
+                by_quick_xml,
+                "buffer of {size} bytes: {doc}"
+            );
+        }
+    }
+    // Read, not refused: the first shape alone, and the case after it counted.
+    let read = outcome(documents[0].as_bytes());
+    assert!(read.contains("after the properties"), "{read}");
+}
+
 #[test]
 fn documents_made_of_random_pieces_read_the_same_through_any_buffer() {
     // Pieces of test cases, well placed or not: most documents are malformed somewhere.
@@ -117,6 +185,10 @@ fn documents_made_of_random_pieces_read_the_same_through_any_buffer() {
         "<![CDATA[d]]>",
         r#"a>b="1""#,
         r#"<testcase name="p" classname="c" time="1"/>"#,
+        "<properties>",
+        "</properties>",
+        "<property",
+        r#"<property name="p" value="v"/>"#,
     ];
     let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
     let mut next = |n: usize| {

@@ -79,9 +79,15 @@ pub(crate) fn for_each_attr_resetting<S>(
     f: impl Fn(&mut S, &[u8], &[u8]),
 ) {
     let raw = e.attributes_raw();
-    let plain = split_plain(raw, usize::MAX, ListEnd::AllBytes, |k, v, end| {
-        f(state, &raw[k..v - 2], &raw[v..end]);
-    });
+    let plain = split_plain(
+        raw,
+        usize::MAX,
+        ListEnd::AllBytes,
+        no_plain_keys,
+        |_, k, v, end| {
+            f(state, &raw[k..v - 2], &raw[v..end]);
+        },
+    );
     if plain.is_none() {
         reset(state);
         for a in e.attributes().with_checks(false).flatten() {
@@ -102,8 +108,9 @@ pub(crate) struct PlainNames<'a> {
 
 /// For an empty `<testcase .../>`: splits a plainly written attribute list, giving back the last
 /// `classname` and `name` as written and every other attribute to `f`. `None` (after some
-/// calls) when the list is not written plainly, does not end as `list_end` says, or either
-/// value needs decoding: the caller then reads the element the usual way.
+/// calls) when the list is not written plainly, does not end as `list_end` says, or a
+/// `classname` or `name` needs decoding (found as its closing quote is searched for): the
+/// caller then reads the element the usual way.
 #[inline(always)]
 pub(crate) fn plain_case_names<'a, S>(
     raw: &'a [u8],
@@ -113,19 +120,50 @@ pub(crate) fn plain_case_names<'a, S>(
 ) -> Option<PlainNames<'a>> {
     let mut classname: &[u8] = &[];
     let mut name: &[u8] = &[];
-    let (_, end) = split_plain(raw, usize::MAX, list_end, |k, v, end| {
-        let value = &raw[v..end];
-        match &raw[k..v - 2] {
-            b"name" => name = value,
-            b"classname" => classname = value,
-            key => f(state, key, value),
-        }
-    })?;
-    (is_plain_ascii(classname) && is_plain_ascii(name)).then_some(PlainNames {
+    let (_, end) = split_plain(
+        raw,
+        usize::MAX,
+        list_end,
+        case_key_kind,
+        |kind, k, v, end| {
+            let value = &raw[v..end];
+            match kind {
+                KeyKind::Name => name = value,
+                KeyKind::Classname => classname = value,
+                KeyKind::Other => f(state, &raw[k..v - 2], value),
+            }
+        },
+    )?;
+    Some(PlainNames {
         classname,
         name,
         end,
     })
+}
+
+/// What a key is to [`split_plain`]: the values of `name` and `classname` are taken only when
+/// plain ASCII.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    Name,
+    Classname,
+    Other,
+}
+
+/// A `<testcase>`'s keys for [`plain_case_names`] (compared once per attribute).
+#[inline(always)]
+fn case_key_kind(key: &[u8]) -> KeyKind {
+    match key {
+        b"name" => KeyKind::Name,
+        b"classname" => KeyKind::Classname,
+        _ => KeyKind::Other,
+    }
+}
+
+/// Any element's keys for [`split_plain`]: no value has to be plain ASCII.
+#[inline(always)]
+fn no_plain_keys(_key: &[u8]) -> KeyKind {
+    KeyKind::Other
 }
 
 /// Where a plainly written attribute list ends.
@@ -143,23 +181,32 @@ pub(crate) enum ListEnd {
 #[inline]
 fn plain_attrs(raw: &[u8], spans: &mut [(usize, usize, usize); FAST_ATTRS]) -> Option<usize> {
     let mut n = 0;
-    split_plain(raw, FAST_ATTRS, ListEnd::AllBytes, |k, v, end| {
-        spans[n] = (k, v, end);
-        n += 1;
-    })
+    split_plain(
+        raw,
+        FAST_ATTRS,
+        ListEnd::AllBytes,
+        no_plain_keys,
+        |_, k, v, end| {
+            spans[n] = (k, v, end);
+            n += 1;
+        },
+    )
     .map(|(n, _)| n)
 }
 
 /// Calls `span(key start, value start, value end)` for each `key="value"` pair separated by
 /// XML whitespace, at most `max` of them; `None` (after some calls) when the list is written any
-/// other way, holds more, or does not end as `list_end` says; else the number of pairs and
-/// where the list ends.
+/// other way, holds more, does not end as `list_end` says, or the value of a key for which
+/// `key_kind` calls a `name` or `classname` is not plain ASCII ([`is_plain_ascii`], checked in
+/// the same pass as its closing quote is searched for); else the number of pairs and where the
+/// list ends. `span` is given the key's kind too.
 #[inline(always)]
 fn split_plain(
     raw: &[u8],
     max: usize,
     list_end: ListEnd,
-    mut span: impl FnMut(usize, usize, usize),
+    key_kind: impl Fn(&[u8]) -> KeyKind,
+    mut span: impl FnMut(KeyKind, usize, usize, usize),
 ) -> Option<(usize, usize)> {
     let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
     let mut n = 0;
@@ -190,8 +237,13 @@ fn split_plain(
             return None;
         }
         let value = i + 2;
-        let len = find_quote(quote, &raw[value..])?;
-        span(key, value, value + len);
+        let kind = key_kind(&raw[key..i]);
+        let len = if kind == KeyKind::Other {
+            find_quote(quote, &raw[value..])?
+        } else {
+            find_plain_quote(quote, &raw[value..])?
+        };
+        span(kind, key, value, value + len);
         n += 1;
         i = value + len + 1;
     }
@@ -205,21 +257,23 @@ fn split_plain(
 fn key_end(raw: &[u8], mut i: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x;
     while i + 8 <= raw.len() {
         let w = u64::from_le_bytes(raw[i..i + 8].try_into().expect("8 bytes"));
-        // Lowest flagged byte exact in each mask (borrows only run upwards): `=`, `"`, `'`,
-        // `>`, or a byte below 0x21 (space, tab, line ends, other controls).
-        let found = (zero(w ^ (ONES * u64::from(b'=')))
-            | zero(w ^ (ONES * u64::from(b'"')))
-            | zero(w ^ (ONES * u64::from(b'\'')))
-            | zero(w ^ (ONES * u64::from(b'>')))
-            | (w.wrapping_sub(ONES * 0x21) & !w))
-            & HIGHS;
-        if found != 0 {
-            return i + (found.trailing_zeros() / 8) as usize;
+        // Lowest flagged byte exact in each mask (borrows only run upwards): a byte below 0x28
+        // (controls, whitespace, the quotes and a few others) or from 0x80, or one of `<=>`;
+        // the flagged byte is looked at.
+        let near = w ^ (ONES * 0x3C);
+        let found =
+            ((w.wrapping_sub(ONES * 0x28) | w) | (near.wrapping_sub(ONES * 3) & !near)) & HIGHS;
+        if found == 0 {
+            i += 8;
+            continue;
         }
-        i += 8;
+        let at = i + (found.trailing_zeros() / 8) as usize;
+        if raw[at] < 0x21 || STOPS_KEY[raw[at] as usize] {
+            return at;
+        }
+        i = at + 1;
     }
     while i < raw.len() && !STOPS_KEY[raw[i] as usize] {
         i += 1;
@@ -263,6 +317,42 @@ fn find_quote(quote: u8, bytes: &[u8]) -> Option<usize> {
         return bytes[i..].iter().position(|&b| b == quote).map(|p| i + p);
     }
     memchr::memchr(quote, &bytes[i..]).map(|p| i + p)
+}
+
+/// The first `quote` in `bytes` when every byte before it is plain ASCII ([`is_plain_ascii`]),
+/// eight bytes at a time: one pass over a `name` or `classname` for both checks. `None` when a
+/// byte before the first quote is not plain, or there is no quote.
+#[inline]
+fn find_plain_quote(quote: u8, bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while i + 8 <= bytes.len() {
+        let w = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        // Bytes below 0x28 (controls, the quotes, `&`, and a few plain ones such as the space)
+        // or from 0x80: the lowest flagged byte is exact (borrows only run upwards), and is
+        // looked at.
+        let found = (w.wrapping_sub(ONES * 0x28) | w) & HIGHS;
+        if found == 0 {
+            i += 8;
+            continue;
+        }
+        let at = i + (found.trailing_zeros() / 8) as usize;
+        match bytes[at] {
+            b if b == quote => return Some(at),
+            b' ' | b'!' | b'"' | b'#' | b'$' | b'%' | b'\'' => i = at + 1,
+            _ => return None,
+        }
+    }
+    for (at, &b) in bytes.iter().enumerate().skip(i) {
+        if b == quote {
+            return Some(at);
+        }
+        if b.wrapping_sub(0x20) >= 0x60 || b == b'&' {
+            return None;
+        }
+    }
+    None
 }
 
 /// An attribute's text, decoded as [`attr_text`] decodes it, kept as UTF-8 bytes in a buffer
@@ -385,9 +475,15 @@ pub(crate) fn attr_time(e: &BytesStart<'_>) -> Option<f64> {
 /// A `time` attribute's value in seconds (see [`parse_time`]).
 #[inline]
 pub(crate) fn attr_time_value(raw: &[u8]) -> Option<f64> {
-    if let Some(t) = plain_decimal(raw) {
-        return Some(t);
+    match plain_decimal(raw) {
+        Some(t) => Some(t),
+        None => attr_time_other(raw),
     }
+}
+
+/// [`attr_time_value`] of a value that is not a plain decimal (out of line: rare).
+#[inline(never)]
+fn attr_time_other(raw: &[u8]) -> Option<f64> {
     match std::str::from_utf8(raw) {
         Ok(s) if !s.contains('&') => parse_time(s),
         _ => parse_time(&attr_text(raw)),
@@ -397,7 +493,7 @@ pub(crate) fn attr_time_value(raw: &[u8]) -> Option<f64> {
 /// `0.001`, `12`, `1.5`: digits, an optional dot and digits, at most 15 digits in all, as
 /// `str::parse::<f64>` reads them (the exact integer divided by an exact power of ten is
 /// correctly rounded: the fast path of every correct float parser). `None` for anything else.
-#[inline]
+#[inline(always)]
 fn plain_decimal(raw: &[u8]) -> Option<f64> {
     const POW10: [f64; 16] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
@@ -520,6 +616,45 @@ mod tests {
     }
 
     #[test]
+    fn random_attribute_lists_split_as_quick_xml_splits_them() {
+        let pieces: [&[u8]; 16] = [
+            b" ",
+            b"\t",
+            b"name",
+            b"classname",
+            b"averyverylongkeyname",
+            b"=",
+            b"\"",
+            b"'",
+            b"<",
+            b">",
+            b"\x01",
+            b"\xc3\xa9",
+            b"&amp;",
+            b"value with spaces",
+            b"abcdefg",
+            b"#$%!(",
+        ];
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..5_000 {
+            let mut attrs: Vec<u8> = Vec::new();
+            for _ in 0..(x % 24) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                attrs.extend_from_slice(pieces[(x >> 20) as usize % pieces.len()]);
+            }
+            let Ok(text) = String::from_utf8(attrs) else {
+                continue;
+            };
+            let e = BytesStart::from_content(format!("testcase {text}"), 8);
+            let mut split = Vec::new();
+            for_each_attr(&e, |k, v| split.push((k.to_vec(), v.to_vec())));
+            assert_eq!(split, iterated(&e), "{text:?}");
+        }
+    }
+
+    #[test]
     fn plain_ascii_is_told_as_a_byte_by_byte_check_tells_it() {
         let plain = |raw: &[u8]| raw.iter().all(|&b| (0x20..0x80).contains(&b) && b != b'&');
         let alphabet = b"aZ09 ~\x7f&%'\x1f\x20\x80\xff\t";
@@ -558,6 +693,39 @@ mod tests {
                         find_quote(quote, &bytes),
                         memchr::memchr(quote, &bytes),
                         "{len} {at} {quote}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_plain_value_ends_where_a_byte_by_byte_check_ends_it() {
+        let expected = |bytes: &[u8], quote: u8| {
+            let at = bytes.iter().position(|&b| b == quote)?;
+            is_plain_ascii(&bytes[..at]).then_some(at)
+        };
+        let alphabet = b"aZ09 ~\x7f&%'\"\x1f\x20\x80\xff\t\n";
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for len in 0..48 {
+            for _ in 0..300 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        if x % 6 == 0 {
+                            alphabet[(x >> 8) as usize % alphabet.len()]
+                        } else {
+                            b'a' + (x >> 8) as u8 % 26
+                        }
+                    })
+                    .collect();
+                for quote in [b'"', b'\''] {
+                    assert_eq!(
+                        find_plain_quote(quote, &bytes),
+                        expected(&bytes, quote),
+                        "{bytes:?} {quote}"
                     );
                 }
             }
