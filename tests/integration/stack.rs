@@ -289,7 +289,8 @@ fn one_record_makes_one_request_per_table_touched() {
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(stack.count("pr_events", &repo), 1);
     // Two tables touched (the PR event and the rule verdicts): two requests, one per table,
-    // then one refresh of the days they touched (issue 10).
+    // and two refreshes of the days they touched: the PR's figures while the verdicts are
+    // written, then the verdicts' (issues 10 and 13).
     assert_eq!(stack.count("rule_compliance_events", &repo), 6);
     let mut lines: Vec<String> = proxy
         .request_lines()
@@ -301,6 +302,7 @@ fn one_record_makes_one_request_per_table_touched() {
         lines,
         [
             "POST /rest/v1/pr_events",
+            "POST /rest/v1/rpc/refresh_development_metrics HTTP/1.1",
             "POST /rest/v1/rpc/refresh_development_metrics HTTP/1.1",
             "POST /rest/v1/rule_compliance_events"
         ]
