@@ -4,6 +4,7 @@
 //!
 //! Paths are checked through a [`Workspace`], so tests need no filesystem.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// A file and 1-based line in the workspace.
@@ -52,6 +53,10 @@ pub struct FsWorkspace {
     root: PathBuf,
     /// The source roots, listed once (every failed JVM case asks for them).
     source_roots: std::sync::OnceLock<Vec<String>>,
+    /// Whether each path looked at was a file (or, for a directory, existed): the failures of
+    /// one test class point at the same candidates under each source root, and a root that is
+    /// not there rules out every file under it with one look.
+    seen: std::sync::Arc<std::sync::Mutex<HashMap<String, bool>>>,
 }
 
 impl FsWorkspace {
@@ -60,7 +65,25 @@ impl FsWorkspace {
         FsWorkspace {
             root: root.into(),
             source_roots: std::sync::OnceLock::new(),
+            seen: Default::default(),
         }
+    }
+
+    /// Whether `relative` is a directory (`dir`) or a file of the workspace, looked at once.
+    fn is(&self, relative: &str, dir: bool) -> bool {
+        let key = if dir {
+            format!("{relative}/")
+        } else {
+            relative.to_owned()
+        };
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&known) = seen.get(&key) {
+            return known;
+        }
+        let path = self.root.join(relative);
+        let found = if dir { path.is_dir() } else { path.is_file() };
+        seen.insert(key, found);
+        found
     }
 
     /// [`DEFAULT_SOURCE_ROOTS`], and the same under each module one level down
@@ -91,7 +114,13 @@ impl Workspace for FsWorkspace {
     }
 
     fn exists(&self, relative: &str) -> bool {
-        !relative.is_empty() && !relative.contains("..") && self.root.join(relative).is_file()
+        if relative.is_empty() || relative.contains("..") {
+            return false;
+        }
+        let parent_there = relative
+            .rsplit_once('/')
+            .is_none_or(|(parent, _)| self.is(parent, true));
+        parent_there && self.is(relative, false)
     }
 
     fn source_roots(&self) -> Vec<String> {
@@ -296,6 +325,32 @@ fn is_path_byte(b: u8) -> bool {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn the_workspace_on_disk_finds_files_not_directories_and_looks_at_each_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let java = dir.path().join("src/test/java/com/example");
+        std::fs::create_dir_all(&java).unwrap();
+        std::fs::write(java.join("ATest.java"), "class ATest {}").unwrap();
+        std::fs::write(dir.path().join("top.rs"), "").unwrap();
+        let ws = FsWorkspace::new(dir.path());
+        assert!(ws.exists("src/test/java/com/example/ATest.java"));
+        assert!(ws.exists("top.rs"));
+        assert!(
+            !ws.exists("src/test/java/com/example"),
+            "a directory is not a file"
+        );
+        assert!(!ws.exists("src/main/java/com/example/ATest.java"));
+        assert!(!ws.exists("src/test/java/com/example/BTest.java"));
+        assert!(!ws.exists("../outside.rs"));
+        assert!(!ws.exists(""));
+        // Answers are kept: a file removed now is still found, a missing root still missing.
+        std::fs::remove_file(java.join("ATest.java")).unwrap();
+        std::fs::create_dir_all(dir.path().join("src/main/java/com/example")).unwrap();
+        std::fs::write(dir.path().join("src/main/java/com/example/ATest.java"), "").unwrap();
+        assert!(ws.exists("src/test/java/com/example/ATest.java"));
+        assert!(!ws.exists("src/main/java/com/example/ATest.java"));
+    }
 
     struct Fake {
         root: PathBuf,
