@@ -277,11 +277,19 @@ fn write_step_files(
     }
 }
 
-/// What the refreshes after one write did: per period, the rows the function wrote or why it
-/// failed.
+/// What the refreshes after one write did: the tables whose figures they recomputed and, per
+/// period, the rows the function wrote or why it failed.
 #[derive(Debug, Default)]
 pub struct RecordRefresh {
+    tables: Vec<Table>,
     periods: Vec<(Period, Result<i64, SinkError>)>,
+}
+
+impl RecordRefresh {
+    /// Whether these refreshes were asked for `table`'s figures.
+    pub fn covered(&self, table: Table) -> bool {
+        self.tables.contains(&table)
+    }
 }
 
 /// After `record` wrote rows to Supabase: refreshes the figures the tables of `writes` that took
@@ -310,9 +318,12 @@ pub fn refresh_written<'a>(
         refresh_periods(&touched_days(batch, days_of), deployed, window)
     };
     async move {
-        let mut done = RecordRefresh::default();
+        let mut done = RecordRefresh {
+            tables,
+            periods: Vec::new(),
+        };
         for period in periods {
-            let result = refresh(sink, repository, period, window, Some(&tables)).await;
+            let result = refresh(sink, repository, period, window, Some(&done.tables)).await;
             done.periods.push((period, result));
         }
         done

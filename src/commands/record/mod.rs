@@ -207,13 +207,14 @@ pub async fn record(config: &Settings, out: &Output) -> Result<i32, Error> {
     }
     report_delivery(&delivery, &target, out, &mut report);
     if let Some(postgrest) = postgrest {
-        let first_table = first_refreshed
-            .as_ref()
-            .and(batch.groups().next().map(|(t, _)| t));
         let others: Vec<&TableWrite> = delivery
             .tables
             .iter()
-            .filter(|write| Some(write.table) != first_table)
+            .filter(|write| {
+                !first_refreshed
+                    .as_ref()
+                    .is_some_and(|r| r.covered(write.table))
+            })
             .collect();
         let all: Vec<&TableWrite> = delivery.tables.iter().collect();
         let others_refreshed =
