@@ -596,6 +596,7 @@ fn add_time(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::super::hash::{case_key, name_hash};
+    use super::super::tests::t;
     use super::*;
 
     /// A `<testcase>` element: its attempts' results in the order they ran.
@@ -741,17 +742,6 @@ mod tests {
 
         fn records(self) -> Vec<CaseRecord> {
             self.0.into_records()
-        }
-    }
-
-    fn t(total: u64, passed: u64, failed: u64, errored: u64, skipped: u64, flaky: u64) -> Totals {
-        Totals {
-            total,
-            passed,
-            failed,
-            errored,
-            skipped,
-            flaky,
         }
     }
 

@@ -2,24 +2,8 @@
 //! tolerates (the counts still come out right) against those it refuses (`docs/junit.md`,
 //! "Tolerated and refused").
 
+use super::tests::{read, t};
 use super::*;
-
-fn read(xml: &str) -> Result<TestReport, JunitError> {
-    let mut c = Collector::new(ReadOptions::default());
-    c.read(xml.as_bytes(), "r.xml", "unit")?;
-    Ok(c.finish())
-}
-
-fn t(total: u64, passed: u64, failed: u64, errored: u64, skipped: u64, flaky: u64) -> Totals {
-    Totals {
-        total,
-        passed,
-        failed,
-        errored,
-        skipped,
-        flaky,
-    }
-}
 
 /// The file of issue 13 (container-structure-test writes suites so): two suites without a
 /// name, each with "Test 1" and "Test 2".

@@ -210,7 +210,9 @@ pub fn read_one<R: BufRead>(
 mod tests {
     use super::*;
 
-    fn read(xml: &str) -> Result<TestReport, JunitError> {
+    /// The report of `xml` read as one file with the default options (the reader's other test
+    /// modules use it too).
+    pub(super) fn read(xml: &str) -> Result<TestReport, JunitError> {
         let mut c = Collector::new(ReadOptions::default());
         c.read(xml.as_bytes(), "r.xml", "unit")?;
         Ok(c.finish())
@@ -220,7 +222,15 @@ mod tests {
         read(xml).unwrap().totals()
     }
 
-    fn t(total: u64, passed: u64, failed: u64, errored: u64, skipped: u64, flaky: u64) -> Totals {
+    /// Totals written out: total, passed, failed, errored, skipped, flaky.
+    pub(super) fn t(
+        total: u64,
+        passed: u64,
+        failed: u64,
+        errored: u64,
+        skipped: u64,
+        flaky: u64,
+    ) -> Totals {
         Totals {
             total,
             passed,
