@@ -20,31 +20,30 @@ pub struct PrLinksIssue {
     pub key_patterns: Vec<RegexPattern>,
 }
 
-/// GitHub's autolinked references. Owner and repository names are ASCII (`[A-Za-z0-9_.-]`), so
-/// no pattern needs Unicode's `\w`, whose tables cost about 2 ms per pattern to compile: the
-/// step would spend more time compiling these than writing its rows.
-static ISSUE_REFERENCES: LazyLock<[Regex; 4]> = LazyLock::new(|| {
+/// Whether a match at a byte offset of a text counts (what a pattern cannot say by itself).
+type MatchHolds = fn(&str, usize) -> bool;
+
+/// GitHub's autolinked references, each with what a match must also satisfy. Owner and
+/// repository names are ASCII (`[A-Za-z0-9_.-]`), so no pattern needs Unicode's `\w`, whose
+/// tables cost about 2 ms per pattern to compile: the step would spend more time compiling
+/// these than writing its rows.
+static ISSUE_REFERENCES: LazyLock<[(Regex, MatchHolds); 4]> = LazyLock::new(|| {
+    let any = |_: &str, _: usize| true;
     [
         // An issue URL, on github.com or a GitHub Enterprise host.
-        r"https?://[^\s/]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/issues/[0-9]+\b",
+        (
+            r"https?://[^\s/]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/issues/[0-9]+\b",
+            any as MatchHolds,
+        ),
         // owner/repo#123
-        r"\b[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+#[0-9]+\b",
+        (r"\b[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+#[0-9]+\b", any),
         // GH-123, GitHub's other autolinked form.
-        r"\bGH-[0-9]+\b",
-        // #123, when not after a word character, `&`, `/` or `#` ([`bare_number_reference`]).
-        r"#[0-9]+\b",
+        (r"\bGH-[0-9]+\b", any),
+        // #123, not an HTML entity (&#123;) nor part of a word or path.
+        (r"#[0-9]+\b", bare_number_reference),
     ]
-    .map(|re| Regex::new(re).expect("a valid regex"))
+    .map(|(re, holds)| (Regex::new(re).expect("a valid regex"), holds))
 });
-
-/// The first match of `re` in `text`; for the bare `#123`, the first not part of a word, an
-/// HTML entity (`&#123;`) or a path (`a/#12`).
-fn issue_reference<'t>(re: &Regex, text: &'t str) -> Option<regex::Match<'t>> {
-    if !re.as_str().starts_with('#') {
-        return re.find(text);
-    }
-    re.find_iter(text).find(|m| bare_number_reference(text, m.start()))
-}
 
 /// True when the `#` at `start` begins a reference of its own: at the start of the text or
 /// after a character that is neither a (Unicode) word character nor `&`, `/`, `#`.
@@ -60,8 +59,8 @@ pub fn pr_links_issue(p: &PrLinksIssue, pr: &PullRequestContext) -> Verdict {
     let body = pr.body.as_deref().unwrap_or("");
     let texts = [("title", pr.title.as_str()), ("description", body)];
     for (place, text) in texts {
-        for re in ISSUE_REFERENCES.iter() {
-            if let Some(m) = issue_reference(re, text) {
+        for (re, holds) in ISSUE_REFERENCES.iter() {
+            if let Some(m) = re.find_iter(text).find(|m| holds(text, m.start())) {
                 let found = m
                     .as_str()
                     .trim_start_matches(|c: char| c != '#' && !c.is_alphanumeric());
