@@ -32,7 +32,7 @@ psql_pg() {
   "$STACK_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$STACK_PG_PORT" -U postgres -d postgres "$@"
 }
 
-signature='metrics.refresh_development_metrics(text,date,date,interval)'
+signature='metrics.refresh_development_metrics(text,date,date,interval,text[])'
 if [ "$(psql_pg -A -t -c "select to_regprocedure('$signature') is null")" = t ]; then
   echo "bench/aggregate.sh: $signature is not in this database: apply migrations/ (scripts/stack.sh down, then up)" >&2
   exit 1
