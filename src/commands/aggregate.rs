@@ -285,19 +285,14 @@ pub struct RecordRefresh {
     periods: Vec<(Period, Result<i64, SinkError>)>,
 }
 
-impl RecordRefresh {
-    /// Whether these refreshes were asked for `table`'s figures.
-    pub fn covered(&self, table: Table) -> bool {
-        self.tables.contains(&table)
-    }
-}
-
 /// After `record` wrote rows to Supabase: refreshes the figures the tables of `writes` that took
 /// rows feed (the function knows which: a step that wrote test runs leaves the deployment and PR
 /// figures alone, whose planning is most of a refresh), for the days the rows of `days_of`
 /// touched ([`refresh_periods`]: usually one request). `record` runs this for its first table
-/// while the others are written, then for the others over the days of all
-/// ([`crate::sinks::deliver_alongside`]). `window` is the `failure-window` setting.
+/// while the others are written, then for the others over the days of all as soon as they are
+/// written, while the first may still run ([`crate::sinks::deliver_alongside`]; the function
+/// runs two refreshes of the same figures one after the other). `window` is the
+/// `failure-window` setting.
 pub fn refresh_written<'a>(
     sink: &'a PostgrestSink,
     repository: &'a str,
@@ -306,11 +301,7 @@ pub fn refresh_written<'a>(
     writes: &[&TableWrite],
     days_of: &[&TableWrite],
 ) -> impl Future<Output = RecordRefresh> + 'a {
-    let tables: Vec<Table> = writes
-        .iter()
-        .filter(|write| write.accepted > 0 && write.table != Table::DevelopmentMetrics)
-        .map(|write| write.table)
-        .collect();
+    let tables = refreshed_tables(writes);
     let deployed = tables.contains(&Table::DeploymentEvents);
     let periods = if tables.is_empty() {
         Vec::new()
@@ -328,6 +319,16 @@ pub fn refresh_written<'a>(
         }
         done
     }
+}
+
+/// The tables of `writes` whose figures [`refresh_written`] recomputes: those that took rows
+/// (the figures' own table feeds none).
+pub fn refreshed_tables(writes: &[&TableWrite]) -> Vec<Table> {
+    writes
+        .iter()
+        .filter(|write| write.accepted > 0 && write.table != Table::DevelopmentMetrics)
+        .map(|write| write.table)
+        .collect()
 }
 
 /// Adds what the refreshes after `record`'s write did to the log, the summary's table and the

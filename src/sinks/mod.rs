@@ -310,42 +310,58 @@ impl Delivery {
 /// spooled at once).
 pub async fn deliver(sink: &impl Sink, batch: &Batch, spool: &Spool) -> Delivery {
     let nothing = |_: &TableWrite| None::<std::future::Ready<()>>;
-    deliver_alongside(sink, batch, spool, nothing).await.0
+    let nothing_after = |_: &[TableWrite]| None::<std::future::Ready<()>>;
+    deliver_alongside(sink, batch, spool, nothing, nothing_after)
+        .await
+        .0
 }
 
-/// [`deliver`], running the work `alongside` gives for the first table's write (if any) while
-/// the other tables are written: `record` refreshes the figures of the first table's rows
-/// meanwhile. Not run when the database proved unreachable.
-pub async fn deliver_alongside<W: Future>(
+/// [`deliver`], with work beside the writes: `after_first` is given the first table's write and
+/// its work runs while the other tables are written; `after_all` is given every table's write
+/// as soon as the last is answered, and its work runs while `after_first`'s may still be
+/// running. `record` refreshes the first table's figures, then the others' (each work's output
+/// is returned, in that order). Neither runs when the database proved unreachable.
+pub async fn deliver_alongside<W: Future, A: Future>(
     sink: &impl Sink,
     batch: &Batch,
     spool: &Spool,
-    alongside: impl FnOnce(&TableWrite) -> Option<W>,
-) -> (Delivery, Option<W::Output>) {
+    after_first: impl FnOnce(&TableWrite) -> Option<W>,
+    after_all: impl FnOnce(&[TableWrite]) -> Option<A>,
+) -> (Delivery, Option<W::Output>, Option<A::Output>) {
     // The first table is written alone: when the database cannot be reached, the others are
     // spooled untried instead of each paying for its own retries. Once it answered, the other
     // tables are written at once (one request each, in flight together).
     let mut groups = batch.groups();
     let mut tables = Vec::new();
-    let mut done_alongside = None;
+    let (mut done_first, mut done_all) = (None, None);
     if let Some((table, rows)) = groups.next() {
         let first = sink.write(table, rows).await;
-        let unreachable = first.error.as_ref().is_some_and(SinkError::is_unreachable);
-        let work = (!unreachable).then(|| alongside(&first)).flatten();
-        tables.push(first);
-        if unreachable {
+        if first.error.as_ref().is_some_and(SinkError::is_unreachable) {
+            tables.push(first);
             tables.extend(groups.map(|(table, rows)| TableWrite::not_attempted(table, rows)));
         } else {
-            let rest =
-                futures::future::join_all(groups.map(|(table, rows)| sink.write(table, rows)));
-            match work {
-                Some(work) => {
-                    let (written, done) = futures::join!(rest, work);
-                    tables.extend(written);
-                    done_alongside = Some(done);
+            let first_work = after_first(&first);
+            let rest = async {
+                let mut written = vec![first];
+                written.extend(
+                    futures::future::join_all(groups.map(|(table, rows)| sink.write(table, rows)))
+                        .await,
+                );
+                let done = match after_all(&written) {
+                    Some(work) => Some(work.await),
+                    None => None,
+                };
+                (written, done)
+            };
+            let first_work = async {
+                match first_work {
+                    Some(work) => Some(work.await),
+                    None => None,
                 }
-                None => tables.extend(rest.await),
-            }
+            };
+            let ((written, all), first) = futures::join!(rest, first_work);
+            tables = written;
+            (done_first, done_all) = (first, all);
         }
     }
     let (quarantine_file, quarantine_error) =
@@ -369,7 +385,7 @@ pub async fn deliver_alongside<W: Future>(
         quarantine_file,
         quarantine_error,
     };
-    (delivery, done_alongside)
+    (delivery, done_first, done_all)
 }
 
 /// Adds the rows cleaning kept back to their table's write and writes every refused row to one

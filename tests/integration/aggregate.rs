@@ -277,11 +277,18 @@ fn record_refreshes_the_first_tables_figures_while_the_others_are_written() {
     let stack = Stack::get();
     ensure_refresh_function(&stack);
     // The test runs' writes are answered 800 ms late: the refresh of the PR's figures must not
-    // wait for them.
+    // wait for them. That refresh is answered 2 400 ms late: the test runs' refresh must not wait
+    // for it either.
     const LATE: Duration = Duration::from_millis(800);
-    let proxy = FaultProxy::start_by_line(&stack.supabase_url, |_, line| {
+    const LATE_REFRESH: Duration = Duration::from_millis(2400);
+    let refreshes_seen = std::sync::atomic::AtomicUsize::new(0);
+    let proxy = FaultProxy::start_by_line(&stack.supabase_url, move |_, line| {
         if line.contains("/test_runs") || line.contains("/test_case_results") {
             Fault::DelayAfter(LATE)
+        } else if line.contains("/rpc/")
+            && refreshes_seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0
+        {
+            Fault::DelayAfter(LATE_REFRESH)
         } else {
             Fault::Pass
         }
@@ -313,8 +320,9 @@ fn record_refreshes_the_first_tables_figures_while_the_others_are_written() {
     let (prs, runs, refreshes) = (at("/pr_events"), at("/test_runs"), at("/rpc/"));
     assert_eq!((prs.len(), runs.len()), (1, 1), "{arrivals:#?}");
     // The PR's figures are refreshed first, sent with the test writes, before those were
-    // answered; then the test runs' figures, after, over every day written: the PR's
-    // (2019-05-16, the fixture's) and the run's (today), years apart, so two requests.
+    // answered; then the test runs' figures, as soon as those were answered and before the
+    // first refresh was, over every day written: the PR's (2019-05-16, the fixture's) and the
+    // run's (today), years apart, so two requests.
     assert_eq!(refreshes.len(), 3, "{arrivals:#?}\n{log}");
     assert!(refreshes[0] > prs[0], "{arrivals:#?}");
     assert!(
@@ -322,6 +330,10 @@ fn record_refreshes_the_first_tables_figures_while_the_others_are_written() {
         "the first refresh waited for the test runs: {arrivals:#?}"
     );
     assert!(refreshes[1] >= runs[0] + LATE, "{arrivals:#?}");
+    assert!(
+        refreshes[1] < refreshes[0] + LATE_REFRESH - LATE / 2,
+        "the test runs' refresh waited for the PR's: {arrivals:#?}"
+    );
     assert!(
         log.contains(
             "refreshed metrics.development_metrics for 2019-05-16 to 2019-05-16: 27 row(s)"

@@ -6,6 +6,7 @@
 
 use crate::common::*;
 use serde_json::{json, Value};
+use std::time::{Duration, Instant};
 
 /// The week of the history: Monday 2026-11-23 to Sunday 2026-11-29 (UTC).
 const FROM: &str = "2026-11-23";
@@ -653,6 +654,68 @@ fn a_refresh_told_which_tables_were_written_recomputes_only_the_figures_they_fee
         err.contains("p_written names tables that are not event tables: {test_run}"),
         "{err}"
     );
+}
+
+#[test]
+fn a_second_refresh_of_the_same_figures_waits_for_the_first_to_commit() {
+    let stack = Stack::get();
+    let repository = unique_repository("aggregate-serial");
+    let other = unique_repository("aggregate-serial-other");
+    seed(&stack, &repository);
+    let r = quote(&repository);
+    let call = |repository: &str, written: &str| {
+        format!(
+            "select metrics.refresh_development_metrics({}, '{FROM}', '{TO}', p_written => array[{written}])",
+            quote(repository)
+        )
+    };
+    // A refresh of the PR figures whose transaction stays open for 4 s after it.
+    let mut first = stack
+        .psql_command("postgres")
+        .arg("-c")
+        .arg(format!(
+            "begin; set local role service_role; {}; select pg_sleep(4) /* {repository} */; commit;",
+            call(&repository, "'pr_events'")
+        ))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("psql runs");
+    let sleeping = format!(
+        "select count(*) from pg_stat_activity
+          where wait_event = 'PgSleep' and query like '%{}%'",
+        repository.replace('\'', "''")
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while stack.psql("postgres", &sleeping) != "1" {
+        assert!(
+            Instant::now() < deadline,
+            "the first refresh never got to its sleep"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Meanwhile: a refresh of the same repository's deployment figures (the same statement
+    // recomputes them) waits for it ...
+    let err = refused(
+        &stack,
+        &format!(
+            "set lock_timeout = '300ms'; {}",
+            call(&repository, "'deployment_events'")
+        ),
+    );
+    assert!(err.contains("lock timeout"), "{err}");
+    // ... while its test figures and another repository's PR figures do not.
+    let now = |sql: &str| {
+        stack.psql(
+            "postgres",
+            &format!("set role service_role; set lock_timeout = '300ms'; {sql}"),
+        )
+    };
+    now(&call(&repository, "'test_runs'"));
+    now(&call(&other, "'pr_events'"));
+    assert!(first.wait().expect("psql ends").success());
+    // Once it committed, the waiting refresh goes through, and everything is caught up.
+    now(&call(&repository, "'deployment_events'"));
+    assert_eq!(refresh(&stack, &repository), 0, "{r}");
 }
 
 /// Calls the function through the gateway with `apikey` and an optional bearer token.

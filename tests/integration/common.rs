@@ -96,7 +96,7 @@ impl Stack {
     }
 
     /// `psql` as the `postgres` superuser on `database`, stopping at the first error.
-    fn psql_command(&self, database: &str) -> Command {
+    pub fn psql_command(&self, database: &str) -> Command {
         let mut command = Command::new(format!("{}/psql", self.pg_bin));
         command.args([
             "-X",

@@ -5,7 +5,7 @@
 //! reported and reflected in the exit code, but never stops the rows of the other sources from
 //! being written.
 
-use super::aggregate::{refresh_written, report_refreshes};
+use super::aggregate::{refresh_written, refreshed_tables, report_refreshes};
 use super::open_sink;
 use super::rules_source::rules_for;
 use super::test_results::record_test_results;
@@ -189,15 +189,33 @@ pub async fn record(config: &Settings, out: &Output) -> Result<i32, Error> {
         .into_iter()
         .for_each(|change| out.info(&change));
     // On Supabase, the figures the first table's rows feed are refreshed while the other tables
-    // are written, then those of the others (usually one request each; a failure is a warning).
+    // are written, and those of the others as soon as they are, over the days of all (usually
+    // one request each; a failure is a warning).
     let postgrest = match &sink {
         AnySink::Postgrest(postgrest) => Some(postgrest),
         _ => None,
     };
     let window = config.aggregate.failure_window;
-    let (mut delivery, first_refreshed) = deliver_alongside(&sink, &batch, &spool, |first| {
-        postgrest.map(|p| refresh_written(p, &ctx.repository, window, &batch, &[first], &[first]))
-    })
+    let (mut delivery, first_refreshed, others_refreshed) = deliver_alongside(
+        &sink,
+        &batch,
+        &spool,
+        |first| {
+            postgrest
+                .map(|p| refresh_written(p, &ctx.repository, window, &batch, &[first], &[first]))
+        },
+        |written| {
+            postgrest.map(|p| {
+                let first = refreshed_tables(&[&written[0]]);
+                let others: Vec<&TableWrite> = written
+                    .iter()
+                    .filter(|write| !first.contains(&write.table))
+                    .collect();
+                let all: Vec<&TableWrite> = written.iter().collect();
+                refresh_written(p, &ctx.repository, window, &batch, &others, &all)
+            })
+        },
+    )
     .await;
     if let AnySink::Jsonl(jsonl) = &sink {
         for torn in jsonl.take_recovered() {
@@ -206,26 +224,12 @@ pub async fn record(config: &Settings, out: &Output) -> Result<i32, Error> {
         }
     }
     report_delivery(&delivery, &target, out, &mut report);
-    if let Some(postgrest) = postgrest {
-        let others: Vec<&TableWrite> = delivery
-            .tables
-            .iter()
-            .filter(|write| {
-                !first_refreshed
-                    .as_ref()
-                    .is_some_and(|r| r.covered(write.table))
-            })
-            .collect();
-        let all: Vec<&TableWrite> = delivery.tables.iter().collect();
-        let others_refreshed =
-            refresh_written(postgrest, &ctx.repository, window, &batch, &others, &all).await;
-        report_refreshes(
-            first_refreshed.into_iter().chain([others_refreshed]),
-            &mut delivery,
-            &mut report,
-            out,
-        );
-    }
+    report_refreshes(
+        first_refreshed.into_iter().chain(others_refreshed),
+        &mut delivery,
+        &mut report,
+        out,
+    );
     write_step_files(config, &target, &delivery, &report, &tests.outputs, out);
 
     let spooled = delivery.spooled();
