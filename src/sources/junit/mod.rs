@@ -54,6 +54,9 @@ use std::fs::File;
 use std::io::BufRead;
 use std::path::Path;
 
+/// Files of this size or more are read ahead by a thread ([`Collector::read_path`]).
+const READ_AHEAD_FROM_BYTES: u64 = 1024 * 1024;
+
 /// Reads the JUnit files of one run, file by file, and folds them per test type. A file that
 /// fails to read is left out whole (nothing of it is counted).
 #[derive(Debug)]
@@ -95,7 +98,17 @@ impl Collector {
             path: display.to_string(),
             source,
         })?;
-        self.read_source(lines::ChunkLines::new(file), display, test_type)
+        // A large file is read ahead by a thread of its own; for a small one the thread would
+        // cost more than it saves.
+        let large = file
+            .metadata()
+            .is_ok_and(|m| m.len() >= READ_AHEAD_FROM_BYTES);
+        let input = if large {
+            lines::ChunkLines::read_ahead(file)
+        } else {
+            lines::ChunkLines::new(file)
+        };
+        self.read_source(input, display, test_type)
     }
 
     /// Reads one report from any `BufRead`.
@@ -649,5 +662,54 @@ mod tests {
         assert_eq!(r.totals(), t(50, 1, 49, 0, 0, 1));
         assert_eq!(r.types[0].kept.len(), 10);
         assert_eq!(r.types[0].unrecorded, 40);
+    }
+
+    #[test]
+    fn a_large_file_read_ahead_by_path_reads_as_the_same_bytes_in_memory() {
+        // Over READ_AHEAD_FROM_BYTES: read by a thread, chunk by chunk, repeats across chunks.
+        let mut xml = String::from("<testsuites>\n");
+        for s in 0..60 {
+            xml.push_str(&format!("<testsuite name=\"s{}\">\n", s % 45));
+            for c in 0..400 {
+                match (s * 400 + c) % 97 {
+                    0 => xml.push_str(&format!(
+                        "  <testcase classname=\"c\" name=\"t{c}\" time=\"0.5\"><failure message=\"m\">{}</failure></testcase>\n",
+                        "x".repeat(300)
+                    )),
+                    1 => xml.push_str(&format!("  <testcase classname=\"c\" name=\"t{c}\"><skipped/></testcase>\n")),
+                    _ => xml.push_str(&format!("  <testcase classname=\"c\" name=\"t{c}\" time=\"0.{c}\"/>\n")),
+                }
+            }
+            xml.push_str("</testsuite>\n");
+        }
+        xml.push_str("</testsuites>\n");
+        assert!(xml.len() as u64 >= READ_AHEAD_FROM_BYTES, "{}", xml.len());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("TEST-large.xml");
+        std::fs::write(&path, &xml).unwrap();
+        let mut by_path = Collector::new(ReadOptions::default());
+        by_path.read_path(&path, "r.xml", "unit").unwrap();
+        let in_memory = read(&xml).unwrap();
+        let by_path = by_path.finish();
+        assert_eq!(by_path, in_memory);
+        assert!(
+            by_path.totals().flaky > 0 && by_path.totals().failed > 0,
+            "{:?}",
+            by_path.totals()
+        );
+
+        // Cut inside a case near the end: the same line is named either way.
+        let cut = &xml[..xml.len() - 2_000];
+        let cut = &cut[..cut.rfind("name=").unwrap()];
+        std::fs::write(&path, cut).unwrap();
+        let mut by_path = Collector::new(ReadOptions::default());
+        let err = by_path.read_path(&path, "r.xml", "unit").unwrap_err();
+        let in_memory = read(cut).unwrap_err();
+        assert_eq!(err.to_string(), in_memory.to_string());
+        let last_line = cut.lines().count();
+        assert!(
+            err.to_string().contains(&format!("line {last_line}")),
+            "{err} (line {last_line})"
+        );
     }
 }
