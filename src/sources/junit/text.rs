@@ -358,6 +358,8 @@ mod simd {
         if i == len {
             return len;
         }
+        // The last sixteen bytes, read again overlapping; those before `i` (read already, or
+        // before the key) left out.
         let last = len - 16;
         let stops = key_stops(raw, last) >> (i - last) << (i - last);
         if stops == 0 {
@@ -385,9 +387,9 @@ mod simd {
             if i == len {
                 return None;
             }
-            // The last sixteen bytes, those already read left out.
+            // The last sixteen bytes, read again overlapping (those already read hold no stop).
             let last = len - 16;
-            stops = plain_stops(quote, bytes, last) >> (i - last) << (i - last);
+            stops = plain_stops(quote, bytes, last);
             i = last;
             if stops == 0 {
                 return None;
