@@ -12,7 +12,7 @@ use super::lines::{count_newlines, LineSource};
 use super::model::{Attempt, AttemptResult, ElementCounts, FileSummary, Outcome};
 use super::slowest::{Slow, SlowHeap};
 use super::text::{
-    attr_text, attr_time, attr_time_value, for_each_attr, for_each_attr_resetting,
+    attr_text, attr_time, attr_time_value, first_non_ws, for_each_attr, for_each_attr_resetting,
     plain_case_names, push_bounded, ListEnd,
 };
 use super::{JunitError, ReadOptions};
@@ -538,7 +538,7 @@ impl Parser<'_> {
                 // quick-xml asks again and reports it.
                 return;
             };
-            let start = available.iter().position(|b| !is_ws(b));
+            let start = first_non_ws(available);
             let Some(element) = start.and_then(|i| available.get(i..)) else {
                 return;
             };
@@ -663,7 +663,7 @@ fn skip_plain_empty_properties<S: LineSource>(input: &mut S) {
         let Ok(available) = input.fill_buf() else {
             return;
         };
-        let Some(start) = available.iter().position(|b| !is_ws(b)) else {
+        let Some(start) = first_non_ws(available) else {
             return;
         };
         let element = &available[start..];

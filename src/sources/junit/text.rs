@@ -298,6 +298,20 @@ fn key_end_words(raw: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Where the first byte that is not XML whitespace is in `bytes` (`None`: none is): the
+/// indentation before each element. On x86_64 sixteen bytes at a time with SSE2 (the last
+/// sixteen read again overlapping), shorter inputs a byte at a time.
+#[inline]
+pub(crate) fn first_non_ws(bytes: &[u8]) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if bytes.len() >= 16 {
+        return simd::first_non_ws(bytes);
+    }
+    bytes
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
 /// Sixteen bytes at a time with SSE2, which every x86_64 processor has.
 #[cfg(target_arch = "x86_64")]
 mod simd {
@@ -367,6 +381,43 @@ mod simd {
         } else {
             last + stops.trailing_zeros() as usize
         }
+    }
+
+    /// The 16 bytes at `bytes[at..at + 16]`, each flagged when it is not XML whitespace.
+    #[inline(always)]
+    fn non_ws(bytes: &[u8], at: usize) -> u32 {
+        assert!(at + 16 <= bytes.len());
+        // SAFETY: as in `plain_stops`.
+        unsafe {
+            let v = _mm_loadu_si128(bytes.as_ptr().add(at).cast::<__m128i>());
+            let sp = _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8));
+            let tab = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\t' as i8));
+            let lf = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\n' as i8));
+            let cr = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\r' as i8));
+            let ws = _mm_or_si128(_mm_or_si128(sp, tab), _mm_or_si128(lf, cr));
+            !(_mm_movemask_epi8(ws) as u32) & 0xFFFF
+        }
+    }
+
+    /// [`super::first_non_ws`] for 16 bytes or more.
+    #[inline]
+    pub(super) fn first_non_ws(bytes: &[u8]) -> Option<usize> {
+        let len = bytes.len();
+        let mut i = 0;
+        while i + 16 <= len {
+            let found = non_ws(bytes, i);
+            if found != 0 {
+                return Some(i + found.trailing_zeros() as usize);
+            }
+            i += 16;
+        }
+        if i == len {
+            return None;
+        }
+        // The last sixteen bytes, read again overlapping (those already read are whitespace).
+        let last = len - 16;
+        let found = non_ws(bytes, last);
+        (found != 0).then(|| last + found.trailing_zeros() as usize)
     }
 
     /// [`super::find_plain_quote`] for 16 bytes or more: the first flagged byte is the quote
@@ -878,6 +929,33 @@ mod tests {
                 let mut raw = vec![b'k'; len];
                 raw[at] = 0x01;
                 assert_eq!(key_end(&raw, 0), at, "{len} {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_byte_after_whitespace_is_where_a_byte_search_finds_it() {
+        let alphabet = b" \t\n\r<a\x0b\x80";
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for len in 0..80 {
+            for _ in 0..200 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        // Mostly whitespace, now and then another byte.
+                        if x % 12 == 0 {
+                            alphabet[4 + (x >> 8) as usize % 4]
+                        } else {
+                            alphabet[(x >> 8) as usize % 4]
+                        }
+                    })
+                    .collect();
+                let expected = bytes
+                    .iter()
+                    .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+                assert_eq!(first_non_ws(&bytes), expected, "{bytes:?}");
             }
         }
     }
