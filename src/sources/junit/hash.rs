@@ -66,14 +66,26 @@ pub(crate) fn suite_seed(suite: &[u8]) -> u64 {
 }
 
 /// [`case_key`] from its suite's [`suite_seed`].
-#[inline]
+#[cfg(test)]
 pub(crate) fn case_key_in(
     suite_seed: u64,
     classname: impl AsRef<[u8]>,
     name: impl AsRef<[u8]>,
 ) -> u64 {
-    let h = mix_bytes(suite_seed, classname.as_ref());
-    fmix(mix_bytes(h, name.as_ref()))
+    case_key_of_class(class_seed(suite_seed, classname.as_ref()), name.as_ref())
+}
+
+/// The first half of [`case_key_in`]: a suite seed and a classname mixed, the same for every
+/// test of a class.
+#[inline]
+pub(crate) fn class_seed(suite_seed: u64, classname: &[u8]) -> u64 {
+    mix_bytes(suite_seed, classname)
+}
+
+/// The second half of [`case_key_in`]: a test's key from its [`class_seed`] and name.
+#[inline]
+pub(crate) fn case_key_of_class(class_seed: u64, name: &[u8]) -> u64 {
+    fmix(mix_bytes(class_seed, name))
 }
 
 /// The identity of a suite name (closed passes are chained per suite name).

@@ -7,12 +7,12 @@ use super::case::{
     result_element, AttemptsSummary, CaseState, ClosedCase, PendingResult, ResultRole,
 };
 use super::fold::{CaseFacts, FileFold, RunView, SuitePasses};
-use super::hash::{case_key_in, name_hash, suite_seed};
+use super::hash::{case_key_of_class, class_seed, name_hash, suite_seed};
 use super::lines::{count_newlines, LineSource};
 use super::model::{Attempt, AttemptResult, ElementCounts, FileSummary, Outcome};
 use super::slowest::{Slow, SlowHeap};
 use super::text::{
-    attr_text, attr_time, attr_time_value, for_each_attr, for_each_attr_resetting,
+    attr_text, attr_time, attr_time_value, first_non_ws, for_each_attr, for_each_attr_resetting,
     plain_case_names, push_bounded, ListEnd,
 };
 use super::{JunitError, ReadOptions};
@@ -83,6 +83,7 @@ pub(crate) fn read_file<S: LineSource>(
         seq: 0,
         unnamed: 0,
         spare: Vec::new(),
+        last_class: (Vec::new(), 0, class_seed(0, b"")),
     };
     let root = parser.run(input)?;
     Ok(FileResult {
@@ -117,6 +118,10 @@ struct Parser<'a> {
     /// Emptied passed-test maps of closed suites, reused so that each suite does not grow one
     /// from nothing.
     spare: Vec<SuitePasses>,
+    /// The last case's classname, the suite seed it was mixed with and their [`class_seed`]:
+    /// the tests of a class come one after the other, so a classname is mixed once per run
+    /// of them (a comparison costs less than the mix).
+    last_class: (Vec<u8>, u64, u64),
 }
 
 impl Parser<'_> {
@@ -533,7 +538,7 @@ impl Parser<'_> {
                 // quick-xml asks again and reports it.
                 return;
             };
-            let start = available.iter().position(|b| !is_ws(b));
+            let start = first_non_ws(available);
             let Some(element) = start.and_then(|i| available.get(i..)) else {
                 return;
             };
@@ -585,7 +590,14 @@ impl Parser<'_> {
             }
             None => (None, ""),
         };
-        let key = case_key_in(key_seed, classname, name);
+        let (last_class, last_seed, last_class_seed) = &mut self.last_class;
+        if !(*last_seed == key_seed && last_class.as_slice() == classname) {
+            last_class.clear();
+            last_class.extend_from_slice(classname);
+            *last_seed = key_seed;
+            *last_class_seed = class_seed(key_seed, classname);
+        }
+        let key = case_key_of_class(*last_class_seed, name);
         let facts = CaseFacts {
             key,
             suite: suite_hash,
@@ -651,7 +663,7 @@ fn skip_plain_empty_properties<S: LineSource>(input: &mut S) {
         let Ok(available) = input.fill_buf() else {
             return;
         };
-        let Some(start) = available.iter().position(|b| !is_ws(b)) else {
+        let Some(start) = first_non_ws(available) else {
             return;
         };
         let element = &available[start..];

@@ -55,6 +55,13 @@ const CASES: &[&str] = &[
     r#"<testcase classname="com.example.a.long.package.name.SomeClassTést" name="late non-ASCII"/>"#,
     r#"<testcase classname="com.example.a.long.package.name.SomeClass&amp;Test" name="late entity"/>"#,
     r#"<testcase classname="x" name="other values are not checked" time="é" file="ö.rs"/>"#,
+    // Keys told from their first bytes (sixth round), and keys that only begin as they do.
+    r#"<testcase name="n" classname="c" time="0.056"/>"#,
+    r#"<testcase names="not a name" nam="x" classnamex="y" timex="1" name="real"/>"#,
+    r#"<testcase classname="c" name="t" time="1.23a"/>"#,
+    r#"<testcase classname="c" name="t" time=0.5/>"#,
+    r#"<testcase classname="c" name=x name="y"/>"#,
+    r#"<testcase classname="c" name="z" time='9.999' classname='d'/>"#,
 ];
 
 #[test]
@@ -165,6 +172,11 @@ fn documents_made_of_random_pieces_read_the_same_through_any_buffer() {
         r#"name='b'"#,
         r#"classname="c""#,
         r#"time="0.5""#,
+        r#"time="0.056""#,
+        "name=",
+        "classname=",
+        "time=",
+        r#"names="n""#,
         r#"file="f.rs""#,
         r#"status="skipped""#,
         "/>",
@@ -218,4 +230,22 @@ fn documents_made_of_random_pieces_read_the_same_through_any_buffer() {
     }
     // Both readable documents and refused ones were compared.
     assert!((100..2900).contains(&read_whole), "{read_whole} read");
+}
+
+#[test]
+fn a_classname_mixed_once_per_run_of_its_cases_keys_each_test_as_before() {
+    use super::tests::{read, t};
+    // Classes interleaved in one suite: c.a passes then fails (one flaky test), d.a is another.
+    let xml = r#"<testsuite name="s">
+        <testcase classname="c" name="a"/><testcase classname="d" name="a"/>
+        <testcase classname="c" name="a"><failure/></testcase>
+        <testcase classname="d" name="b"/><testcase classname="c" name="b"/>
+    </testsuite>"#;
+    assert_eq!(read(xml).unwrap().totals(), t(4, 4, 0, 0, 0, 1));
+    // The same class in two suites, one after the other: two tests.
+    let xml = r#"<testsuites>
+        <testsuite name="s1"><testcase classname="c" name="a"><failure/></testcase></testsuite>
+        <testsuite name="s2"><testcase classname="c" name="a"/></testsuite>
+    </testsuites>"#;
+    assert_eq!(read(xml).unwrap().totals(), t(2, 1, 1, 0, 0, 0));
 }

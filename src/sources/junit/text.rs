@@ -120,20 +120,14 @@ pub(crate) fn plain_case_names<'a, S>(
 ) -> Option<PlainNames<'a>> {
     let mut classname: &[u8] = &[];
     let mut name: &[u8] = &[];
-    let (_, end) = split_plain(
-        raw,
-        usize::MAX,
-        list_end,
-        case_key_kind,
-        |kind, k, v, end| {
-            let value = &raw[v..end];
-            match kind {
-                KeyKind::Name => name = value,
-                KeyKind::Classname => classname = value,
-                KeyKind::Other => f(state, &raw[k..v - 2], value),
-            }
-        },
-    )?;
+    let (_, end) = split_plain(raw, usize::MAX, list_end, case_key, |kind, k, v, end| {
+        let value = &raw[v..end];
+        match kind {
+            KeyKind::Name => name = value,
+            KeyKind::Classname => classname = value,
+            KeyKind::Other => f(state, &raw[k..v - 2], value),
+        }
+    })?;
     Some(PlainNames {
         classname,
         name,
@@ -150,20 +144,31 @@ enum KeyKind {
     Other,
 }
 
-/// A `<testcase>`'s keys for [`plain_case_names`] (compared once per attribute).
+/// A `<testcase>`'s key starting at `raw[i]` for [`plain_case_names`]: where it ends
+/// ([`key_end`]) and its kind. `name=`, `classname=` and `time=` (nearly every key) are told
+/// from their first bytes, without searching for the end.
 #[inline(always)]
-fn case_key_kind(key: &[u8]) -> KeyKind {
-    match key {
+fn case_key(raw: &[u8], i: usize) -> (usize, KeyKind) {
+    let rest = &raw[i..];
+    match rest.first() {
+        Some(b'n') if rest.starts_with(b"name=") => return (i + 4, KeyKind::Name),
+        Some(b'c') if rest.starts_with(b"classname=") => return (i + 9, KeyKind::Classname),
+        Some(b't') if rest.starts_with(b"time=") => return (i + 4, KeyKind::Other),
+        _ => {}
+    }
+    let end = key_end(raw, i);
+    let kind = match &raw[i..end] {
         b"name" => KeyKind::Name,
         b"classname" => KeyKind::Classname,
         _ => KeyKind::Other,
-    }
+    };
+    (end, kind)
 }
 
-/// Any element's keys for [`split_plain`]: no value has to be plain ASCII.
+/// Any element's key for [`split_plain`]: no value has to be plain ASCII.
 #[inline(always)]
-fn no_plain_keys(_key: &[u8]) -> KeyKind {
-    KeyKind::Other
+fn no_plain_keys(raw: &[u8], i: usize) -> (usize, KeyKind) {
+    (key_end(raw, i), KeyKind::Other)
 }
 
 /// Where a plainly written attribute list ends.
@@ -196,8 +201,8 @@ fn plain_attrs(raw: &[u8], spans: &mut [(usize, usize, usize); FAST_ATTRS]) -> O
 
 /// Calls `span(key start, value start, value end)` for each `key="value"` pair separated by
 /// XML whitespace, at most `max` of them; `None` (after some calls) when the list is written any
-/// other way, holds more, does not end as `list_end` says, or the value of a key for which
-/// `key_kind` calls a `name` or `classname` is not plain ASCII ([`is_plain_ascii`], checked in
+/// other way, holds more, does not end as `list_end` says, or the value of a key which
+/// `read_key` (its end and kind) calls a `name` or `classname` is not plain ASCII ([`is_plain_ascii`], checked in
 /// the same pass as its closing quote is searched for); else the number of pairs and where the
 /// list ends. `span` is given the key's kind too.
 #[inline(always)]
@@ -205,7 +210,7 @@ fn split_plain(
     raw: &[u8],
     max: usize,
     list_end: ListEnd,
-    key_kind: impl Fn(&[u8]) -> KeyKind,
+    read_key: impl Fn(&[u8], usize) -> (usize, KeyKind),
     mut span: impl FnMut(KeyKind, usize, usize, usize),
 ) -> Option<(usize, usize)> {
     let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
@@ -228,7 +233,8 @@ fn split_plain(
             return None;
         }
         let key = i;
-        i = key_end(raw, i);
+        let kind;
+        (i, kind) = read_key(raw, i);
         if i == key || i + 1 >= raw.len() || raw[i] != b'=' {
             return None;
         }
@@ -237,7 +243,6 @@ fn split_plain(
             return None;
         }
         let value = i + 2;
-        let kind = key_kind(&raw[key..i]);
         let len = if kind == KeyKind::Other {
             find_quote(quote, &raw[value..])?
         } else {
@@ -253,8 +258,20 @@ fn split_plain(
 /// time while eight are left. A control byte other than whitespace also ends it there (the
 /// list then takes quick-xml's iterator, which reads it as before), and so does `>`: in an
 /// element read straight from the input it would have closed the element for quick-xml.
+///
+/// On x86_64 sixteen bytes at a time with SSE2 while sixteen are left.
 #[inline]
-fn key_end(raw: &[u8], mut i: usize) -> usize {
+fn key_end(raw: &[u8], i: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if raw.len() >= 16 && i < raw.len() {
+        return simd::key_end(raw, i);
+    }
+    key_end_words(raw, i)
+}
+
+/// [`key_end`] eight bytes at a time.
+#[inline]
+fn key_end_words(raw: &[u8], mut i: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     while i + 8 <= raw.len() {
@@ -279,6 +296,159 @@ fn key_end(raw: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// Where the first byte that is not XML whitespace is in `bytes` (`None`: none is): the
+/// indentation before each element. On x86_64 sixteen bytes at a time with SSE2 (the last
+/// sixteen read again overlapping), shorter inputs a byte at a time.
+#[inline]
+pub(crate) fn first_non_ws(bytes: &[u8]) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if bytes.len() >= 16 {
+        return simd::first_non_ws(bytes);
+    }
+    bytes
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+/// Sixteen bytes at a time with SSE2, which every x86_64 processor has.
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8,
+        _mm_or_si128, _mm_set1_epi8,
+    };
+
+    /// The 16 bytes at `bytes[at..at + 16]`, each flagged (a bit of the mask) when it is
+    /// `quote`, below 0x20 or from 0x80 (signed below 0x20), or `&`.
+    #[inline(always)]
+    fn plain_stops(quote: u8, bytes: &[u8], at: usize) -> u32 {
+        assert!(at + 16 <= bytes.len());
+        // SAFETY: SSE2 is in x86_64's baseline; the unaligned load reads `bytes[at..at + 16]`,
+        // inside `bytes` (asserted above).
+        unsafe {
+            let v = _mm_loadu_si128(bytes.as_ptr().add(at).cast::<__m128i>());
+            let low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+            let amp = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'&' as i8));
+            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(quote as i8));
+            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(low, amp), quote)) as u32
+        }
+    }
+
+    /// The 16 bytes at `bytes[at..at + 16]`, each flagged when it ends a key: below 0x21
+    /// (controls and the space), a quote, `=` or `>`.
+    #[inline(always)]
+    fn key_stops(bytes: &[u8], at: usize) -> u32 {
+        assert!(at + 16 <= bytes.len());
+        // SAFETY: as in `plain_stops`.
+        unsafe {
+            let v = _mm_loadu_si128(bytes.as_ptr().add(at).cast::<__m128i>());
+            let low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v);
+            let dq = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let sq = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\'' as i8));
+            let eq = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'=' as i8));
+            let gt = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'>' as i8));
+            let stops = _mm_or_si128(
+                _mm_or_si128(low, dq),
+                _mm_or_si128(sq, _mm_or_si128(eq, gt)),
+            );
+            _mm_movemask_epi8(stops) as u32
+        }
+    }
+
+    /// [`super::key_end`] for 16 bytes or more from `i` on (`i` inside `raw`): the first
+    /// flagged byte, or the end.
+    #[inline]
+    pub(super) fn key_end(raw: &[u8], mut i: usize) -> usize {
+        let len = raw.len();
+        while i + 16 <= len {
+            let stops = key_stops(raw, i);
+            if stops != 0 {
+                return i + stops.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+        if i == len {
+            return len;
+        }
+        // The last sixteen bytes, read again overlapping; those before `i` (read already, or
+        // before the key) left out.
+        let last = len - 16;
+        let stops = key_stops(raw, last) >> (i - last) << (i - last);
+        if stops == 0 {
+            len
+        } else {
+            last + stops.trailing_zeros() as usize
+        }
+    }
+
+    /// The 16 bytes at `bytes[at..at + 16]`, each flagged when it is not XML whitespace.
+    #[inline(always)]
+    fn non_ws(bytes: &[u8], at: usize) -> u32 {
+        assert!(at + 16 <= bytes.len());
+        // SAFETY: as in `plain_stops`.
+        unsafe {
+            let v = _mm_loadu_si128(bytes.as_ptr().add(at).cast::<__m128i>());
+            let sp = _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8));
+            let tab = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\t' as i8));
+            let lf = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\n' as i8));
+            let cr = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\r' as i8));
+            let ws = _mm_or_si128(_mm_or_si128(sp, tab), _mm_or_si128(lf, cr));
+            !(_mm_movemask_epi8(ws) as u32) & 0xFFFF
+        }
+    }
+
+    /// [`super::first_non_ws`] for 16 bytes or more.
+    #[inline]
+    pub(super) fn first_non_ws(bytes: &[u8]) -> Option<usize> {
+        let len = bytes.len();
+        let mut i = 0;
+        while i + 16 <= len {
+            let found = non_ws(bytes, i);
+            if found != 0 {
+                return Some(i + found.trailing_zeros() as usize);
+            }
+            i += 16;
+        }
+        if i == len {
+            return None;
+        }
+        // The last sixteen bytes, read again overlapping (those already read are whitespace).
+        let last = len - 16;
+        let found = non_ws(bytes, last);
+        (found != 0).then(|| last + found.trailing_zeros() as usize)
+    }
+
+    /// [`super::find_plain_quote`] for 16 bytes or more: the first flagged byte is the quote
+    /// (found) or a byte that is not plain (`None`).
+    #[inline]
+    pub(super) fn find_plain_quote(quote: u8, bytes: &[u8]) -> Option<usize> {
+        let len = bytes.len();
+        let mut i = 0;
+        let mut stops = 0;
+        while i + 16 <= len {
+            stops = plain_stops(quote, bytes, i);
+            if stops != 0 {
+                break;
+            }
+            i += 16;
+        }
+        if stops == 0 {
+            if i == len {
+                return None;
+            }
+            // The last sixteen bytes, read again overlapping (those already read hold no stop).
+            let last = len - 16;
+            stops = plain_stops(quote, bytes, last);
+            i = last;
+            if stops == 0 {
+                return None;
+            }
+        }
+        let at = i + stops.trailing_zeros() as usize;
+        (bytes[at] == quote).then_some(at)
+    }
 }
 
 /// The bytes that end an attribute's key: `=`, quotes, `>` and XML whitespace.
@@ -322,8 +492,21 @@ fn find_quote(quote: u8, bytes: &[u8]) -> Option<usize> {
 /// The first `quote` in `bytes` when every byte before it is plain ASCII ([`is_plain_ascii`]),
 /// eight bytes at a time: one pass over a `name` or `classname` for both checks. `None` when a
 /// byte before the first quote is not plain, or there is no quote.
+///
+/// On x86_64 sixteen bytes at a time with SSE2 (part of its baseline), the last sixteen read
+/// again overlapping; values shorter than sixteen bytes as elsewhere.
 #[inline]
 fn find_plain_quote(quote: u8, bytes: &[u8]) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if bytes.len() >= 16 {
+        return simd::find_plain_quote(quote, bytes);
+    }
+    find_plain_quote_words(quote, bytes)
+}
+
+/// [`find_plain_quote`] eight bytes at a time.
+#[inline]
+fn find_plain_quote_words(quote: u8, bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let mut i = 0;
@@ -498,6 +681,16 @@ fn plain_decimal(raw: &[u8]) -> Option<f64> {
     const POW10: [f64; 16] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
     ];
+    // `0.056`, the shape of most times (milliseconds, as Surefire and pytest write them):
+    // the same integer over the same power of ten as below, without the loop.
+    if let [a, b'.', b, c, d] = *raw {
+        let [a, b, c, d] = [a, b, c, d].map(|x| x.wrapping_sub(b'0'));
+        if a < 10 && b < 10 && c < 10 && d < 10 {
+            let mantissa =
+                u64::from(a) * 1000 + u64::from(b) * 100 + u64::from(c) * 10 + u64::from(d);
+            return Some(mantissa as f64 / POW10[3]);
+        }
+    }
     if raw.is_empty() || raw.len() > 16 {
         return None;
     }
@@ -700,6 +893,74 @@ mod tests {
     }
 
     #[test]
+    fn a_key_ends_where_a_byte_by_byte_search_ends_it() {
+        // Whitespace but no other control byte: every way of reading stops at the same byte.
+        let stops = |b: u8| STOPS_KEY[b as usize];
+        let alphabet = b"aZ09~\x7f&%'\"=<>/ \t\n\r\x80\xff";
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for len in 0..80 {
+            for _ in 0..200 {
+                let raw: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        if x % 10 == 0 {
+                            alphabet[(x >> 8) as usize % alphabet.len()]
+                        } else {
+                            b'a' + (x >> 8) as u8 % 26
+                        }
+                    })
+                    .collect();
+                for i in 0..=len {
+                    let expected = raw[i..]
+                        .iter()
+                        .position(|&b| stops(b))
+                        .map_or(len, |p| i + p);
+                    assert_eq!(key_end(&raw, i), expected, "{raw:?} {i}");
+                    assert_eq!(key_end_words(&raw, i), expected, "{raw:?} {i}");
+                }
+            }
+        }
+        // A control byte ends a key read sixteen bytes at a time, the last sixteen too.
+        #[cfg(target_arch = "x86_64")]
+        for len in 16..40 {
+            for at in 0..len {
+                let mut raw = vec![b'k'; len];
+                raw[at] = 0x01;
+                assert_eq!(key_end(&raw, 0), at, "{len} {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_byte_after_whitespace_is_where_a_byte_search_finds_it() {
+        let alphabet = b" \t\n\r<a\x0b\x80";
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for len in 0..80 {
+            for _ in 0..200 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        // Mostly whitespace, now and then another byte.
+                        if x % 12 == 0 {
+                            alphabet[4 + (x >> 8) as usize % 4]
+                        } else {
+                            alphabet[(x >> 8) as usize % 4]
+                        }
+                    })
+                    .collect();
+                let expected = bytes
+                    .iter()
+                    .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+                assert_eq!(first_non_ws(&bytes), expected, "{bytes:?}");
+            }
+        }
+    }
+
+    #[test]
     fn a_plain_value_ends_where_a_byte_by_byte_check_ends_it() {
         let expected = |bytes: &[u8], quote: u8| {
             let at = bytes.iter().position(|&b| b == quote)?;
@@ -707,7 +968,8 @@ mod tests {
         };
         let alphabet = b"aZ09 ~\x7f&%'\"\x1f\x20\x80\xff\t\n";
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        for len in 0..48 {
+        // Past 16 bytes: sixteen at a time on x86_64, the last ones read again overlapping.
+        for len in 0..80 {
             for _ in 0..300 {
                 let bytes: Vec<u8> = (0..len)
                     .map(|_| {
@@ -756,6 +1018,11 @@ mod tests {
             let dot = (x >> 50) as usize % (digits.len() + 1);
             texts.push(format!("{}.{}", &digits[..dot], &digits[dot..]));
         }
+        // Every `d.ddd` (read without the loop), and its neighbours in shape.
+        for m in 0..10_000 {
+            texts.push(format!("{}.{:03}", m / 1000, m % 1000));
+        }
+        texts.extend(["1.05", "10.050", "0.0500", "1.2345", "12.34"].map(String::from));
         for t in &texts {
             assert_eq!(
                 plain_decimal(t.as_bytes()),
@@ -772,6 +1039,12 @@ mod tests {
             " 1",
             "1,5",
             "1234567890123456",
+            "a.123",
+            "1.12a",
+            "1.1/3",
+            "1:123",
+            "1..23",
+            "/.123",
         ] {
             assert_eq!(plain_decimal(junk.as_bytes()), None, "{junk}");
         }
