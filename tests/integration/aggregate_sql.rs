@@ -184,22 +184,7 @@ fn refresh(stack: &Stack, repository: &str) -> i64 {
 
 /// What psql prints on standard error for `sql` run as service_role: the refusal.
 fn refused(stack: &Stack, sql: &str) -> String {
-    let out = std::process::Command::new(format!("{}/psql", stack.pg_bin))
-        .args([
-            "-X",
-            "-q",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &stack.pg_port,
-            "-U",
-            "postgres",
-        ])
-        .args(["-d", "postgres", "-c"])
-        .arg(format!("set role service_role; {sql}"))
-        .output()
-        .expect("psql runs");
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    stack.psql_refused("postgres", &format!("set role service_role; {sql}"))
 }
 
 /// One stored figure: value, n, p50, p90 (None for NULL) and metadata.
@@ -796,30 +781,11 @@ fn the_audit_views_show_a_reader_only_the_repositories_it_may_read() {
     assert_eq!(visible("authenticated", "{}"), "0,0,16");
     assert_eq!(visible("metrics_reader", "{}"), "9,8,16");
     // anon reaches none of it.
-    let out = std::process::Command::new(format!("{}/psql", stack.pg_bin))
-        .args([
-            "-X",
-            "-q",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &stack.pg_port,
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-        ])
-        .args([
-            "-c",
-            "set role anon; select count(*) from metrics.pr_delivery",
-        ])
-        .output()
-        .expect("psql runs");
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("permission denied"),
-        "anon is refused: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let err = stack.psql_refused(
+        "postgres",
+        "set role anon; select count(*) from metrics.pr_delivery",
     );
+    assert!(err.contains("permission denied"), "anon is refused: {err}");
 }
 
 /// D1 (11-23 10:00, carries PR1) and, 8 days later, D2 (12-01 10:00) rolling it back: outside

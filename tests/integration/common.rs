@@ -130,6 +130,22 @@ impl Stack {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
+    /// Runs SQL that must be refused in `database`; returns what psql printed on standard error
+    /// (the refusal). Fails the test when the SQL succeeds.
+    pub fn psql_refused(&self, database: &str, sql: &str) -> String {
+        let out = self
+            .psql_command(database)
+            .args(["-c", sql])
+            .output()
+            .expect("psql runs");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            !out.status.success(),
+            "expected a refusal of {sql}: {stderr}"
+        );
+        stderr
+    }
+
     /// Runs a SQL file in `database`; returns whether it succeeded and stderr.
     pub fn psql_file(&self, database: &str, file: &Path) -> (bool, String) {
         let out = self
@@ -239,7 +255,6 @@ pub struct FaultProxy {
     /// `http://127.0.0.1:<port>`
     pub url: String,
     requests: Arc<AtomicUsize>,
-    log: Arc<Mutex<Vec<String>>>,
     arrivals: Arc<Mutex<Vec<(Instant, String)>>>,
 }
 
@@ -260,19 +275,17 @@ impl FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(AtomicUsize::new(0));
-        let log = Arc::new(Mutex::new(Vec::new()));
         let arrivals = Arc::new(Mutex::new(Vec::new()));
         let upstream = upstream.trim_start_matches("http://").to_owned();
         let plan = Arc::new(plan);
-        let (counter, log2, arrivals2) = (requests.clone(), log.clone(), arrivals.clone());
+        let (counter, arrivals2) = (requests.clone(), arrivals.clone());
         thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut client) = stream else { break };
-                let (upstream, plan, counter, log, arrivals) = (
+                let (upstream, plan, counter, arrivals) = (
                     upstream.clone(),
                     plan.clone(),
                     counter.clone(),
-                    log2.clone(),
                     arrivals2.clone(),
                 );
                 thread::spawn(move || {
@@ -282,7 +295,6 @@ impl FaultProxy {
                             &request[..request.iter().position(|&b| b == b'\r').unwrap_or(0)],
                         )
                         .into_owned();
-                        log.lock().unwrap().push(first_line.clone());
                         arrivals
                             .lock()
                             .unwrap()
@@ -323,7 +335,6 @@ impl FaultProxy {
         FaultProxy {
             url,
             requests,
-            log,
             arrivals,
         }
     }
@@ -335,7 +346,7 @@ impl FaultProxy {
 
     /// The request lines received, in order.
     pub fn request_lines(&self) -> Vec<String> {
-        self.log.lock().unwrap().clone()
+        self.arrivals().into_iter().map(|(_, line)| line).collect()
     }
 
     /// When each request arrived, with its line, in order.

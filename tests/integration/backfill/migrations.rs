@@ -26,24 +26,9 @@ fn the_key_migrations_rewrite_keys_stored_before_them_and_drop_what_became_dupli
     );
     let root = repo_root().join("migrations");
     // Inside one transaction, rolled back: other tests' rows are never rewritten.
-    let out = std::process::Command::new(format!("{}/psql", stack.pg_bin))
-        .args([
-            "-X",
-            "-q",
-            "-A",
-            "-t",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &stack.pg_port,
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-        ])
-        .args(["-c", "begin", "-c", &setup, "-f"])
+    let out = stack
+        .psql_command("postgres")
+        .args(["-A", "-t", "-c", "begin", "-c", &setup, "-f"])
         .arg(root.join("20261202230000_pr_event_keys_both_sides_agree.sql"))
         .arg("-f")
         .arg(root.join("20261202230100_deployment_rule_context_ids.sql"))
