@@ -79,10 +79,27 @@ enum Source<R> {
 }
 
 /// The parser's end of a reading thread: filled chunks come in, consumed buffers go back. When
-/// it is dropped (the file read or refused), the thread stops at its next send or receive.
+/// it is dropped (the file read or refused), its channels close first (fields drop in order),
+/// so the thread stops at its next send or receive, and then the thread is waited for: no
+/// reading thread outlives its reader.
 struct Ahead {
     chunks: mpsc::Receiver<io::Result<Chunk>>,
     spare: mpsc::SyncSender<Box<[u8]>>,
+    /// Held for its drop, after the channels'.
+    _thread: JoinOnDrop,
+}
+
+/// A thread waited for when this is dropped.
+struct JoinOnDrop(Option<std::thread::JoinHandle<()>>);
+
+impl Drop for JoinOnDrop {
+    fn drop(&mut self) {
+        if let Some(thread) = self.0.take() {
+            // It only reads and sends: it cannot panic but through a bug, which the parser's
+            // end already saw as the end of the file.
+            let _ = thread.join();
+        }
+    }
 }
 
 /// A chunk the reading thread filled: `buf[..len]` (`len` 0: the end of the file), with its
@@ -142,16 +159,11 @@ impl Ahead {
                 .send(vec![0; chunk].into_boxed_slice())
                 .expect("the channel holds them");
         }
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("junit-read-ahead".to_owned())
             .spawn(move || {
                 while let Ok(mut buf) = spare_rx.recv() {
-                    let read = loop {
-                        match file.read(&mut buf) {
-                            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                            other => break other,
-                        }
-                    };
+                    let read = read_once(&mut file, &mut buf);
                     let end = !matches!(read, Ok(len) if len > 0);
                     let sent = read.map(|len| Chunk {
                         newlines: count_newlines(&buf[..len]),
@@ -163,7 +175,11 @@ impl Ahead {
                     }
                 }
             })?;
-        Ok(Ahead { chunks, spare })
+        Ok(Ahead {
+            chunks,
+            spare,
+            _thread: JoinOnDrop(Some(thread)),
+        })
     }
 }
 
@@ -192,15 +208,7 @@ impl<R: Read> ChunkLines<R> {
         self.filled = 0;
         self.buf_newlines = None;
         match &mut self.source {
-            Source::Inline(inner) => {
-                self.filled = loop {
-                    match inner.read(&mut self.buf) {
-                        Ok(n) => break n,
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                        Err(e) => return Err(e),
-                    }
-                };
-            }
+            Source::Inline(inner) => self.filled = read_once(inner, &mut self.buf)?,
             Source::Ahead(ahead) => {
                 let next = ahead.chunks.recv().unwrap_or_else(|_| {
                     // The thread sent the end of the file, or an error, already: the end again.
@@ -242,6 +250,16 @@ impl<R: Read> BufRead for ChunkLines<R> {
 impl<R: Read> LineSource for ChunkLines<R> {
     fn line(&self) -> u64 {
         self.newlines_before + count_newlines(&self.buf[..self.pos]) + 1
+    }
+}
+
+/// One `read` of `inner` into `buf`, tried again when a signal interrupted it.
+fn read_once(inner: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match inner.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
     }
 }
 
@@ -337,14 +355,24 @@ mod tests {
     }
 
     #[test]
-    fn a_reader_dropped_before_the_end_does_not_wait_for_the_thread() {
-        // The thread has filled every buffer and waits to hand over the next chunk: dropping the
-        // reader must neither block nor fail.
+    fn a_reader_dropped_before_the_end_closes_its_channels_then_waits_for_its_thread() {
+        // The thread has filled every buffer and waits to hand over the next chunk. Dropping the
+        // reader waits for the thread (a join), which ends only once the channels are closed:
+        // with the join before the channels' drop, this drop would never return.
         let input = sample();
         let file = file_of(&input);
         let mut lines = ChunkLines::read_ahead_in(File::open(file.path()).unwrap(), 8);
         assert!(!lines.fill_buf().unwrap().is_empty());
         std::thread::sleep(std::time::Duration::from_millis(20));
-        drop(lines);
+        let (dropped, done) = mpsc::channel();
+        std::thread::spawn(move || {
+            drop(lines);
+            dropped.send(()).unwrap();
+        });
+        assert!(
+            done.recv_timeout(std::time::Duration::from_secs(10))
+                .is_ok(),
+            "the reading thread did not stop"
+        );
     }
 }
