@@ -13,7 +13,7 @@ use super::model::{Attempt, AttemptResult, ElementCounts, FileSummary, Outcome};
 use super::slowest::{Slow, SlowHeap};
 use super::text::{
     attr_text, attr_time, attr_time_value, first_non_ws, for_each_attr, for_each_attr_resetting,
-    plain_case_names, push_bounded, ListEnd,
+    is_xml_ws, plain_case_names, push_bounded, ListEnd,
 };
 use super::{JunitError, ReadOptions};
 use quick_xml::events::{BytesStart, Event};
@@ -532,7 +532,6 @@ impl Parser<'_> {
     /// unit tests read documents through buffers of every small size and compare.
     fn read_plain_empty_cases<S: LineSource>(&mut self, input: &mut S) {
         const OPEN: &[u8] = b"<testcase";
-        let is_ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
         loop {
             let Ok(available) = input.fill_buf() else {
                 // quick-xml asks again and reports it.
@@ -542,7 +541,9 @@ impl Parser<'_> {
             let Some(element) = start.and_then(|i| available.get(i..)) else {
                 return;
             };
-            if !(element.starts_with(OPEN) && element.get(OPEN.len()).is_some_and(is_ws)) {
+            if !(element.starts_with(OPEN)
+                && element.get(OPEN.len()).is_some_and(|&b| is_xml_ws(b)))
+            {
                 return;
             }
             self.case.clear();
@@ -658,7 +659,6 @@ impl Parser<'_> {
 /// it, and a `/` comes just before). Anything else is left to quick-xml.
 fn skip_plain_empty_properties<S: LineSource>(input: &mut S) {
     const OPEN: &[u8] = b"<property";
-    let is_ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
     loop {
         let Ok(available) = input.fill_buf() else {
             return;
@@ -670,7 +670,7 @@ fn skip_plain_empty_properties<S: LineSource>(input: &mut S) {
         if !(element.starts_with(OPEN)
             && element
                 .get(OPEN.len())
-                .is_some_and(|b| is_ws(b) || *b == b'/'))
+                .is_some_and(|&b| is_xml_ws(b) || b == b'/'))
         {
             return;
         }

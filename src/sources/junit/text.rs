@@ -213,13 +213,12 @@ fn split_plain(
     read_key: impl Fn(&[u8], usize) -> (usize, KeyKind),
     mut span: impl FnMut(KeyKind, usize, usize, usize),
 ) -> Option<(usize, usize)> {
-    let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
     let mut n = 0;
     let mut i = 0;
     loop {
         // Whitespace before each attribute (one at least, but before the first).
         let before = i;
-        while i < raw.len() && ws(raw[i]) {
+        while i < raw.len() && is_xml_ws(raw[i]) {
             i += 1;
         }
         match list_end {
@@ -307,9 +306,13 @@ pub(crate) fn first_non_ws(bytes: &[u8]) -> Option<usize> {
     if bytes.len() >= 16 {
         return simd::first_non_ws(bytes);
     }
-    bytes
-        .iter()
-        .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    bytes.iter().position(|&b| !is_xml_ws(b))
+}
+
+/// XML whitespace: space, tab, line feed, carriage return.
+#[inline(always)]
+pub(crate) fn is_xml_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 /// Sixteen bytes at a time with SSE2, which every x86_64 processor has.
@@ -635,6 +638,27 @@ mod tests {
             .collect()
     }
 
+    /// The next state of a xorshift generator: the tests' random inputs, the same on every run.
+    fn next(x: &mut u64) -> u64 {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x
+    }
+
+    /// `len` bytes from `common`, one in `one_in` from `rare` instead.
+    fn sprinkled(x: &mut u64, len: usize, common: &[u8], rare: &[u8], one_in: u64) -> Vec<u8> {
+        (0..len)
+            .map(|_| {
+                let r = next(x);
+                let from = if r % one_in == 0 { rare } else { common };
+                from[(r >> 8) as usize % from.len()]
+            })
+            .collect()
+    }
+
+    const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
+
     #[test]
     fn attributes_split_here_are_those_quick_xml_gives() {
         let many: String = (0..20).map(|i| format!(" a{i}=\"{i}\"")).collect();
@@ -697,10 +721,7 @@ mod tests {
         for _ in 0..5_000 {
             let mut attrs: Vec<u8> = Vec::new();
             for _ in 0..(x % 24) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                attrs.extend_from_slice(pieces[(x >> 20) as usize % pieces.len()]);
+                attrs.extend_from_slice(pieces[(next(&mut x) >> 20) as usize % pieces.len()]);
             }
             let Ok(text) = String::from_utf8(attrs) else {
                 continue;
@@ -719,19 +740,8 @@ mod tests {
         let mut x: u64 = 0x2545_F491_4F6C_DD1D;
         for len in 0..40 {
             for _ in 0..200 {
-                let bytes: Vec<u8> = (0..len)
-                    .map(|_| {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        // Mostly plain letters, now and then one of the alphabet.
-                        if x % 8 == 0 {
-                            alphabet[(x >> 8) as usize % alphabet.len()]
-                        } else {
-                            b'a' + (x >> 8) as u8 % 26
-                        }
-                    })
-                    .collect();
+                // Mostly plain letters, now and then one of the alphabet.
+                let bytes = sprinkled(&mut x, len, LETTERS, alphabet, 8);
                 assert_eq!(is_plain_ascii(&bytes), plain(&bytes), "{bytes:?}");
             }
         }
@@ -765,18 +775,7 @@ mod tests {
         let mut x: u64 = 0x2545_F491_4F6C_DD1D;
         for len in 0..80 {
             for _ in 0..200 {
-                let raw: Vec<u8> = (0..len)
-                    .map(|_| {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        if x % 10 == 0 {
-                            alphabet[(x >> 8) as usize % alphabet.len()]
-                        } else {
-                            b'a' + (x >> 8) as u8 % 26
-                        }
-                    })
-                    .collect();
+                let raw = sprinkled(&mut x, len, LETTERS, alphabet, 10);
                 for i in 0..=len {
                     let expected = raw[i..]
                         .iter()
@@ -800,23 +799,11 @@ mod tests {
 
     #[test]
     fn the_first_byte_after_whitespace_is_where_a_byte_search_finds_it() {
-        let alphabet = b" \t\n\r<a\x0b\x80";
         let mut x: u64 = 0x2545_F491_4F6C_DD1D;
         for len in 0..80 {
             for _ in 0..200 {
-                let bytes: Vec<u8> = (0..len)
-                    .map(|_| {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        // Mostly whitespace, now and then another byte.
-                        if x % 12 == 0 {
-                            alphabet[4 + (x >> 8) as usize % 4]
-                        } else {
-                            alphabet[(x >> 8) as usize % 4]
-                        }
-                    })
-                    .collect();
+                // Mostly whitespace, now and then another byte.
+                let bytes = sprinkled(&mut x, len, b" \t\n\r", b"<a\x0b\x80", 12);
                 let expected = bytes
                     .iter()
                     .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
@@ -836,18 +823,7 @@ mod tests {
         // Past 16 bytes: sixteen at a time on x86_64, the last ones read again overlapping.
         for len in 0..80 {
             for _ in 0..300 {
-                let bytes: Vec<u8> = (0..len)
-                    .map(|_| {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        if x % 6 == 0 {
-                            alphabet[(x >> 8) as usize % alphabet.len()]
-                        } else {
-                            b'a' + (x >> 8) as u8 % 26
-                        }
-                    })
-                    .collect();
+                let bytes = sprinkled(&mut x, len, LETTERS, alphabet, 6);
                 for quote in [b'"', b'\''] {
                     assert_eq!(
                         find_plain_quote(quote, &bytes),
@@ -876,9 +852,7 @@ mod tests {
         .collect();
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            next(&mut x);
             let digits = (x % 999_999_999_999_999).to_string();
             let dot = (x >> 50) as usize % (digits.len() + 1);
             texts.push(format!("{}.{}", &digits[..dot], &digits[dot..]));
