@@ -23,6 +23,18 @@ target/release/examples/bench_write --rows 2000 >/dev/null
 target/release/examples/bench_write --rows 10000 --dump bench/out/rows.json
 python3 bench/peer_write.py bench/out/rows.json
 
+# wall_of_20 CMD...: runs `CMD... N` for N = 2..21 (a new repository each time); prints the
+# median, min and max wall time in ms.
+wall_of_20() {
+  local times=() i start end sorted
+  for i in $(seq 2 21); do
+    start=$(date +%s%N); "$@" "$i"; end=$(date +%s%N)
+    times+=($(( (end - start) / 1000000 )))
+  done
+  sorted=$(printf '%s\n' "${times[@]}" | sort -n)
+  echo "median $(echo "$sorted" | sed -n 10p) ms, min $(echo "$sorted" | head -1) ms, max $(echo "$sorted" | tail -1) ms"
+}
+
 echo "== one record: HTTP requests and wall time (merged pull_request, default rules)"
 work=$(mktemp -d)
 payload=tests/fixtures/events/pull_request/90-closed-merged.json
@@ -36,13 +48,7 @@ before=$(wc -l < .stack/nginx/access.log)
 run_record first
 after=$(wc -l < .stack/nginx/access.log)
 echo "requests made by one record: $((after - before)) (tables touched: pr_events, rule_compliance_events)"
-times=()
-for i in $(seq 1 20); do
-  start=$(date +%s%N); run_record "$i"; end=$(date +%s%N)
-  times+=($(( (end - start) / 1000000 )))
-done
-sorted=$(printf '%s\n' "${times[@]}" | sort -n)
-echo "record wall time over 20 runs: median $(echo "$sorted" | sed -n 10p) ms, min $(echo "$sorted" | head -1) ms, max $(echo "$sorted" | tail -1) ms (goal <= 150 ms)"
+echo "record wall time over 20 runs: $(wall_of_20 run_record) (goal <= 150 ms)"
 
 echo "== one record with a 5 000-case JUnit file: HTTP requests and wall time (a merged PR; a push to main)"
 # 5 000 cases in 50 suites: 1 % failed with a short trace, 1 % skipped (the record writes the
@@ -114,13 +120,7 @@ for event in pull_request push; do
   echo "requests made by one record of a $event with JUnit: $((after - before)), each with its time at the gateway:"
   sed -n "$((before + 1)),${after}p" .stack/nginx/access.log |
     sed -E 's#.*"([A-Z]+) /rest/v1/([a-z_/]*)[^"]*".* rt=([0-9.]+)$#  \1 \2 \3 s#'
-  times=()
-  for i in $(seq 2 21); do
-    start=$(date +%s%N); run_record_junit "$event" "$i"; end=$(date +%s%N)
-    times+=($(( (end - start) / 1000000 )))
-  done
-  sorted=$(printf '%s\n' "${times[@]}" | sort -n)
-  echo "record of a $event + 5 000-case JUnit, wall time over 20 runs: median $(echo "$sorted" | sed -n 10p) ms, min $(echo "$sorted" | head -1) ms, max $(echo "$sorted" | tail -1) ms (goal <= 50 ms; load $(cut -d' ' -f1 /proc/loadavg))"
+  echo "record of a $event + 5 000-case JUnit, wall time over 20 runs: $(wall_of_20 run_record_junit "$event") (goal <= 50 ms; load $(cut -d' ' -f1 /proc/loadavg))"
 done
 
 echo "== binary"

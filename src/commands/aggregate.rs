@@ -400,10 +400,11 @@ fn event_time_column(table: Table) -> Option<&'static str> {
 }
 
 /// The periods `record` refreshes for the UTC `days` its rows touched: each day, reaching back
-/// over the failure window when a deployment was written (`deployed`) (a production deployment marks the
-/// one live before it failed within the window, and carries PRs merged before it: their merge
-/// days' `merged_not_deployed` and lead time change; PRs merged longer ago are reconciled by the
-/// nightly `aggregate`); periods that overlap or lie within a week of each other are joined.
+/// over the failure window when a deployment was written, `deployed` (a production deployment
+/// marks the one live before it failed within the window, and carries PRs merged before it:
+/// their merge days' `merged_not_deployed` and lead time change; PRs merged longer ago are
+/// reconciled by the nightly `aggregate`); periods that overlap or lie within a week of each
+/// other are joined.
 /// Usually one period, one request; rows of distant days (a test run today beside an old push
 /// in the same payload) are refreshed apart, not with the years between them.
 pub fn refresh_periods(
