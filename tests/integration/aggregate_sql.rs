@@ -187,6 +187,15 @@ fn refused(stack: &Stack, sql: &str) -> String {
     stack.psql_refused("postgres", &format!("set role service_role; {sql}"))
 }
 
+/// The call of the refresh over FROM..TO for `repository`, told it wrote `written` (a SQL array
+/// of table names).
+fn refresh_written_sql(repository: &str, written: &str) -> String {
+    format!(
+        "select metrics.refresh_development_metrics({}, '{FROM}', '{TO}', p_written => {written})",
+        quote(repository)
+    )
+}
+
 /// One stored figure: value, n, p50, p90 (None for NULL) and metadata.
 #[derive(Debug, PartialEq)]
 struct Figure {
@@ -574,7 +583,8 @@ fn a_refresh_told_which_tables_were_written_recomputes_only_the_figures_they_fee
         stack.psql(
             "postgres",
             &format!(
-                "set role service_role; select metrics.refresh_development_metrics({r}, '{FROM}', '{TO}', p_written => {written})"
+                "set role service_role; {}",
+                refresh_written_sql(&repository, written)
             ),
         )
     };
@@ -631,9 +641,7 @@ fn a_refresh_told_which_tables_were_written_recomputes_only_the_figures_they_fee
     // A name that is no event table is refused, naming it.
     let err = refused(
         &stack,
-        &format!(
-            "select metrics.refresh_development_metrics({r}, '{FROM}', '{TO}', p_written => array['test_run'])"
-        ),
+        &refresh_written_sql(&repository, "array['test_run']"),
     );
     assert!(
         err.contains("p_written names tables that are not event tables: {test_run}"),
@@ -648,11 +656,8 @@ fn a_second_refresh_of_the_same_figures_waits_for_the_first_to_commit() {
     let other = unique_repository("aggregate-serial-other");
     seed(&stack, &repository);
     let r = quote(&repository);
-    let call = |repository: &str, written: &str| {
-        format!(
-            "select metrics.refresh_development_metrics({}, '{FROM}', '{TO}', p_written => array[{written}])",
-            quote(repository)
-        )
+    let call = |repository: &str, table: &str| {
+        refresh_written_sql(repository, &format!("array['{table}']"))
     };
     // A refresh of the PR figures whose transaction stays open for 4 s after it.
     let mut first = stack
@@ -660,7 +665,7 @@ fn a_second_refresh_of_the_same_figures_waits_for_the_first_to_commit() {
         .arg("-c")
         .arg(format!(
             "begin; set local role service_role; {}; select pg_sleep(4) /* {repository} */; commit;",
-            call(&repository, "'pr_events'")
+            call(&repository, "pr_events")
         ))
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -684,7 +689,7 @@ fn a_second_refresh_of_the_same_figures_waits_for_the_first_to_commit() {
         &stack,
         &format!(
             "set lock_timeout = '300ms'; {}",
-            call(&repository, "'deployment_events'")
+            call(&repository, "deployment_events")
         ),
     );
     assert!(err.contains("lock timeout"), "{err}");
@@ -695,11 +700,11 @@ fn a_second_refresh_of_the_same_figures_waits_for_the_first_to_commit() {
             &format!("set role service_role; set lock_timeout = '300ms'; {sql}"),
         )
     };
-    now(&call(&repository, "'test_runs'"));
-    now(&call(&other, "'pr_events'"));
+    now(&call(&repository, "test_runs"));
+    now(&call(&other, "pr_events"));
     assert!(first.wait().expect("psql ends").success());
     // Once it committed, the waiting refresh goes through, and everything is caught up.
-    now(&call(&repository, "'deployment_events'"));
+    now(&call(&repository, "deployment_events"));
     assert_eq!(refresh(&stack, &repository), 0, "{r}");
 }
 
